@@ -1,0 +1,441 @@
+import { DurableObject } from "cloudflare:workers";
+import * as db from "../src/db/assistants";
+import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
+import { readConfig } from "../src/lib/config";
+import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
+import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
+import { VapiClient } from "../src/vapi/client";
+import type { Assistant } from "../src/vapi/types";
+import { D1Writer } from "./d1-writer";
+import { type Entry, HotLayer, toRow } from "./hot-layer";
+import { SingleFlight } from "./single-flight";
+import { CacheStats, type StatsSnapshot } from "./stats";
+
+/** Durations of one answer, in ms, for Server-Timing. */
+export interface Timing {
+  cache: number;
+  d1: number;
+  vapi: number;
+}
+
+/** A successful answer: the JSON body is serialized here, once, so the Worker only forwards it. */
+export interface CacheAnswer {
+  status: 200 | 201;
+  body: string;
+  cacheStatus: string;
+  timing: Timing;
+}
+
+export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };
+
+export interface ReadOptions {
+  /** The client sent `Cache-Control: no-cache`: revalidate with Vapi (still single-flight). */
+  noCache?: boolean;
+}
+
+const CACHE = "vapi-edge-cache";
+const UNTRUSTED_KEY = "d1-untrusted-since";
+const USER_KEY = "user-id";
+const REPAIR_DELAY_MS = 5_000;
+
+/**
+ * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
+ * serializes the user's writes, and the ordered queue of D1 changes. See docs/architecture.md.
+ */
+export class UserCacheCoordinator extends DurableObject<Env> {
+  config = readConfig(this.env);
+  private userId: string | undefined;
+  private readonly hot = new HotLayer();
+  private readonly flights = new SingleFlight<Timing>();
+  private readonly stats = new CacheStats();
+  private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
+  private writeTail: Promise<unknown> = Promise.resolve();
+  /** Completion counter: bumped each time Vapi acknowledges a write. Fences refreshes. */
+  private acked = 0;
+  /** Bumped when the user's Vapi key changes: refreshes begun under the old key are discarded. */
+  private generation = 0;
+  private readonly refreshStarts = new Set<Fence>();
+  /** The decrypted Vapi key; undefined until read from D1, null when none is configured. */
+  private vapiKey: string | null | undefined;
+  private started: Promise<void> | undefined;
+
+  // ---- reads --------------------------------------------------------------------------
+
+  /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
+  async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
+    return this.answer(userId, "read", async (timing) => {
+      const synced = this.hot.listSyncedAt;
+      const age = synced === null ? null : Date.now() - synced;
+      if (!opts.noCache && age !== null && age < this.config.ttlMs) {
+        this.stats.hits++;
+        return this.listAnswer(true, `hit; ttl=${this.ttlLeft(age)}`, timing);
+      }
+      const joined = await this.refreshList(timing);
+      this.countMiss(joined);
+      return this.listAnswer(false, this.fwd(opts, age, joined), timing);
+    });
+  }
+
+  /** GET /api/assistants/:id: one assistant, from memory while fresh. */
+  async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
+    return this.answer(userId, "read", async (timing) => {
+      const cached = this.hot.get(id);
+      const age = cached ? Date.now() - cached.cachedAt : null;
+      if (!opts.noCache && cached && age !== null && age < this.config.ttlMs) {
+        this.stats.hits++;
+        return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing);
+      }
+      // A miss while the whole list is being fetched waits for that list instead of asking again.
+      const listFlight = this.flights.current("list");
+      let joined = true;
+      if (listFlight && !opts.noCache) Object.assign(timing, await listFlight);
+      else joined = await this.refreshOne(id, timing);
+      this.countMiss(joined);
+      const entry = this.hot.get(id);
+      if (!entry) throw notFound();
+      return this.oneAnswer(entry, false, this.fwd(opts, age, joined), timing);
+    });
+  }
+
+  // ---- writes (serialized per user; Vapi first, then memory and D1) -----------------------
+
+  /** POST /api/assistants. Never retried: a blind retry could create a duplicate assistant. */
+  async create(userId: string, body: Record<string, unknown>): Promise<CoordinatorResult> {
+    return this.answer(userId, "write", (timing) =>
+      this.serialized(async () => {
+        const client = await this.clientFor(timing);
+        const created = await this.timed(timing, () => client.create(body));
+        const entry = this.hot.write(created, ++this.acked, Date.now());
+        await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
+        return this.writeAnswer(201, `{"assistant":${entry.json}}`, timing);
+      }),
+    );
+  }
+
+  /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
+  async update(userId: string, id: string, patch: Record<string, unknown>): Promise<CoordinatorResult> {
+    return this.answer(userId, "write", (timing) =>
+      this.serialized(async () => {
+        let base = this.hot.get(id);
+        if (needsBase(patch) && (!base || Date.now() - base.cachedAt >= this.config.ttlMs)) {
+          await this.refreshOne(id, timing);
+          base = this.hot.get(id);
+          if (!base) throw notFound();
+        }
+        const body = vapiPatchBody(base?.assistant, patch);
+        const updated = await this.upstreamWrite(id, timing, (c) => c.update(id, body));
+        const entry = this.hot.write(updated, ++this.acked, Date.now());
+        await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
+        return this.writeAnswer(200, `{"assistant":${entry.json}}`, timing);
+      }),
+    );
+  }
+
+  /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
+  async remove(userId: string, id: string): Promise<CoordinatorResult> {
+    return this.answer(userId, "write", (timing) =>
+      this.serialized(async () => {
+        await this.upstreamWrite(id, timing, (c) => c.remove(id));
+        this.hot.delete(id, ++this.acked);
+        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+        return this.writeAnswer(200, `{"success":true}`, timing);
+      }),
+    );
+  }
+
+  // ---- settings ----------------------------------------------------------------------
+
+  /** Stores a (verified) Vapi key; a different key means a different org: the cache is dropped. */
+  async setKey(userId: string, privateKey: string): Promise<void> {
+    await this.ready(userId);
+    await this.serialized(async () => {
+      const previous = await this.loadKey();
+      await saveVapiKey(this.env.DB, this.env.ENCRYPTION_KEY, this.uid, privateKey);
+      if (previous !== privateKey) await this.dropCache();
+      this.vapiKey = privateKey;
+    });
+  }
+
+  /** Forgets the user's Vapi key and everything cached with it. */
+  async removeKey(userId: string): Promise<void> {
+    await this.ready(userId);
+    await this.serialized(async () => {
+      await deleteVapiKey(this.env.DB, this.uid);
+      await this.dropCache();
+      this.vapiKey = null;
+    });
+  }
+
+  /** GET /api/cache/stats. */
+  async getStats(userId: string): Promise<StatsSnapshot> {
+    await this.ready(userId);
+    return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes });
+  }
+
+  /** Repairs D1 after a failed write: rewrites the user's rows from memory. */
+  override async alarm(): Promise<void> {
+    const userId = this.ctx.storage.kv.get<string>(USER_KEY);
+    if (!userId || this.ctx.storage.kv.get(UNTRUSTED_KEY) === undefined) return;
+    await this.ready(userId);
+    await this.repairD1();
+  }
+
+  // ---- refreshes ---------------------------------------------------------------------
+
+  private async refreshList(timing: Timing) {
+    const flight = await this.flights.run("list", () =>
+      this.refresh(async (client, fence, t) => {
+        const items = await this.timed(t, () => client.listAll(this.config.listPageSize));
+        this.assertGeneration(fence);
+        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at);
+        await this.persist(t, [
+          ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
+          ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
+          db.markListSynced(this.env.DB, this.uid, fence.at),
+        ]);
+      }),
+    );
+    Object.assign(timing, flight.value);
+    return flight.joined;
+  }
+
+  private async refreshOne(id: string, timing: Timing) {
+    const flight = await this.flights.run(`get:${id}`, () =>
+      this.refresh(async (client, fence, t) => {
+        let fetched: Assistant;
+        try {
+          fetched = await this.timed(t, () => client.get(id));
+        } catch (err) {
+          const gone = err instanceof ApiError && err.status === 404;
+          if (gone && this.generation === fence.generation && this.hot.applyGone(id, fence.ack)) {
+            await this.persist(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+          }
+          throw err;
+        }
+        this.assertGeneration(fence);
+        const entry = this.hot.applyOne(fetched, fence.ack, fence.at);
+        if (entry) await this.persist(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
+      }),
+    );
+    Object.assign(timing, flight.value);
+    return flight.joined;
+  }
+
+  /**
+   * Runs one upstream read, fenced by what was acknowledged before it started: its answer may
+   * only replace entries whose last write was acknowledged by then (see HotLayer).
+   */
+  private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
+    const fence: Fence = { ack: this.acked, at: Date.now(), generation: this.generation };
+    const t: Timing = { cache: 0, d1: 0, vapi: 0 };
+    this.refreshStarts.add(fence);
+    try {
+      await work(await this.clientFor(t), fence, t);
+      return t;
+    } finally {
+      this.refreshStarts.delete(fence);
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
+      this.hot.pruneTombstones(oldest);
+    }
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------
+
+  private get uid(): string {
+    if (!this.userId) throw new Error("coordinator used before ready()");
+    return this.userId;
+  }
+
+  /** Loads what D1 holds for the user once per object lifetime (after a restart or eviction). */
+  private ready(userId: string): Promise<void> {
+    if (this.userId !== undefined && this.userId !== userId) {
+      throw new Error("a coordinator serves exactly one user");
+    }
+    this.started ??= this.hydrate(userId).catch((err: unknown) => {
+      this.started = undefined; // let the next request try again
+      throw err;
+    });
+    return this.started;
+  }
+
+  private async hydrate(userId: string) {
+    this.userId = userId;
+    if (this.ctx.storage.kv.get(USER_KEY) !== userId) this.ctx.storage.kv.put(USER_KEY, userId);
+    if (this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined) {
+      // A D1 write failed before the restart: its rows may be older than what was acknowledged.
+      await this.repairD1();
+      return;
+    }
+    const { rows, listSyncedAt } = await db.loadUserCache(this.env.DB, userId);
+    this.hot.hydrate(rows, listSyncedAt);
+  }
+
+  /** Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. */
+  private async repairD1() {
+    const synced = this.hot.listSyncedAt;
+    await this.d1.run(
+      [
+        ...db.deleteAllAssistants(this.env.DB, this.uid),
+        ...this.hot.rows().map((r) => db.upsertAssistant(this.env.DB, this.uid, r)),
+        ...(synced === null ? [] : [db.markListSynced(this.env.DB, this.uid, synced)]),
+      ],
+      () => this.ctx.storage.kv.delete(UNTRUSTED_KEY),
+    );
+  }
+
+  private async d1Failed(err: unknown) {
+    console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));
+    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + REPAIR_DELAY_MS);
+  }
+
+  private async dropCache() {
+    this.generation++;
+    this.hot.clear();
+    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));
+  }
+
+  private async loadKey(): Promise<string | null> {
+    if (this.vapiKey === undefined) {
+      this.vapiKey = await readVapiKey(this.env.DB, this.env.ENCRYPTION_KEY, this.uid);
+    }
+    return this.vapiKey;
+  }
+
+  private async clientFor(timing: Timing): Promise<VapiClient> {
+    const started = Date.now();
+    const key = await this.loadKey();
+    timing.d1 += Date.now() - started;
+    if (key === null) {
+      throw new ApiError(
+        424,
+        "vapi_key_not_configured",
+        "No Vapi private key is configured for this user. Save one with PUT /api/settings/vapi-key.",
+      );
+    }
+    return this.client(key);
+  }
+
+  private assertGeneration(fence: Fence) {
+    if (fence.generation !== this.generation) throw keyChanged();
+  }
+
+  private client(key: string): VapiClient {
+    return new VapiClient({
+      baseUrl: this.config.vapiBaseUrl,
+      privateKey: key,
+      timeoutMs: this.config.vapiTimeoutMs,
+      observe: (ms, ok) => this.stats.upstream(ms, ok),
+    });
+  }
+
+  /** A Vapi write for an existing id; a 404 means it is gone, so it leaves the cache too. */
+  private async upstreamWrite<T>(id: string, timing: Timing, call: (c: VapiClient) => Promise<T>) {
+    const client = await this.clientFor(timing);
+    try {
+      return await this.timed(timing, () => call(client));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        this.hot.delete(id, ++this.acked);
+        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+      }
+      throw err;
+    }
+  }
+
+  /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeTail.then(work, work);
+    this.writeTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async persist(timing: Timing, statements: D1PreparedStatement[]) {
+    timing.d1 += await this.d1.run(statements);
+  }
+
+  private async timed<T>(timing: Timing, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      timing.vapi += Date.now() - started;
+    }
+  }
+
+  /** Runs one RPC: readiness, timing, and expected failures returned as values (not thrown). */
+  private async answer(
+    userId: string,
+    kind: "read" | "write",
+    work: (timing: Timing) => Promise<CacheAnswer>,
+  ): Promise<CoordinatorResult> {
+    const timing: Timing = { cache: 0, d1: 0, vapi: 0 };
+    const started = Date.now();
+    try {
+      await this.ready(userId);
+      const answer = await work(timing);
+      if (kind === "write") this.stats.writes++;
+      timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1);
+      return { ok: true, answer };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      this.stats.errors++;
+      const fwd = kind === "write" ? "method" : "miss";
+      const failure = toFailure(err);
+      failure.headers = { ...failure.headers, "Cache-Status": `${CACHE}; fwd=${fwd}; fwd-status=${err.status}` };
+      return { ok: false, error: failure };
+    }
+  }
+
+  private listAnswer(cached: boolean, status: string, timing: Timing): CacheAnswer {
+    return {
+      status: 200,
+      body: `{"assistants":${this.hot.listArrayJson()},"cached":${cached}}`,
+      cacheStatus: `${CACHE}; ${status}`,
+      timing,
+    };
+  }
+
+  private oneAnswer(entry: Entry, cached: boolean, status: string, timing: Timing): CacheAnswer {
+    return {
+      status: 200,
+      body: `{"assistant":${entry.json},"cached":${cached}}`,
+      cacheStatus: `${CACHE}; ${status}`,
+      timing,
+    };
+  }
+
+  private writeAnswer(status: 200 | 201, body: string, timing: Timing): CacheAnswer {
+    return { status, body, cacheStatus: `${CACHE}; fwd=method; stored`, timing };
+  }
+
+  private countMiss(joined: boolean) {
+    if (joined) this.stats.coalesced++;
+    else this.stats.misses++;
+  }
+
+  private fwd(opts: ReadOptions, age: number | null, joined: boolean): string {
+    const fwd = opts.noCache ? "request" : age === null ? "miss" : "stale";
+    return `fwd=${fwd}; stored${joined ? "; collapsed" : ""}`;
+  }
+
+  private ttlLeft(age: number) {
+    return Math.max(0, Math.floor((this.config.ttlMs - age) / 1000));
+  }
+}
+
+/** Where a refresh started: the write counter, the time, and the key generation. */
+interface Fence {
+  ack: number;
+  at: number;
+  generation: number;
+}
+
+const notFound = () =>
+  new ApiError(404, "assistant_not_found", "No assistant with that id exists for this user.");
+
+const keyChanged = () =>
+  new ApiError(503, "cache_reset", "The Vapi key changed while this request was in flight; retry.", {
+    "Retry-After": "0",
+  });

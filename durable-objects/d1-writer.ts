@@ -1,0 +1,32 @@
+/**
+ * The coordinator's one ordered queue of D1 batches. Every D1 change of a user goes through it,
+ * so D1 follows memory in order. A failed batch is not retried blindly: `onFailure` records
+ * durably that D1 can no longer be trusted, and the coordinator repairs it later from memory.
+ */
+export class D1Writer {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: D1Database,
+    private readonly onFailure: (err: unknown) => Promise<void>,
+  ) {}
+
+  /**
+   * Runs `statements` as one transaction after every batch queued before; `onSuccess` runs in
+   * queue order too, before any later batch. Resolves to the ms it took (failures included).
+   */
+  run(statements: D1PreparedStatement[], onSuccess?: () => void): Promise<number> {
+    const job = this.tail.then(async () => {
+      const started = Date.now();
+      try {
+        if (statements.length > 0) await this.db.batch(statements);
+        onSuccess?.();
+      } catch (err) {
+        await this.onFailure(err);
+      }
+      return Date.now() - started;
+    });
+    this.tail = job.catch(() => undefined);
+    return job;
+  }
+}

@@ -1,0 +1,177 @@
+import type { CachedRow } from "../src/db/assistants";
+import type { Assistant } from "../src/vapi/types";
+
+/** One cached assistant: parsed, serialized once, and stamped for freshness and fencing. */
+export interface Entry {
+  assistant: Assistant;
+  json: string;
+  /** When this version was fetched from Vapi or written through (unix ms). */
+  cachedAt: number;
+  /** The assistant's Vapi `updatedAt`, in ms: versions never go backwards. */
+  version: number;
+  /** The write counter value of the last local write acknowledged for it; 0 if never written. */
+  ackedAt: number;
+}
+
+/** What a refresh changed, for persisting to D1. */
+export interface RefreshOutcome {
+  upserted: Entry[];
+  dropped: string[];
+}
+
+const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
+
+export const toRow = (id: string, e: Entry): CachedRow => ({
+  id,
+  json: e.json,
+  cachedAt: e.cachedAt,
+  updatedAt: e.version,
+});
+
+/**
+ * The in-memory layer of one user's cache, and the fencing rules that keep it consistent while
+ * refreshes (reads from Vapi) and acknowledged writes interleave across `await`s.
+ *
+ * A refresh records the write counter when it starts (`startAck`). When its answer arrives it
+ * may replace or drop an entry only if the entry's last local write was acknowledged no later
+ * than that; it never re-adds an id deleted after that, and never lowers a version.
+ */
+export class HotLayer {
+  private entries = new Map<string, Entry>();
+  /** Deleted id → write counter value of the delete, kept while older refreshes are in flight. */
+  private tombstones = new Map<string, number>();
+  /** When the last complete list sync started (unix ms), or null if the list is unknown. */
+  listSyncedAt: number | null = null;
+  private listJson: string | null = null;
+  private bytes = 0;
+
+  get size() {
+    return this.entries.size;
+  }
+
+  /** Bytes of serialized assistant JSON held (each entry also holds its parsed form). */
+  get jsonBytes() {
+    return this.bytes;
+  }
+
+  get(id: string): Entry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** The list as a JSON array, newest first; rebuilt only after a change. */
+  listArrayJson(): string {
+    if (this.listJson === null) {
+      const sorted = [...this.entries.values()].sort(
+        (a, b) =>
+          b.assistant.createdAt.localeCompare(a.assistant.createdAt) ||
+          b.assistant.id.localeCompare(a.assistant.id),
+      );
+      this.listJson = `[${sorted.map((e) => e.json).join(",")}]`;
+    }
+    return this.listJson;
+  }
+
+  /** Fills the layer from D1 rows after a restart; they count as refresh results, not writes. */
+  hydrate(rows: CachedRow[], listSyncedAt: number | null) {
+    for (const r of rows) {
+      this.set(r.id, {
+        assistant: JSON.parse(r.json) as Assistant,
+        json: r.json,
+        cachedAt: r.cachedAt,
+        version: r.updatedAt,
+        ackedAt: 0,
+      });
+    }
+    this.listSyncedAt = listSyncedAt;
+  }
+
+  /** Records an acknowledged create or update. */
+  write(assistant: Assistant, ack: number, now: number): Entry {
+    const entry = this.entry(assistant, now, ack);
+    this.tombstones.delete(assistant.id);
+    this.set(assistant.id, entry);
+    return entry;
+  }
+
+  /** Records an acknowledged delete; the tombstone fences refreshes that started before it. */
+  delete(id: string, ack: number) {
+    this.remove(id);
+    this.tombstones.set(id, ack);
+  }
+
+  /** Applies one assistant read from Vapi by a refresh that started at `startAck`. */
+  applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Entry | undefined {
+    const id = assistant.id;
+    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;
+    const current = this.entries.get(id);
+    if (current && current.ackedAt > startAck) return undefined;
+    const fresh = this.entry(assistant, fetchedAt, 0);
+    if (current && current.version > fresh.version) return undefined;
+    this.set(id, fresh);
+    return fresh;
+  }
+
+  /** Applies "Vapi says this id does not exist" from a refresh that started at `startAck`. */
+  applyGone(id: string, startAck: number): boolean {
+    const current = this.entries.get(id);
+    if (!current || current.ackedAt > startAck) return false;
+    this.remove(id);
+    return true;
+  }
+
+  /** Applies a complete list (every page) read by a refresh that started at `startAck`. */
+  applyList(items: Assistant[], startAck: number, fetchedAt: number): RefreshOutcome {
+    const upserted: Entry[] = [];
+    const seen = new Set<string>();
+    for (const a of items) {
+      seen.add(a.id);
+      const e = this.applyOne(a, startAck, fetchedAt);
+      if (e) upserted.push(e);
+    }
+    const dropped: string[] = [];
+    for (const id of [...this.entries.keys()]) {
+      if (!seen.has(id) && this.applyGone(id, startAck)) dropped.push(id);
+    }
+    this.listSyncedAt = fetchedAt;
+    return { upserted, dropped };
+  }
+
+  /** Forgets tombstones that no refresh still in flight could need. */
+  pruneTombstones(oldestRefreshStart: number) {
+    for (const [id, ack] of this.tombstones) if (ack <= oldestRefreshStart) this.tombstones.delete(id);
+  }
+
+  clear() {
+    this.entries.clear();
+    this.tombstones.clear();
+    this.listSyncedAt = null;
+    this.listJson = null;
+    this.bytes = 0;
+  }
+
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  rows(): CachedRow[] {
+    return [...this.entries].map(([id, e]) => toRow(id, e));
+  }
+
+  private entry(assistant: Assistant, cachedAt: number, ackedAt: number): Entry {
+    return { assistant, json: JSON.stringify(assistant), cachedAt, version: versionOf(assistant), ackedAt };
+  }
+
+  private set(id: string, e: Entry) {
+    this.bytes += e.json.length - (this.entries.get(id)?.json.length ?? 0);
+    this.entries.set(id, e);
+    this.listJson = null;
+  }
+
+  private remove(id: string) {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.bytes -= e.json.length;
+    this.entries.delete(id);
+    this.listJson = null;
+  }
+}

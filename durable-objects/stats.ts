@@ -1,0 +1,45 @@
+const SAMPLES = 1024;
+
+/** Per-user counters and a ring of recent upstream latencies. Memory only: reset on eviction. */
+export class CacheStats {
+  hits = 0;
+  misses = 0;
+  staleServed = 0;
+  coalesced = 0;
+  upstreamCalls = 0;
+  upstreamErrors = 0;
+  errors = 0;
+  writes = 0;
+  private readonly since = Date.now();
+  private latencies: number[] = [];
+  private next = 0;
+
+  upstream(ms: number, ok: boolean) {
+    this.upstreamCalls++;
+    if (!ok) this.upstreamErrors++;
+    if (this.latencies.length < SAMPLES) this.latencies.push(ms);
+    else this.latencies[this.next] = ms;
+    this.next = (this.next + 1) % SAMPLES;
+  }
+
+  snapshot(hot: { entries: number; bytes: number }) {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const pct = (p: number) =>
+      sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null) : null;
+    return {
+      since: new Date(this.since).toISOString(),
+      hits: this.hits,
+      misses: this.misses,
+      staleServed: this.staleServed,
+      coalesced: this.coalesced,
+      upstreamCalls: this.upstreamCalls,
+      upstreamErrors: this.upstreamErrors,
+      errors: this.errors,
+      writes: this.writes,
+      hotLayer: hot,
+      upstreamLatencyMs: { samples: sorted.length, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) },
+    };
+  }
+}
+
+export type StatsSnapshot = ReturnType<CacheStats["snapshot"]>;

@@ -1,0 +1,69 @@
+// Typed D1 statements for the durable cache. The coordinator batches them per operation, and
+// runs them through one ordered queue, so D1 follows memory in order.
+
+/** A cached assistant as the coordinator persists it. */
+export interface CachedRow {
+  id: string;
+  json: string;
+  cachedAt: number;
+  updatedAt: number;
+}
+
+/** Upsert that never lowers `updated_at`: a late, older version cannot land on a newer one. */
+export const upsertAssistant = (db: D1Database, userId: string, row: CachedRow) =>
+  db
+    .prepare(
+      `INSERT INTO assistants_cache (user_id, id, vapi_data, cached_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (user_id, id) DO UPDATE SET vapi_data = excluded.vapi_data,
+         cached_at = excluded.cached_at, updated_at = excluded.updated_at
+       WHERE excluded.updated_at >= assistants_cache.updated_at`,
+    )
+    .bind(userId, row.id, row.json, row.cachedAt, row.updatedAt);
+
+export const deleteAssistant = (db: D1Database, userId: string, id: string) =>
+  db.prepare("DELETE FROM assistants_cache WHERE user_id = ? AND id = ?").bind(userId, id);
+
+/** Removes every row of the user whose id is not in `keep` (assistants gone from Vapi). */
+export const deleteAssistantsExcept = (db: D1Database, userId: string, keep: string[]) =>
+  db
+    .prepare(
+      "DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN (SELECT value FROM json_each(?))",
+    )
+    .bind(userId, JSON.stringify(keep));
+
+export const deleteAllAssistants = (db: D1Database, userId: string) => [
+  db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),
+  db.prepare("DELETE FROM assistants_list_sync WHERE user_id = ?").bind(userId),
+];
+
+export const markListSynced = (db: D1Database, userId: string, syncedAt: number) =>
+  db
+    .prepare(
+      `INSERT INTO assistants_list_sync (user_id, synced_at) VALUES (?1, ?2)
+       ON CONFLICT (user_id) DO UPDATE SET synced_at = ?2`,
+    )
+    .bind(userId, syncedAt);
+
+/** Everything the durable cache holds for the user, for rehydration after eviction. */
+export async function loadUserCache(db: D1Database, userId: string) {
+  const [rows, marker] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        "SELECT id, vapi_data, cached_at, updated_at FROM assistants_cache WHERE user_id = ?",
+      )
+      .bind(userId),
+    db.prepare("SELECT synced_at FROM assistants_list_sync WHERE user_id = ?").bind(userId),
+  ]);
+  return {
+    rows: (rows?.results ?? []).map(
+      (r): CachedRow => ({
+        id: String(r.id),
+        json: String(r.vapi_data),
+        cachedAt: Number(r.cached_at),
+        updatedAt: Number(r.updated_at),
+      }),
+    ),
+    listSyncedAt: marker?.results[0] ? Number(marker.results[0].synced_at) : null,
+  };
+}

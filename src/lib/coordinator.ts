@@ -1,0 +1,26 @@
+import type { Context } from "hono";
+import type { CoordinatorResult } from "../../durable-objects/coordinator";
+import type { AppEnv } from "../types";
+import { fromFailure } from "./errors";
+
+/** The calling user's coordinator (one Durable Object per JWT `sub`). */
+export const coordinator = (c: Context<AppEnv>) => c.env.COORDINATOR.getByName(c.var.userId);
+
+/** Whether the request asks to revalidate with Vapi (`Cache-Control: no-cache`). */
+export const noCache = (c: Context<AppEnv>) =>
+  /(^|,)\s*(no-cache|max-age=0)\s*(,|$)/i.test(c.req.header("Cache-Control") ?? "");
+
+/**
+ * Turns a coordinator result into the response. The body was serialized once by the coordinator
+ * and is forwarded as is (a hit re-serializes nothing); failures go to the one error handler.
+ */
+export function forward(c: Context<AppEnv>, result: CoordinatorResult): Response {
+  if (!result.ok) throw fromFailure(result.error);
+  const { answer } = result;
+  const t = answer.timing;
+  return c.body(answer.body, answer.status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Status": answer.cacheStatus,
+    "Server-Timing": `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`,
+  });
+}

@@ -1,0 +1,32 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../types";
+import { ApiError } from "./errors";
+
+const describe = (error: z.ZodError) =>
+  error.issues
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+
+/** A router whose request validation failures become the one error envelope (400). */
+export const router = () =>
+  new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const code = result.target === "param" ? "invalid_assistant_id" : "invalid_request";
+        throw new ApiError(400, code, describe(result.error));
+      }
+    },
+  });
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi("Error");
+
+/** OpenAPI response entries for the error statuses a route can answer. */
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: "Error", content: { "application/json": { schema: ErrorSchema } } },
+    ]),
+  );

@@ -1,0 +1,117 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { coordinator, forward, noCache } from "../lib/coordinator";
+import { errors, router } from "../lib/validation";
+import { AssistantSchema } from "../vapi/types";
+
+// Vapi assistant ids are UUIDs; checking before they reach an upstream URL keeps a crafted id
+// from walking into another Vapi endpoint.
+const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a Vapi assistant id (a UUID)")
+    .openapi({ param: { name: "id", in: "path" }, example: "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f" }),
+});
+
+const AssistantBody = z
+  .record(z.string(), z.unknown())
+  .openapi("AssistantInput", {
+    description: "Vapi's CreateAssistantDTO; Vapi validates the fields.",
+    example: { name: "Sales Agent", model: { provider: "openai", model: "gpt-4o" } },
+  });
+
+const MergePatch = z.record(z.string(), z.unknown()).openapi("AssistantMergePatch", {
+  description:
+    "A JSON merge patch (RFC 7386) applied to the latest version: nested objects merge, null removes.",
+  example: { name: "New Name", model: { messages: [{ role: "system", content: "Be brief." }] } },
+});
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const Freshness = z.object({
+  cached: z.boolean().openapi({ description: "true when served from the cache without asking Vapi" }),
+});
+
+const tags = ["assistants"];
+const upstream = [424, 429, 502, 503, 504];
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  summary: "List the user's assistants (cache-first, complete)",
+  responses: {
+    200: json(Freshness.extend({ assistants: z.array(AssistantSchema) }), "The complete list"),
+    ...errors(401, ...upstream),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  summary: "Get one assistant (cache-first)",
+  request: { params: IdParam },
+  responses: {
+    200: json(Freshness.extend({ assistant: AssistantSchema }), "The assistant"),
+    ...errors(400, 401, 404, ...upstream),
+  },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  summary: "Create an assistant in Vapi, then cache it (write-through)",
+  request: { body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
+  responses: {
+    201: json(z.object({ assistant: AssistantSchema }), "Created"),
+    ...errors(400, 401, 413, 415, ...upstream),
+  },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/{id}",
+  tags,
+  summary: "Update an assistant with a JSON merge patch (write-through, serialized per user)",
+  request: {
+    params: IdParam,
+    body: { required: true, content: { "application/json": { schema: MergePatch } } },
+  },
+  responses: {
+    200: json(z.object({ assistant: AssistantSchema }), "Updated"),
+    ...errors(400, 401, 404, 413, 415, ...upstream),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags,
+  summary: "Delete an assistant in Vapi, then from the cache",
+  request: { params: IdParam },
+  responses: {
+    200: json(z.object({ success: z.literal(true) }), "Deleted"),
+    ...errors(400, 401, 404, 409, ...upstream),
+  },
+});
+
+// `forward` sends the coordinator's pre-serialized body, which these schemas describe.
+export const assistants = router()
+  .openapi(list, async (c) => forward(c, await coordinator(c).list(c.var.userId, { noCache: noCache(c) })) as never)
+  .openapi(get, async (c) => {
+    const { id } = c.req.valid("param");
+    return forward(c, await coordinator(c).get(c.var.userId, id, { noCache: noCache(c) })) as never;
+  })
+  .openapi(create, async (c) => forward(c, await coordinator(c).create(c.var.userId, c.req.valid("json"))) as never)
+  .openapi(update, async (c) => {
+    const { id } = c.req.valid("param");
+    return forward(c, await coordinator(c).update(c.var.userId, id, c.req.valid("json"))) as never;
+  })
+  .openapi(remove, async (c) => {
+    const { id } = c.req.valid("param");
+    return forward(c, await coordinator(c).remove(c.var.userId, id)) as never;
+  });

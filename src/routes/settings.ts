@@ -1,0 +1,84 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { readSettings } from "../db/settings";
+import { coordinator } from "../lib/coordinator";
+import { readConfig } from "../lib/config";
+import { ApiError } from "../lib/errors";
+import { errors, router } from "../lib/validation";
+import { VapiClient } from "../vapi/client";
+
+const tags = ["settings"];
+
+const KeyBody = z
+  .object({
+    privateKey: z
+      .string()
+      .trim()
+      .min(8, "must be a Vapi private key")
+      .max(256, "must be a Vapi private key")
+      .regex(/^[\x21-\x7e]+$/, "must not contain spaces or control characters"),
+  })
+  .strict()
+  .openapi("VapiKeyInput");
+
+const Settings = z
+  .object({
+    vapiKeyConfigured: z.boolean(),
+    vapiKeyLast4: z.string().nullable().openapi({ description: "Last four characters; never the key" }),
+  })
+  .openapi("Settings");
+
+const read = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  summary: "Whether a Vapi key is configured (never the key itself)",
+  responses: {
+    200: { description: "Settings", content: { "application/json": { schema: Settings } } },
+    ...errors(401),
+  },
+});
+
+const putKey = createRoute({
+  method: "put",
+  path: "/vapi-key",
+  tags,
+  summary: "Verify a Vapi private key against Vapi and store it encrypted",
+  request: { body: { required: true, content: { "application/json": { schema: KeyBody } } } },
+  responses: {
+    204: { description: "Stored" },
+    ...errors(400, 401, 413, 415, 424, 429, 502, 504),
+  },
+});
+
+const deleteKey = createRoute({
+  method: "delete",
+  path: "/vapi-key",
+  tags,
+  summary: "Forget the Vapi key and drop the user's cache",
+  responses: { 204: { description: "Deleted" }, ...errors(401) },
+});
+
+export const settings = router()
+  .openapi(read, async (c) => {
+    const row = await readSettings(c.env.DB, c.var.userId);
+    return c.json({ vapiKeyConfigured: row !== null, vapiKeyLast4: row?.vapi_key_last4 ?? null }, 200);
+  })
+  .openapi(putKey, async (c) => {
+    const { privateKey } = c.req.valid("json");
+    const config = readConfig(c.env);
+    const client = new VapiClient({ baseUrl: config.vapiBaseUrl, privateKey, timeoutMs: config.vapiTimeoutMs });
+    try {
+      await client.listPage(1);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "vapi_key_rejected") {
+        throw new ApiError(424, "vapi_key_rejected", "Vapi did not accept this private key; nothing was stored.");
+      }
+      throw err;
+    }
+    await coordinator(c).setKey(c.var.userId, privateKey);
+    return c.body(null, 204);
+  })
+  .openapi(deleteKey, async (c) => {
+    await coordinator(c).removeKey(c.var.userId);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,41 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { coordinator } from "../lib/coordinator";
+import { errors, router } from "../lib/validation";
+
+const Percentiles = z.object({
+  samples: z.number(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+
+const Stats = z
+  .object({
+    since: z.string().openapi({ description: "When these counters started (the coordinator's start)" }),
+    hits: z.number(),
+    misses: z.number(),
+    staleServed: z.number(),
+    coalesced: z.number().openapi({ description: "Reads that joined an upstream read already in flight" }),
+    upstreamCalls: z.number(),
+    upstreamErrors: z.number(),
+    errors: z.number(),
+    writes: z.number(),
+    hotLayer: z.object({ entries: z.number(), bytes: z.number() }),
+    upstreamLatencyMs: Percentiles,
+  })
+  .openapi("CacheStats");
+
+const read = createRoute({
+  method: "get",
+  path: "/stats",
+  tags: ["cache"],
+  summary: "The calling user's cache counters",
+  responses: {
+    200: { description: "Counters", content: { "application/json": { schema: Stats } } },
+    ...errors(401),
+  },
+});
+
+export const cache = router().openapi(read, async (c) =>
+  c.json(await coordinator(c).getStats(c.var.userId), 200),
+);

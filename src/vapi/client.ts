@@ -1,0 +1,126 @@
+import { ApiError } from "../lib/errors";
+import { type Assistant, AssistantListSchema, AssistantSchema, VapiErrorSchema } from "./types";
+
+/** Called once per upstream request with its duration, for stats and Server-Timing. */
+export type UpstreamObserver = (ms: number, ok: boolean) => void;
+
+export interface VapiClientOptions {
+  baseUrl: string;
+  privateKey: string;
+  timeoutMs: number;
+  observe?: UpstreamObserver;
+}
+
+const MAX_PAGES = 1000;
+
+/** A thin client for Vapi's assistant endpoints; every failure becomes an ApiError. */
+export class VapiClient {
+  constructor(private readonly opts: VapiClientOptions) {}
+
+  /** Every assistant of the org: pages of `limit` until a short page (Vapi has no cursor). */
+  async listAll(pageSize: number): Promise<Assistant[]> {
+    const seen = new Map<string, Assistant>();
+    let bound = "";
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const items = AssistantListSchema.parse(
+        await this.send("GET", `/assistant?limit=${pageSize}${bound}`),
+      );
+      let fresh = 0;
+      for (const a of items) if (!seen.has(a.id) && seen.set(a.id, a)) fresh++;
+      const oldest = items.at(-1);
+      if (items.length < pageSize || !oldest) return [...seen.values()];
+      // `createdAtLe` repeats the boundary millisecond so bulk-created assistants sharing it are
+      // not skipped; only if a whole page shares one millisecond do we have to step past it.
+      const op = fresh === 0 ? "createdAtLt" : "createdAtLe";
+      bound = `&${op}=${encodeURIComponent(oldest.createdAt)}`;
+    }
+    throw new ApiError(502, "vapi_error", "Vapi's assistant list did not end.");
+  }
+
+  /** One page of the list; also the cheapest call that proves a key is valid. */
+  async listPage(limit: number): Promise<Assistant[]> {
+    return AssistantListSchema.parse(await this.send("GET", `/assistant?limit=${limit}`));
+  }
+
+  async get(id: string): Promise<Assistant> {
+    return AssistantSchema.parse(await this.send("GET", `/assistant/${id}`));
+  }
+
+  async create(body: Record<string, unknown>): Promise<Assistant> {
+    return AssistantSchema.parse(await this.send("POST", "/assistant", body));
+  }
+
+  async update(id: string, body: Record<string, unknown>): Promise<Assistant> {
+    return AssistantSchema.parse(await this.send("PATCH", `/assistant/${id}`, body));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.send("DELETE", `/assistant/${id}`);
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<unknown> {
+    const started = Date.now();
+    let res: Response;
+    try {
+      res = await fetch(this.opts.baseUrl + path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.opts.privateKey}`,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      this.opts.observe?.(Date.now() - started, false);
+      if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
+        throw new ApiError(504, "vapi_timeout", `Vapi did not answer within ${this.opts.timeoutMs} ms.`);
+      }
+      throw new ApiError(502, "vapi_unreachable", "Vapi could not be reached.");
+    }
+    const text = await res.text();
+    this.opts.observe?.(Date.now() - started, res.ok);
+    if (res.ok) return text ? JSON.parse(text) : null;
+    throw upstreamError(res, text);
+  }
+}
+
+function vapiMessage(text: string): string | undefined {
+  try {
+    const { message } = VapiErrorSchema.parse(JSON.parse(text));
+    return Array.isArray(message) ? message.join("; ") : message;
+  } catch {
+    return undefined;
+  }
+}
+
+function upstreamError(res: Response, text: string): ApiError {
+  const message = vapiMessage(text);
+  switch (res.status) {
+    case 400:
+    case 422:
+      return new ApiError(400, "vapi_validation_error", message ?? "Vapi rejected the request.");
+    case 401:
+    case 403:
+      return new ApiError(
+        424,
+        "vapi_key_rejected",
+        "Vapi rejected the stored API key. Save a valid private key with PUT /api/settings/vapi-key.",
+      );
+    case 404:
+      return new ApiError(404, "assistant_not_found", "No assistant with that id exists in Vapi.");
+    case 409:
+      return new ApiError(409, "vapi_conflict", message ?? "Vapi refused the change (conflict).");
+    case 429: {
+      const retryAfter = res.headers.get("Retry-After");
+      return new ApiError(
+        429,
+        "vapi_rate_limited",
+        "Vapi is rate limiting this key; retry later.",
+        retryAfter ? { "Retry-After": retryAfter } : {},
+      );
+    }
+    default:
+      return new ApiError(502, "vapi_error", `Vapi answered with status ${res.status}.`);
+  }
+}

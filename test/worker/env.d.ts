@@ -1,0 +1,8 @@
+// Bindings that exist only under vitest (see vitest.config.ts).
+declare namespace Cloudflare {
+  interface Env {
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    EMULATOR_URL: string;
+    JWKS_URL: string;
+  }
+}

@@ -1,0 +1,46 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Two projects, one workerd pool: `worker` runs the Worker and its Durable Object inside
+// workerd against real local D1 and a real emulator process; `node` tests the emulator and
+// the Node-side scripts.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    test: {
+      globalSetup: ["./test/global-setup.ts"],
+      projects: [
+        {
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+          },
+        },
+        {
+          plugins: [
+            cloudflareTest(async ({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  VAPI_BASE_URL: `http://127.0.0.1:${inject<number>("emulatorPort")}`,
+                  EMULATOR_URL: `http://127.0.0.1:${inject<number>("emulatorPort")}`,
+                  JWT_SECRET: "test-jwt-secret-that-is-long-enough-for-hs256",
+                  ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                  CACHE_TTL_SECONDS: "300",
+                  VAPI_TIMEOUT_MS: "2000",
+                  TEST_MIGRATIONS: migrations,
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "worker",
+            include: ["test/worker/**/*.test.ts"],
+            setupFiles: ["./test/worker/apply-migrations.ts"],
+          },
+        },
+      ],
+    },
+  };
+});
