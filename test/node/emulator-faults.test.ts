@@ -1,0 +1,141 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type CallOptions, assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
+import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+
+let emulator: RunningEmulator;
+let admin: ReturnType<typeof emulatorAdmin>;
+const api = (method: string, path: string, options?: CallOptions) => call(emulator.url, method, path, options);
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  admin = emulatorAdmin(emulator.url);
+});
+afterEach(() => admin.clearFaults());
+afterAll(() => emulator.close());
+
+async function orgWithOne() {
+  const { privateKey: key } = await admin.registerOrg();
+  const assistant = assistantSchema.parse((await api("POST", "/assistant", { key, body: { name: "Original" } })).json);
+  return { key, assistant };
+}
+
+describe("faults", () => {
+  it("delays answers by latencyMs", async () => {
+    const { key } = await orgWithOne();
+    const fast = await api("GET", "/assistant", { key });
+    await admin.setFaults({ latencyMs: { min: 60, max: 80 } });
+    const slow = await api("GET", "/assistant", { key });
+    expect(slow.status).toBe(200);
+    expect(slow.ms).toBeGreaterThanOrEqual(58);
+    expect(fast.ms).toBeLessThan(50);
+  });
+
+  it("answers errorRate 1 with errorStatus and a NestJS body", async () => {
+    const { key } = await orgWithOne();
+    await admin.setFaults({ errorRate: 1, errorStatus: 503 });
+    for (let i = 0; i < 3; i++) {
+      const result = await api("GET", "/assistant", { key });
+      expect(result.status).toBe(503);
+      expect(result.json).toEqual({ message: "Service Unavailable", error: "Service Unavailable", statusCode: 503 });
+    }
+    await admin.setFaults({ errorRate: 1 });
+    expect((await api("GET", "/assistant", { key })).status).toBe(500);
+    await admin.setFaults({ errorRate: 0 });
+    expect((await api("GET", "/assistant", { key })).status).toBe(200);
+  });
+
+  it("answers every n-th request 429 with Retry-After", async () => {
+    const { key } = await orgWithOne();
+    await admin.setFaults({ rateLimit: { every: 2, retryAfterSeconds: 3 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const result = await api("GET", "/assistant", { key });
+      statuses.push(result.status);
+      if (result.status === 429) {
+        expect(result.headers.get("retry-after")).toBe("3");
+        expect(result.json).toEqual({ message: "Rate limit exceeded", error: "Too Many Requests", statusCode: 429 });
+      }
+    }
+    expect(statuses).toEqual([200, 429, 200, 429, 200, 429]);
+  });
+
+  it("never answers a hung request until the client gives up", async () => {
+    const { key } = await orgWithOne();
+    await admin.setFaults({ hangRate: 1 });
+    const started = performance.now();
+    await expect(api("GET", "/assistant", { key, signal: AbortSignal.timeout(150) })).rejects.toThrow();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    await admin.clearFaults();
+    // Once the abort reaches the server the request is no longer in flight.
+    let maxInFlight: number | undefined;
+    for (let attempt = 0; attempt < 50 && maxInFlight !== 1; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await admin.resetRequests();
+      await api("GET", "/assistant", { key });
+      maxInFlight = (await admin.requests()).maxInFlight.byKey[key];
+    }
+    expect(maxInFlight).toBe(1);
+  });
+
+  it("lets close() end hung requests at once", async () => {
+    const other = await startEmulator({ port: 0 });
+    const otherAdmin = emulatorAdmin(other.url);
+    const { privateKey: key } = await otherAdmin.registerOrg();
+    await otherAdmin.setFaults({ hangRate: 1 });
+    const hung = call(other.url, "GET", "/assistant", { key });
+    const outcome = hung.then(() => "answered", () => "failed");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    await other.close();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await outcome).toBe("failed");
+  });
+
+  it("limits faults to the listed routes", async () => {
+    const { key, assistant } = await orgWithOne();
+    await admin.setFaults({ errorRate: 1, routes: ["PATCH /assistant/:id"] });
+    expect((await api("GET", "/assistant", { key })).status).toBe(200);
+    expect((await api("GET", `/assistant/${assistant.id}`, { key })).status).toBe(200);
+    expect((await api("PATCH", `/assistant/${assistant.id}`, { key, body: { name: "x" } })).status).toBe(500);
+    expect((await api("GET", "/__emulator/requests")).status).toBe(200);
+  });
+
+  it("decides before applying: a faulted write changes nothing", async () => {
+    const { key, assistant } = await orgWithOne();
+    await admin.setFaults({ errorRate: 1, routes: ["POST /assistant", "PATCH /assistant/:id", "DELETE /assistant/:id"] });
+    expect((await api("POST", "/assistant", { key, body: { name: "New" } })).status).toBe(500);
+    expect((await api("PATCH", `/assistant/${assistant.id}`, { key, body: { name: "Changed" } })).status).toBe(500);
+    expect((await api("DELETE", `/assistant/${assistant.id}`, { key })).status).toBe(500);
+    await admin.setFaults({ rateLimit: { every: 1 } });
+    expect((await api("PATCH", `/assistant/${assistant.id}`, { key, body: { name: "Changed" } })).status).toBe(429);
+    await admin.clearFaults();
+    expect(await admin.assistants(key)).toEqual([assistant]);
+  });
+
+  it("rejects a malformed faults body and keeps the previous faults", async () => {
+    await admin.setFaults({ errorRate: 0 });
+    for (const body of [{ errorRate: 2 }, { latencyMs: { min: 50, max: 10 } }, { routes: ["GET /nope"] }, { surprise: true }]) {
+      const result = await api("PUT", "/__emulator/faults", { body });
+      expect(result.status, JSON.stringify(body)).toBe(400);
+      expect(errorSchema.parse(result.json).statusCode).toBe(400);
+    }
+    expect((await api("GET", "/__emulator/faults")).json).toEqual({ errorRate: 0, errorStatus: 500 });
+  });
+});
+
+describe("start-up latency", () => {
+  it("delays every Vapi answer but not the admin surface", async () => {
+    const slow = await startEmulator({ port: 0, latency: { min: 50, max: 60 } });
+    try {
+      const slowAdmin = emulatorAdmin(slow.url);
+      const { privateKey: key } = await slowAdmin.registerOrg();
+      const admin = await call(slow.url, "GET", "/__emulator/requests");
+      const vapi = await call(slow.url, "GET", "/assistant", { key });
+      expect(vapi.status).toBe(200);
+      expect(vapi.ms).toBeGreaterThanOrEqual(48);
+      expect(admin.ms).toBeLessThan(40);
+    } finally {
+      await slow.close();
+    }
+  });
+});
