@@ -4,6 +4,10 @@ import { defineConfig } from "vitest/config";
 // Two projects, one workerd pool: `worker` runs the Worker and its Durable Object inside
 // workerd against real local D1 and a real emulator process; `node` tests the emulator and
 // the Node-side scripts.
+// The Worker's secrets under test (wrangler reads required secrets from process.env).
+process.env.JWT_SECRET ??= "test-jwt-secret-that-is-long-enough-for-hs256";
+process.env.ENCRYPTION_KEY ??= "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -23,10 +27,10 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 bindings: {
-                  VAPI_BASE_URL: `http://127.0.0.1:${inject<number>("emulatorPort")}`,
-                  EMULATOR_URL: `http://127.0.0.1:${inject<number>("emulatorPort")}`,
-                  JWT_SECRET: "test-jwt-secret-that-is-long-enough-for-hs256",
-                  ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                  VAPI_BASE_URL: `http://127.0.0.1:${inject("emulatorPort")}`,
+                  EMULATOR_URL: `http://127.0.0.1:${inject("emulatorPort")}`,
+                  JWKS_URL: inject("jwksUrl"),
+                  VAPI_LIST_PAGE_SIZE: "100",
                   CACHE_TTL_SECONDS: "300",
                   VAPI_TIMEOUT_MS: "2000",
                   TEST_MIGRATIONS: migrations,

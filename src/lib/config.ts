@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-const seconds = (fallback: number) => z.coerce.number().int().min(0).catch(fallback);
+const seconds = (fallback: number) => z.coerce.number().min(0).catch(fallback);
 
 const ConfigSchema = z.object({
   VAPI_BASE_URL: z.url().catch("https://api.vapi.ai"),
@@ -21,7 +21,7 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
   const c = ConfigSchema.parse(env);
   return {
     vapiBaseUrl: c.VAPI_BASE_URL.replace(/\/+$/, ""),
-    ttlMs: c.CACHE_TTL_SECONDS * 1000,
+    ttlMs: Math.round(c.CACHE_TTL_SECONDS * 1000),
     vapiTimeoutMs: c.VAPI_TIMEOUT_MS,
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
   };

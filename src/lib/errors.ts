@@ -56,6 +56,9 @@ const GENERIC: Record<number, [string, string]> = {
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(c, err);
   if (err instanceof HTTPException && err.status < 500) {
+    if (err.status === 400 && /JSON/i.test(err.message)) {
+      return errorResponse(c, new ApiError(400, "invalid_json", "The request body is not valid JSON."));
+    }
     const [code, message] = GENERIC[err.status] ?? ["bad_request", "The request is not valid."];
     return errorResponse(c, new ApiError(err.status as ContentfulStatusCode, code, message));
   }

@@ -1,0 +1,10 @@
+// Values test/global-setup.ts provides to every project (vitest's inject()).
+import "vitest";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    emulatorPort: number;
+    jwksUrl: string;
+    jwksPrivateKey: JsonWebKey;
+  }
+}

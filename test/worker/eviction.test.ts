@@ -1,0 +1,90 @@
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { d1Rows, fault, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+
+describe("the hot layer is not assumed durable", () => {
+  it("after eviction the coordinator rehydrates from fresh D1 rows instead of calling Vapi", async () => {
+    const user = await newUser({ assistants: 5 });
+    const before = await listBody(await user.req("/api/assistants"));
+    const created = OneBody.parse(await (await user.req("/api/assistants", { method: "POST", json: { name: "Acked" } })).json());
+    const calls = await upstreamCalls(user.key);
+
+    await evictDurableObject(stubFor(user.sub));
+
+    const after = await listBody(await user.req("/api/assistants"));
+    expect(after.cached).toBe(true);
+    expect(after.assistants).toEqual([created.assistant, ...before.assistants]);
+    expect(await upstreamCalls(user.key)).toBe(calls);
+  });
+
+  it("eviction in the middle of a burst of writes and a slow refresh loses nothing acknowledged", async () => {
+    const user = await newUser({ assistants: 3 });
+    const { assistants } = await listBody(await user.req("/api/assistants"));
+    const slow = await fault(user.key, { latencyMs: { min: 300, max: 300 }, routes: ["GET /assistant"] });
+    const refresh = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } }).catch(() => undefined);
+    const acked = await Promise.all([
+      user.req(`/api/assistants/${assistants[0]!.id}`, { method: "PATCH", json: { name: "Kept 1" } }),
+      user.req(`/api/assistants/${assistants[1]!.id}`, { method: "DELETE" }),
+      user.req("/api/assistants", { method: "POST", json: { name: "Kept 2" } }),
+    ]);
+    expect(acked.map((r) => r.status)).toEqual([200, 200, 201]);
+    const createdId = OneBody.parse(await acked[2]!.json()).assistant.id;
+
+    await evictDurableObject(stubFor(user.sub));
+    await refresh;
+    await slow.clear();
+
+    const after = await listBody(await user.req("/api/assistants"));
+    const names = Object.fromEntries(after.assistants.map((a) => [a.id, a.name]));
+    expect(names[assistants[0]!.id]).toBe("Kept 1");
+    expect(names).not.toHaveProperty(assistants[1]!.id);
+    expect(names[createdId]).toBe("Kept 2");
+  });
+});
+
+describe("write-through when D1 fails", () => {
+  // A real D1 failure, scoped to one user: a trigger that aborts their cache writes.
+  async function breakD1For(sub: string) {
+    const name = `fail_${sub.replace(/\W/g, "_")}`;
+    await env.DB.batch([
+      env.DB.prepare(`CREATE TRIGGER ${name}_i BEFORE INSERT ON assistants_cache WHEN NEW.user_id = '${sub}' BEGIN SELECT RAISE(ABORT, 'injected'); END`),
+      env.DB.prepare(`CREATE TRIGGER ${name}_u BEFORE UPDATE ON assistants_cache WHEN NEW.user_id = '${sub}' BEGIN SELECT RAISE(ABORT, 'injected'); END`),
+    ]);
+    return () => env.DB.batch([env.DB.prepare(`DROP TRIGGER ${name}_i`), env.DB.prepare(`DROP TRIGGER ${name}_u`)]);
+  }
+
+  it("acknowledges the write, distrusts D1 after a restart, and never serves the older row", async () => {
+    const user = await newUser({ assistants: 2 });
+    const { assistants } = await listBody(await user.req("/api/assistants"));
+    const target = assistants[0]!;
+    const repairD1 = await breakD1For(user.sub);
+
+    const res = await user.req(`/api/assistants/${target.id}`, { method: "PATCH", json: { name: "Only in Vapi and memory" } });
+    expect(res.status).toBe(200);
+    expect((await d1Rows(user.sub)).find((r) => r.id === target.id)?.assistant.name).toBe(target.name);
+    await repairD1();
+
+    await evictDurableObject(stubFor(user.sub));
+    const after = await listBody(await user.req("/api/assistants"));
+    expect(after.assistants.find((a) => a.id === target.id)?.name).toBe("Only in Vapi and memory");
+  });
+
+  it("repairs D1 from memory on its alarm", async () => {
+    const user = await newUser({ assistants: 2 });
+    const { assistants } = await listBody(await user.req("/api/assistants"));
+    const repairD1 = await breakD1For(user.sub);
+    await user.req(`/api/assistants/${assistants[1]!.id}`, { method: "PATCH", json: { name: "Repaired later" } });
+    await repairD1();
+
+    expect(await runDurableObjectAlarm(stubFor(user.sub))).toBe(true);
+    const rows = await d1Rows(user.sub);
+    expect(rows.find((r) => r.id === assistants[1]!.id)?.assistant.name).toBe("Repaired later");
+    expect(rows.map((r) => r.assistant).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      (await vapiAssistants(user.key)).sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    const untrusted = await runInDurableObject(stubFor(user.sub), (_obj, state) => state.storage.kv.get("d1-untrusted-since"));
+    expect(untrusted).toBeUndefined();
+  });
+});
+

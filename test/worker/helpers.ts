@@ -1,0 +1,128 @@
+import { env, exports } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import { z } from "zod";
+
+export const Assistant = z.looseObject({
+  id: z.string(),
+  orgId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  name: z.string().optional(),
+});
+export type Assistant = z.infer<typeof Assistant>;
+export const ListBody = z.object({ assistants: z.array(Assistant), cached: z.boolean(), stale: z.boolean().optional() });
+export const OneBody = z.object({ assistant: Assistant, cached: z.boolean().optional() });
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const Counters = z.object({
+  total: z.number(),
+  byRoute: z.record(z.string(), z.number()),
+  byKey: z.record(z.string(), z.number()),
+  maxInFlight: z.object({ byKey: z.record(z.string(), z.number()) }),
+  maxInFlightWrites: z.object({ byKey: z.record(z.string(), z.number()) }),
+});
+
+export const uid = (prefix = "user") => `${prefix}-${crypto.randomUUID()}`;
+
+/** A dev token for `sub`, signed like `npm run token` signs it. */
+export function token(sub: string, expiresIn = "10m") {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(env.JWT_SECRET));
+}
+
+/** A request to the Worker under test, through its real fetch handler. */
+export function call(path: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("Content-Type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return exports.default.fetch(new Request(`http://cache.test${path}`, { ...init, headers, body }));
+}
+
+/** A call to the emulator's admin surface (or its Vapi surface) over loopback. */
+export async function emulator(path: string, init: RequestInit & { json?: unknown } = {}) {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("Content-Type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return fetch(`${env.EMULATOR_URL}${path}`, { ...init, headers, body });
+}
+
+export async function counters() {
+  return Counters.parse(await (await emulator("/__emulator/requests")).json());
+}
+
+/** Upstream requests one Vapi key has made so far. */
+export async function upstreamCalls(key: string) {
+  return (await counters()).byKey[key] ?? 0;
+}
+
+/** The org's assistants as Vapi holds them (not counted as traffic). */
+export async function vapiAssistants(key: string) {
+  const res = await emulator(`/__emulator/orgs/${encodeURIComponent(key)}/assistants`);
+  return z.array(Assistant).parse(await res.json());
+}
+
+export interface TestUser {
+  sub: string;
+  token: string;
+  key: string;
+  req: (path: string, init?: RequestInit & { json?: unknown }) => Promise<Response>;
+}
+
+/** A fresh user whose own Vapi org (or `key`, to share one) holds `assistants` assistants. */
+export async function newUser(opts: { assistants?: number; key?: string } = {}): Promise<TestUser> {
+  const sub = uid();
+  const key = opts.key ?? `sk-test-${crypto.randomUUID()}`;
+  if (!opts.key) {
+    const res = await emulator("/__emulator/orgs", { method: "POST", json: { privateKey: key, assistants: opts.assistants ?? 0 } });
+    if (!res.ok) throw new Error(`emulator org: ${res.status}`);
+  }
+  const t = await token(sub);
+  const req = (path: string, init: RequestInit & { json?: unknown } = {}) => call(path, { ...init, token: t });
+  const put = await req("/api/settings/vapi-key", { method: "PUT", json: { privateKey: key } });
+  if (put.status !== 204) throw new Error(`settings: ${put.status} ${await put.text()}`);
+  return { sub, token: t, key, req };
+}
+
+export async function listBody(res: Response) {
+  return ListBody.parse(await res.json());
+}
+
+/** Injects emulator faults for one Vapi key only, so concurrent test files are unaffected. */
+export async function fault(key: string, faults: Record<string, unknown>) {
+  const res = await emulator("/__emulator/faults", { method: "PUT", json: { ...faults, keys: [key] } });
+  if (!res.ok) throw new Error(`faults: ${res.status} ${await res.text()}`);
+  return { clear: () => emulator(`/__emulator/faults?key=${encodeURIComponent(key)}`, { method: "DELETE" }) };
+}
+
+/** The user's coordinator, for eviction and for running it with a short configured TTL. */
+export function stubFor(sub: string) {
+  return env.COORDINATOR.getByName(sub);
+}
+
+export async function d1Rows(sub: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT id, vapi_data, cached_at, updated_at FROM assistants_cache WHERE user_id = ? ORDER BY id",
+  )
+    .bind(sub)
+    .all<{ id: string; vapi_data: string; cached_at: number; updated_at: number }>();
+  return results.map((r) => ({ ...r, assistant: Assistant.parse(JSON.parse(r.vapi_data)) }));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sorted by id: Vapi's order among assistants created in the same millisecond is unspecified. */
+export const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));
+
+/** Newest first, as Vapi lists them. */
+export const isNewestFirst = (list: { createdAt: string }[]) =>
+  list.every((a, i) => i === 0 || list[i - 1]!.createdAt >= a.createdAt);

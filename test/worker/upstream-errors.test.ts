@@ -1,0 +1,65 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
+import { call, emulator, ErrorBody, fault, newUser, stubFor, token, uid, upstreamCalls } from "./helpers";
+
+async function errorOf(res: Response) {
+  return { status: res.status, ...ErrorBody.parse(await res.json()).error };
+}
+
+describe("upstream failures map to the error envelope", () => {
+  it("no key configured: 424 telling the user to save one", async () => {
+    const res = await call("/api/assistants", { token: await token(uid()) });
+    expect(await errorOf(res)).toMatchObject({ status: 424, code: "vapi_key_not_configured", message: expect.stringMatching(/PUT \/api\/settings\/vapi-key/) });
+  });
+
+  it("a stored key Vapi no longer accepts: 424 telling the user to update it", async () => {
+    const user = await newUser({ assistants: 1 });
+    await emulator(`/__emulator/orgs/${encodeURIComponent(user.key)}`, { method: "DELETE" });
+    const res = await user.req("/api/assistants");
+    expect(await errorOf(res)).toMatchObject({ status: 424, code: "vapi_key_rejected", message: expect.stringMatching(/update|valid private key/i) });
+  });
+
+  it("Vapi 5xx: 502", async () => {
+    const user = await newUser({ assistants: 1 });
+    const broken = await fault(user.key, { errorRate: 1, errorStatus: 500 });
+    const res = await user.req("/api/assistants");
+    await broken.clear();
+    expect(await errorOf(res)).toMatchObject({ status: 502, code: "vapi_error" });
+    expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=miss; fwd-status=502");
+  });
+
+  it("Vapi 429: 429 with Vapi's Retry-After", async () => {
+    const user = await newUser({ assistants: 1 });
+    const limited = await fault(user.key, { rateLimit: { every: 1, retryAfterSeconds: 7 } });
+    const res = await user.req("/api/assistants");
+    await limited.clear();
+    expect(res.headers.get("Retry-After")).toBe("7");
+    expect(await errorOf(res)).toMatchObject({ status: 429, code: "vapi_rate_limited" });
+  });
+
+  it("Vapi does not answer in time: 504", async () => {
+    const user = await newUser({ assistants: 1 });
+    await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
+      obj.config = { ...obj.config, vapiTimeoutMs: 150 };
+    });
+    const hang = await fault(user.key, { hangRate: 1 });
+    const res = await user.req("/api/assistants");
+    await hang.clear();
+    expect(await errorOf(res)).toMatchObject({ status: 504, code: "vapi_timeout" });
+  });
+
+  it.each([
+    ["not a uuid", "abc"],
+    ["a path into another endpoint", "..%2F..%2Fcall"],
+    ["a uuid with a suffix", `${crypto.randomUUID()};drop`],
+  ])("an id that is %s is refused before any upstream call", async (_what, id) => {
+    const user = await newUser();
+    const calls = await upstreamCalls(user.key);
+    for (const method of ["GET", "PATCH", "DELETE"]) {
+      const res = await user.req(`/api/assistants/${id}`, { method, ...(method === "PATCH" ? { json: { name: "x" } } : {}) });
+      expect(await errorOf(res)).toMatchObject({ status: 400, code: "invalid_assistant_id" });
+    }
+    expect(await upstreamCalls(user.key)).toBe(calls);
+  });
+});
