@@ -21,7 +21,7 @@ export function bearerKey(header: string | undefined): string | undefined {
 function idParam(c: Context<Env>): string {
   const id = c.req.param("id") ?? "";
   if (!UUID.test(id)) throw badRequest(["id must be a UUID"]);
-  return id;
+  return id.toLowerCase(); // Postgres compares uuids case-insensitively
 }
 
 async function validBody(c: Context<Env>): Promise<JsonObject> {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
+import { createEmulatorApp } from "../../emulator/app.ts";
 import { type CallOptions, assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
 import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
 
@@ -160,6 +161,8 @@ describe("get, patch, delete", () => {
     const key = await newOrg();
     expect(await badRequestMessages(key, "GET", "/assistant/not-a-uuid", undefined)).toEqual(["id must be a UUID"]);
     expect((await api("GET", `/assistant/${crypto.randomUUID()}`, { key })).json).toEqual(NOT_FOUND);
+    const created = await create(key, {});
+    expect((await api("GET", `/assistant/${created.id.toUpperCase()}`, { key })).json).toEqual(created);
   });
 
   it("patches shallowly: nested objects replaced, null clears, the rest kept", async () => {
@@ -207,6 +210,49 @@ describe("get, patch, delete", () => {
       expect(updated.createdAt).toBe(created.createdAt);
       previous = updated.updatedAt;
     }
+  });
+
+  it("moves updatedAt forward by 1 ms when the clock has not moved", async () => {
+    const { app, state } = createEmulatorApp();
+    state.registerOrg("frozen");
+    const headers = { authorization: "Bearer frozen" };
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-01-02T03:04:05.678Z"));
+    try {
+      const created = assistantSchema.parse(await (await app.request("/assistant", { method: "POST", headers, body: "{}" })).json());
+      const stamps = [created.updatedAt];
+      for (let i = 0; i < 3; i++) {
+        const response = await app.request(`/assistant/${created.id}`, { method: "PATCH", headers, body: "{}" });
+        stamps.push(assistantSchema.parse(await response.json()).updatedAt);
+      }
+      expect(stamps).toEqual([
+        "2026-01-02T03:04:05.678Z",
+        "2026-01-02T03:04:05.679Z",
+        "2026-01-02T03:04:05.680Z",
+        "2026-01-02T03:04:05.681Z",
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("hands out copies: mutating what was sent or returned never changes stored state", () => {
+    const { state } = createEmulatorApp();
+    const org = state.registerOrg("copies").org;
+    const body = { name: "Kept", model: { ...validModel } };
+    const created = org.create(body);
+    body.model.model = "mutated";
+    created.name = "mutated";
+    const fetched = org.get(created.id) ?? assert.fail();
+    (fetched.model as { model: string }).model = "mutated too";
+    const [listed] = org.list();
+    if (listed) listed.name = "mutated three";
+    expect(org.get(created.id)).toMatchObject({ name: "Kept", model: validModel });
+    const patch = { metadata: { a: 1 } };
+    const updated = org.update(created.id, patch) ?? assert.fail();
+    patch.metadata.a = 2;
+    (updated.metadata as { a: number }).a = 3;
+    expect(org.get(created.id)?.metadata).toEqual({ a: 1 });
   });
 
   it("answers DELETE with the deleted assistant, then 404 for GET, PATCH and DELETE", async () => {

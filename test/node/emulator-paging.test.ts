@@ -1,4 +1,5 @@
-import { afterAll, assert, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
+import { createEmulatorApp } from "../../emulator/app.ts";
 import { z } from "zod";
 import { type CallOptions, type EmulatedAssistant, assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
 import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
@@ -40,6 +41,28 @@ describe("list", () => {
     }
     const page = await list(key);
     expect(page.map((a) => a.id)).toEqual(created.map((a) => a.id).reverse());
+  });
+
+  it("orders assistants created in one millisecond later-first, stably", async () => {
+    // In-process with a frozen clock, so every create shares createdAt for certain.
+    const { app, state } = createEmulatorApp();
+    const org = state.registerOrg("frozen").org;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-01-02T03:04:05.678Z"));
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const response = await app.request("/assistant", { method: "POST", headers: { authorization: "Bearer frozen" }, body: "{}" });
+        ids.push(assistantSchema.parse(await response.json()).id);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    const listed = org.list().map((a) => a.id);
+    expect(new Set(org.list().map((a) => a.createdAt)).size).toBe(1);
+    expect(listed).toEqual([...ids].reverse());
+    const firstThree = await app.request("/assistant?limit=3", { headers: { authorization: "Bearer frozen" } });
+    expect(z.array(assistantSchema).parse(await firstThree.json()).map((a) => a.id)).toEqual(listed.slice(0, 3));
   });
 
   it("defaults limit to 100 and caps it at 1000", async () => {
