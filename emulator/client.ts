@@ -38,6 +38,7 @@ export type FaultsInput = {
   rateLimit?: { every: number; retryAfterSeconds?: number };
   hangRate?: number;
   routes?: string[];
+  keys?: string[];
 };
 
 export type CallOptions = { key?: string; body?: unknown; rawBody?: string; signal?: AbortSignal };
@@ -77,6 +78,7 @@ export function emulatorAdmin(baseUrl: string) {
         privateKey: options.privateKey ?? `test-key-${crypto.randomUUID()}`,
         assistants: options.assistants,
       }),
+    deleteOrg: (key: string) => admin(baseUrl, "DELETE", `/orgs/${encodeURIComponent(key)}`, orgSchema),
     assistants: (key: string) => admin(baseUrl, "GET", orgPath(key), z.array(assistantSchema)),
     patchBehindBack: (key: string, id: string, patch: Record<string, unknown>) =>
       admin(baseUrl, "PATCH", `${orgPath(key)}/${id}`, assistantSchema, patch),
@@ -84,6 +86,8 @@ export function emulatorAdmin(baseUrl: string) {
     requests: () => admin(baseUrl, "GET", "/requests", requestStatsSchema),
     resetRequests: () => admin(baseUrl, "POST", "/requests/reset", requestStatsSchema),
     setFaults: (faults: FaultsInput) => admin(baseUrl, "PUT", "/faults", z.unknown(), faults),
-    clearFaults: () => admin(baseUrl, "DELETE", "/faults", z.unknown()),
+    /** Clears one key's faults, or all of them. */
+    clearFaults: (key?: string) =>
+      admin(baseUrl, "DELETE", key === undefined ? "/faults" : `/faults?key=${encodeURIComponent(key)}`, z.unknown()),
   };
 }

@@ -19,6 +19,8 @@ export const faultsSchema = z
       .optional(),
     hangRate: z.number().min(0).max(1).optional(),
     routes: z.array(z.enum(ROUTES)).optional(),
+    /** Only requests bearing one of these private keys; lets concurrent test files share one emulator. */
+    keys: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 export type Faults = z.infer<typeof faultsSchema>;
@@ -34,44 +36,58 @@ function draw(range: LatencyRange | undefined, random: () => number): number {
   return range ? range.min + Math.floor(random() * (range.max - range.min + 1)) : 0;
 }
 
+/** One PUT's faults; `matched` drives rateLimit.every across all the keys it names. */
+type FaultSet = { faults: Faults; matched: number };
+
 /**
  * Holds the injected faults and decides each request's fate up front, before the request
- * touches any state, so a faulted write changes nothing. Rates of 1 always fault (random()
- * is < 1) and `rateLimit.every: n` answers exactly the n-th, 2n-th… matching request 429,
- * so tests can be deterministic.
+ * touches any state, so a faulted write changes nothing. Faults with `keys` apply to those
+ * keys instead of the global ones. Rates of 1 always fault (random() is < 1) and
+ * `rateLimit.every: n` answers exactly the n-th, 2n-th… matching request 429, so tests can
+ * be deterministic.
  */
 export class FaultInjector {
-  private faults: Faults | undefined;
-  private matched = 0;
+  private global: FaultSet | undefined;
+  private readonly byKey = new Map<string, FaultSet>();
   private readonly random: () => number;
 
   constructor(random: () => number = Math.random) {
     this.random = random;
   }
 
-  get current(): Faults | undefined {
-    return this.faults;
+  /** What GET /__emulator/faults shows. */
+  view(): { global: Faults | null; byKey: Record<string, Faults> } {
+    const byKey = [...this.byKey].map(([key, set]) => [key, set.faults] as const);
+    return { global: this.global?.faults ?? null, byKey: Object.fromEntries(byKey) };
   }
 
+  /** Replaces the global faults, or those of each key in `faults.keys`. */
   set(faults: Faults): void {
-    this.faults = faults;
-    this.matched = 0;
+    const set: FaultSet = { faults, matched: 0 };
+    if (faults.keys) for (const key of faults.keys) this.byKey.set(key, set);
+    else this.global = set;
   }
 
-  clear(): void {
-    this.faults = undefined;
-    this.matched = 0;
+  /** Clears one key's faults, or every fault when no key is given. */
+  clear(key?: string): void {
+    if (key !== undefined) {
+      this.byKey.delete(key);
+      return;
+    }
+    this.global = undefined;
+    this.byKey.clear();
   }
 
   /** `baseline` is the start-up latency; a fault's latencyMs replaces it on matching routes. */
-  decide(route: Route, baseline: LatencyRange | undefined): Decision {
-    const faults = this.faults;
-    if (!faults || (faults.routes && !faults.routes.includes(route))) {
+  decide(route: Route, key: string | undefined, baseline: LatencyRange | undefined): Decision {
+    const set = (key === undefined ? undefined : this.byKey.get(key)) ?? this.global;
+    const faults = set?.faults;
+    if (!set || !faults || (faults.routes && !faults.routes.includes(route))) {
       return { kind: "pass", delayMs: draw(baseline, this.random) };
     }
     const delayMs = draw(faults.latencyMs ?? baseline, this.random);
-    this.matched++;
-    if (faults.rateLimit && this.matched % faults.rateLimit.every === 0) {
+    set.matched++;
+    if (faults.rateLimit && set.matched % faults.rateLimit.every === 0) {
       return { kind: "rate-limited", delayMs, retryAfterSeconds: faults.rateLimit.retryAfterSeconds };
     }
     if (faults.hangRate !== undefined && this.random() < faults.hangRate) return { kind: "hang" };

@@ -19,7 +19,12 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   const { app } = createEmulatorApp({ latency: options.latency, demo: options.demo });
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(listening));
+    // The emulator is embedded in other processes (vitest's global setup, `npm start`): leave
+    // their global Request/Response alone.
+    const listening = serve(
+      { fetch: app.fetch, port: options.port ?? 0, hostname: host, overrideGlobalObjects: false },
+      () => resolve(listening),
+    );
     listening.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;

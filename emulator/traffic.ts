@@ -24,9 +24,10 @@ export function vapiTraffic(state: EmulatorState): MiddlewareHandler {
   return async (c, next) => {
     const route = routeOf(c.req.method, c.req.path);
     if (!route) return next();
-    const end = state.counters.begin(route, bearerKey(c.req.header("authorization")));
+    const key = bearerKey(c.req.header("authorization"));
+    const end = state.counters.begin(route, key);
     try {
-      const decision = state.faults.decide(route, state.latency);
+      const decision = state.faults.decide(route, key, state.latency);
       if (decision.kind === "hang") {
         await untilAborted(c.req.raw.signal);
         return new Response(null, { status: 499 }); // nobody is listening any more

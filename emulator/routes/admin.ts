@@ -41,6 +41,11 @@ export function adminRoutes(state: EmulatorState): Hono {
       const { org, created } = state.registerOrg(body.privateKey, body.assistants ?? 0);
       return c.json({ privateKey: org.privateKey, orgId: org.orgId, assistants: org.size }, created ? 201 : 200);
     })
+    .delete("/orgs/:privateKey", (c) => {
+      const org = orgOf(c);
+      state.orgs.delete(org.privateKey);
+      return c.json({ privateKey: org.privateKey, orgId: org.orgId, assistants: org.size });
+    })
     .get("/orgs/:privateKey/assistants", (c) => c.json(orgOf(c).list()))
     .patch("/orgs/:privateKey/assistants/:id", async (c) => {
       const org = orgOf(c);
@@ -61,13 +66,13 @@ export function adminRoutes(state: EmulatorState): Hono {
       state.counters.reset();
       return c.json(state.counters.snapshot());
     })
-    .get("/faults", (c) => c.json(state.faults.current ?? {}))
+    .get("/faults", (c) => c.json(state.faults.view()))
     .put("/faults", async (c) => {
       state.faults.set(await parse(c, faultsSchema));
-      return c.json(state.faults.current ?? {});
+      return c.json(state.faults.view());
     })
     .delete("/faults", (c) => {
-      state.faults.clear();
-      return c.json({});
+      state.faults.clear(c.req.query("key"));
+      return c.json(state.faults.view());
     });
 }

@@ -52,6 +52,13 @@ describe("orgs", () => {
     expect((await api("POST", "/assistant", { key: privateKey, body: content })).status).toBe(201);
   });
 
+  it("deletes an org, so its key is unknown from then on", async () => {
+    const { privateKey, orgId } = await admin.registerOrg({ assistants: 2 });
+    expect(await admin.deleteOrg(privateKey)).toEqual({ privateKey, orgId, assistants: 2 });
+    expect((await api("GET", "/assistant", { key: privateKey })).status).toBe(401);
+    expect((await api("DELETE", `/__emulator/orgs/${privateKey}`)).status).toBe(404);
+  });
+
   it("lists an org's assistants without paging or counting", async () => {
     const { privateKey } = await admin.registerOrg({ assistants: 120 });
     const before = await admin.requests();
@@ -148,7 +155,7 @@ describe("reset", () => {
     await api("GET", "/assistant", { key });
     await admin.setFaults({ errorRate: 1, routes: ["DELETE /assistant/:id"] });
     await admin.reset();
-    expect((await api("GET", "/__emulator/faults")).json).toEqual({});
+    expect((await api("GET", "/__emulator/faults")).json).toEqual({ global: null, byKey: {} });
     expect((await api("GET", "/assistant", { key })).status).toBe(401);
     expect((await admin.requests()).byKey).toEqual({ [key]: 1 });
     const again = await admin.registerOrg({ privateKey: key });

@@ -119,7 +119,23 @@ describe("faults", () => {
       expect(result.status, JSON.stringify(body)).toBe(400);
       expect(errorSchema.parse(result.json).statusCode).toBe(400);
     }
-    expect((await api("GET", "/__emulator/faults")).json).toEqual({ errorRate: 0, errorStatus: 500 });
+    expect((await api("GET", "/__emulator/faults")).json).toEqual({ global: { errorRate: 0, errorStatus: 500 }, byKey: {} });
+  });
+
+  it("scopes faults with keys to those keys, ahead of the global ones", async () => {
+    const [a, b, c] = [await orgWithOne(), await orgWithOne(), await orgWithOne()];
+    await admin.setFaults({ errorRate: 1, errorStatus: 502 });
+    await admin.setFaults({ rateLimit: { every: 2 }, keys: [a.key, b.key] });
+    const status = async (key: string) => (await api("GET", "/assistant", { key })).status;
+    // a and b share one rateLimit counter; c falls back to the global faults.
+    expect([await status(a.key), await status(b.key), await status(a.key), await status(c.key)]).toEqual([200, 429, 200, 502]);
+    await admin.clearFaults(a.key);
+    expect(await status(a.key)).toBe(502);
+    expect(await status(b.key)).toBe(429);
+    const view = await api("GET", "/__emulator/faults");
+    expect(view.json).toMatchObject({ global: { errorRate: 1 }, byKey: { [b.key]: { keys: [a.key, b.key] } } });
+    await admin.clearFaults();
+    expect([await status(a.key), await status(b.key), await status(c.key)]).toEqual([200, 200, 200]);
   });
 });
 
