@@ -70,8 +70,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.stats.hits++;
         return this.listAnswer(true, `hit; ttl=${this.ttlLeft(age)}`, timing);
       }
-      const joined = await this.refreshList(timing);
-      this.countMiss(joined);
+      const joined = this.countMiss(this.flights.has("list"));
+      await this.refreshList(timing);
       return this.listAnswer(false, this.fwd(opts, age, joined), timing);
     });
   }
@@ -86,11 +86,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing);
       }
       // A miss while the whole list is being fetched waits for that list instead of asking again.
-      const listFlight = this.flights.current("list");
-      let joined = true;
-      if (listFlight && !opts.noCache) Object.assign(timing, await listFlight);
-      else joined = await this.refreshOne(id, timing);
-      this.countMiss(joined);
+      const listFlight = opts.noCache ? undefined : this.flights.current("list");
+      const joined = this.countMiss(listFlight !== undefined || this.flights.has(`get:${id}`));
+      if (listFlight) Object.assign(timing, await listFlight);
+      else await this.refreshOne(id, timing);
       const entry = this.hot.get(id);
       if (!entry) throw notFound();
       return this.oneAnswer(entry, false, this.fwd(opts, age, joined), timing);
@@ -196,7 +195,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       }),
     );
     Object.assign(timing, flight.value);
-    return flight.joined;
   }
 
   private async refreshOne(id: string, timing: Timing) {
@@ -218,7 +216,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       }),
     );
     Object.assign(timing, flight.value);
-    return flight.joined;
   }
 
   /**
@@ -410,9 +407,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return { status, body, cacheStatus: `${CACHE}; fwd=method; stored`, timing };
   }
 
-  private countMiss(joined: boolean) {
+  private countMiss(joined: boolean): boolean {
     if (joined) this.stats.coalesced++;
     else this.stats.misses++;
+    return joined;
   }
 
   private fwd(opts: ReadOptions, age: number | null, joined: boolean): string {

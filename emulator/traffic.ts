@@ -16,9 +16,11 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 /**
  * Wraps every Vapi-surface request (admin and unknown paths pass straight through): counts
  * it, keeps it "in flight" until its answer is ready (latency included), and applies the
- * fault decided on arrival. The latency runs before the request is applied and is not cut
- * short when the client gives up, so a write that timed out on the client may still land,
- * as with a real server. A hung request is never applied.
+ * fault decided on arrival. A read is answered from the state at its arrival and the answer
+ * is delivered after the latency, as a slow network would deliver it (so a slow read can be
+ * overtaken by a later write: what a cache's fencing must survive). A write waits out the
+ * latency first and is not cut short when the client gives up, so a write that timed out on
+ * the client may still land, as with a real server. A hung request is never applied.
  */
 export function vapiTraffic(state: EmulatorState): MiddlewareHandler {
   return async (c, next) => {
@@ -32,7 +34,8 @@ export function vapiTraffic(state: EmulatorState): MiddlewareHandler {
         await untilAborted(c.req.raw.signal);
         return new Response(null, { status: 499 }); // nobody is listening any more
       }
-      await sleep(decision.delayMs);
+      const read = c.req.method === "GET";
+      if (!read) await sleep(decision.delayMs);
       if (decision.kind === "rate-limited") {
         return Response.json(
           { message: "Rate limit exceeded", error: "Too Many Requests", statusCode: 429 },
@@ -41,6 +44,7 @@ export function vapiTraffic(state: EmulatorState): MiddlewareHandler {
       }
       if (decision.kind === "error") return Response.json(nestError(decision.status), { status: decision.status });
       await next();
+      if (read) await sleep(decision.delayMs);
     } finally {
       end();
     }

@@ -1,6 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { auth } from "./middleware/auth";
 import { jsonBody } from "./middleware/json-body";
+import { requestLog } from "./middleware/request-log";
 import { notFound, onError } from "./lib/errors";
 import { router } from "./lib/validation";
 import { assistants } from "./routes/assistants";
@@ -10,6 +11,8 @@ import { settings } from "./routes/settings";
 export { UserCacheCoordinator } from "../durable-objects/coordinator";
 
 const app = router();
+
+app.use(requestLog);
 
 app.get("/healthz", (c) => c.json({ status: "ok" }));
 app.doc31("/openapi.json", {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /** The one error shape every failure is answered with. */
@@ -64,7 +65,7 @@ export function onError(err: Error, c: Context): Response {
   }
   // Unexpected: log with context (never headers or bodies, which carry secrets), answer generically.
   console.error(
-    JSON.stringify({ level: "error", msg: "unhandled", route: c.req.routePath, error: String(err) }),
+    JSON.stringify({ level: "error", msg: "unhandled", route: routePath(c, -1), error: String(err) }),
   );
   return errorResponse(c, new ApiError(500, "internal_error", "Something went wrong on our side."));
 }

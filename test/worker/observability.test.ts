@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { fault, listBody, newUser, upstreamCalls } from "./helpers";
+
+const Stats = z.object({
+  hits: z.number(),
+  misses: z.number(),
+  staleServed: z.number(),
+  coalesced: z.number(),
+  upstreamCalls: z.number(),
+  upstreamErrors: z.number(),
+  errors: z.number(),
+  writes: z.number(),
+  hotLayer: z.object({ entries: z.number(), bytes: z.number() }),
+  upstreamLatencyMs: z.object({ samples: z.number(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+});
+
+const LogLine = z.object({
+  msg: z.literal("request"),
+  method: z.string(),
+  route: z.string(),
+  status: z.number(),
+  cache: z.string().nullable(),
+  durationMs: z.number(),
+  user: z.string().nullable(),
+}).loose();
+
+describe("GET /api/cache/stats", () => {
+  it("counts a known sequence of requests", async () => {
+    const user = await newUser({ assistants: 4 });
+    const stats = async () => Stats.parse(await (await user.req("/api/cache/stats")).json());
+
+    const { assistants } = await listBody(await user.req("/api/assistants")); // miss, 1 upstream call
+    for (let i = 0; i < 3; i++) await user.req("/api/assistants"); // 3 hits
+    await user.req(`/api/assistants/${assistants[0]!.id}`); // hit
+    await user.req(`/api/assistants/${assistants[0]!.id}`, { method: "PATCH", json: { name: "Counted" } }); // write, 1 call
+    await user.req(`/api/assistants/${crypto.randomUUID()}`); // miss, 1 call, 404 error
+
+    const slow = await fault(user.key, { latencyMs: { min: 100, max: 100 } });
+    await Promise.all(Array.from({ length: 10 }, () => user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } })));
+    await slow.clear(); // 1 miss + 9 coalesced, 1 call
+
+    const s = await stats();
+    expect(s).toMatchObject({ hits: 4, misses: 3, coalesced: 9, upstreamCalls: 4, upstreamErrors: 1, errors: 1, writes: 1, staleServed: 0 });
+    expect(s.hotLayer.entries).toBe(4);
+    const json = (await listBody(await user.req("/api/assistants"))).assistants.map((a) => JSON.stringify(a).length);
+    expect(s.hotLayer.bytes).toBe(json.reduce((a, b) => a + b, 0));
+    expect(s.upstreamLatencyMs.samples).toBe(4);
+    expect(s.upstreamLatencyMs.p99).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe("response headers and logs", () => {
+  let lines: string[];
+  beforeEach(() => {
+    lines = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it("every assistants answer carries Cache-Status and Server-Timing; each request logs one JSON line without secrets", async () => {
+    const user = await newUser({ assistants: 2 });
+    lines.length = 0;
+    const miss = await user.req("/api/assistants");
+    const hit = await user.req("/api/assistants");
+    const write = await user.req("/api/assistants", { method: "POST", json: { name: "Logged" } });
+    const bad = await user.req(`/api/assistants/${crypto.randomUUID()}`);
+
+    expect([miss, hit, write, bad].map((r) => r.headers.get("Cache-Status"))).toEqual([
+      "vapi-edge-cache; fwd=miss; stored",
+      expect.stringMatching(/^vapi-edge-cache; hit; ttl=\d+$/),
+      "vapi-edge-cache; fwd=method; stored",
+      "vapi-edge-cache; fwd=miss; fwd-status=404",
+    ]);
+    for (const r of [miss, hit, write]) expect(r.headers.get("Server-Timing")).toMatch(/^cache;dur=\d+, d1;dur=\d+, vapi;dur=\d+$/);
+    expect(Number(/vapi;dur=(\d+)/.exec(miss.headers.get("Server-Timing")!)![1])).toBeGreaterThanOrEqual(0);
+
+    const logs = lines.map((l) => LogLine.parse(JSON.parse(l)));
+    expect(logs.map((l) => [l.method, l.route, l.status, l.cache])).toEqual([
+      ["GET", "/api/assistants", 200, "fwd=miss; stored"],
+      ["GET", "/api/assistants", 200, expect.stringMatching(/^hit; ttl=/)],
+      ["POST", "/api/assistants", 201, "fwd=method; stored"],
+      ["GET", "/api/assistants/:id", 404, "fwd=miss; fwd-status=404"],
+    ]);
+    expect(new Set(logs.map((l) => l.user)).size).toBe(1);
+    const all = lines.join("\n");
+    for (const secret of [user.sub, user.key, user.token]) expect(all).not.toContain(secret);
+    expect(await upstreamCalls(user.key)).toBeGreaterThan(0);
+  });
+});
