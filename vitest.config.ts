@@ -13,6 +13,8 @@ export default defineConfig(async () => {
   return {
     test: {
       globalSetup: ["./test/global-setup.ts"],
+      // The Worker's one-line request logs are asserted on where they matter; elsewhere they are noise.
+      onConsoleLog: (log: string) => !log.startsWith('{"msg":"request"'),
       projects: [
         {
           test: {

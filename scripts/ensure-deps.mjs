@@ -11,5 +11,5 @@ const stale =
   !readFileSync(marker, "utf8").includes('"node_modules/wrangler"');
 if (stale) {
   console.log("Installing dependencies (npm ci)…");
-  execSync("npm ci --no-audit --no-fund", { stdio: "inherit" });
+  execSync("npm ci --no-audit --no-fund --loglevel=warn", { stdio: "inherit" });
 }
