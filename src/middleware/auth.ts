@@ -10,7 +10,17 @@ const JWKS_ALGS = ["RS256", "ES256"];
 
 // One JWKS fetcher per URL and isolate, so keys are cached across requests (jose refreshes them).
 const jwksSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-const hmacKeys = new Map<string, Uint8Array>();
+// The HMAC key is imported once per isolate, not on every request.
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
 
 function verify(token: string, env: Env): Promise<{ payload: JWTPayload }> {
   const options = {
@@ -24,9 +34,7 @@ function verify(token: string, env: Env): Promise<{ payload: JWTPayload }> {
     return jwtVerify(token, jwks, { ...options, algorithms: JWKS_ALGS });
   }
   if (!env.JWT_SECRET) throw new Error("neither JWT_SECRET nor JWT_JWKS_URL is configured");
-  let key = hmacKeys.get(env.JWT_SECRET);
-  if (!key) hmacKeys.set(env.JWT_SECRET, (key = new TextEncoder().encode(env.JWT_SECRET)));
-  return jwtVerify(token, key, { ...options, algorithms: HMAC_ALGS });
+  return hmacKey(env.JWT_SECRET).then((key) => jwtVerify(token, key, { ...options, algorithms: HMAC_ALGS }));
 }
 
 function reason(err: unknown): string {
@@ -45,18 +53,12 @@ function reason(err: unknown): string {
 const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
 
-/** Extracts the bearer token: the Authorization header, or (for WebSockets) the protocol or query. */
-export function bearerToken(req: Request): string | undefined {
-  const header = req.headers.get("Authorization");
-  if (header) return /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  return undefined;
-}
 
 /** Verifies the JWT, pins its algorithm, requires `sub`, provisions the user. */
 export const auth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("Authorization");
   if (!header) throw unauthorized("Send an Authorization: Bearer <token> header.");
-  const token = bearerToken(c.req.raw);
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   if (!token) throw unauthorized("The Authorization header must be 'Bearer <token>'.");
   let payload: JWTPayload;
   try {
