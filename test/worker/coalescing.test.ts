@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { counters, fault, listBody, newUser, OneBody, upstreamCalls } from "./helpers";
+import { admin, fault, listBody, newUser, OneBody, upstreamCalls } from "./helpers";
 
 describe("single-flight", () => {
   it("200 concurrent cold list reads make exactly one upstream call and get identical, complete answers", async () => {
@@ -24,13 +24,13 @@ describe("single-flight", () => {
     const { assistants } = await listBody(await user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } }));
     const id = assistants[0]!.id;
     const slow = await fault(user.key, { latencyMs: { min: 150, max: 150 } });
-    const before = await counters();
+    const before = await admin.requests();
     const answers = await Promise.all(
       Array.from({ length: 50 }, () => user.req(`/api/assistants/${id}`, { headers: { "Cache-Control": "no-cache" } })),
     );
     await slow.clear();
     for (const a of answers) expect(OneBody.parse(await a.json()).assistant.id).toBe(id);
-    const after = await counters();
+    const after = await admin.requests();
     expect((after.byKey[user.key] ?? 0) - (before.byKey[user.key] ?? 0)).toBe(1);
   });
 

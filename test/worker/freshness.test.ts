@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
 import { readConfig } from "../../src/lib/config";
-import { byId, d1Rows, emulator, listBody, newUser, OneBody, sleep, stubFor, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
+import { byId, d1Rows, admin, listBody, newUser, OneBody, sleep, stubFor, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
 
 /** Runs this user's coordinator as a deployment with CACHE_TTL_SECONDS=`seconds` would. */
 async function withTtl(user: TestUser, seconds: number) {
@@ -56,7 +56,7 @@ describe("TTL (CACHE_TTL_SECONDS)", () => {
     await withTtl(user, 0.3);
     const first = await listBody(await user.req("/api/assistants"));
     const gone = first.assistants[2]!;
-    await emulator(`/__emulator/orgs/${user.key}/assistants/${gone.id}`, { method: "DELETE" });
+    await admin.deleteBehindBack(user.key, gone.id);
     await sleep(350);
 
     const next = await listBody(await user.req("/api/assistants"));
@@ -69,7 +69,7 @@ describe("TTL (CACHE_TTL_SECONDS)", () => {
     const user = await newUser({ assistants: 2 });
     const first = await listBody(await user.req("/api/assistants"));
     const gone = first.assistants[0]!;
-    await emulator(`/__emulator/orgs/${user.key}/assistants/${gone.id}`, { method: "DELETE" });
+    await admin.deleteBehindBack(user.key, gone.id);
 
     const cached = await user.req(`/api/assistants/${gone.id}`);
     expect(OneBody.parse(await cached.json()).cached).toBe(true); // still fresh in the cache

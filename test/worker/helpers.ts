@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { z } from "zod";
+import { emulatorAdmin, type FaultsInput } from "../../emulator/client";
 
 export const Assistant = z.looseObject({
   id: z.string(),
@@ -13,13 +14,6 @@ export type Assistant = z.infer<typeof Assistant>;
 export const ListBody = z.object({ assistants: z.array(Assistant), cached: z.boolean(), stale: z.boolean().optional() });
 export const OneBody = z.object({ assistant: Assistant, cached: z.boolean().optional() });
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-export const Counters = z.object({
-  total: z.number(),
-  byRoute: z.record(z.string(), z.number()),
-  byKey: z.record(z.string(), z.number()),
-  maxInFlight: z.object({ byKey: z.record(z.string(), z.number()) }),
-  maxInFlightWrites: z.object({ byKey: z.record(z.string(), z.number()) }),
-});
 
 export const uid = (prefix = "user") => `${prefix}-${crypto.randomUUID()}`;
 
@@ -45,31 +39,16 @@ export function call(path: string, init: RequestInit & { token?: string; json?: 
   return exports.default.fetch(new Request(`http://cache.test${path}`, { ...init, headers, body }));
 }
 
-/** A call to the emulator's admin surface (or its Vapi surface) over loopback. */
-export async function emulator(path: string, init: RequestInit & { json?: unknown } = {}) {
-  const headers = new Headers(init.headers);
-  let body = init.body;
-  if (init.json !== undefined) {
-    headers.set("Content-Type", "application/json");
-    body = JSON.stringify(init.json);
-  }
-  return fetch(`${env.EMULATOR_URL}${path}`, { ...init, headers, body });
-}
-
-export async function counters() {
-  return Counters.parse(await (await emulator("/__emulator/requests")).json());
-}
+/** The emulator's admin surface (orgs, counters, faults, edits behind the cache's back). */
+export const admin = emulatorAdmin(env.EMULATOR_URL);
 
 /** Upstream requests one Vapi key has made so far. */
 export async function upstreamCalls(key: string) {
-  return (await counters()).byKey[key] ?? 0;
+  return (await admin.requests()).byKey[key] ?? 0;
 }
 
 /** The org's assistants as Vapi holds them (not counted as traffic). */
-export async function vapiAssistants(key: string) {
-  const res = await emulator(`/__emulator/orgs/${encodeURIComponent(key)}/assistants`);
-  return z.array(Assistant).parse(await res.json());
-}
+export const vapiAssistants = (key: string) => admin.assistants(key);
 
 export interface TestUser {
   sub: string;
@@ -82,10 +61,7 @@ export interface TestUser {
 export async function newUser(opts: { assistants?: number; key?: string } = {}): Promise<TestUser> {
   const sub = uid();
   const key = opts.key ?? `sk-test-${crypto.randomUUID()}`;
-  if (!opts.key) {
-    const res = await emulator("/__emulator/orgs", { method: "POST", json: { privateKey: key, assistants: opts.assistants ?? 0 } });
-    if (!res.ok) throw new Error(`emulator org: ${res.status}`);
-  }
+  if (!opts.key) await admin.registerOrg({ privateKey: key, assistants: opts.assistants ?? 0 });
   const t = await token(sub);
   const req = (path: string, init: RequestInit & { json?: unknown } = {}) => call(path, { ...init, token: t });
   const put = await req("/api/settings/vapi-key", { method: "PUT", json: { privateKey: key } });
@@ -98,10 +74,9 @@ export async function listBody(res: Response) {
 }
 
 /** Injects emulator faults for one Vapi key only, so concurrent test files are unaffected. */
-export async function fault(key: string, faults: Record<string, unknown>) {
-  const res = await emulator("/__emulator/faults", { method: "PUT", json: { ...faults, keys: [key] } });
-  if (!res.ok) throw new Error(`faults: ${res.status} ${await res.text()}`);
-  return { clear: () => emulator(`/__emulator/faults?key=${encodeURIComponent(key)}`, { method: "DELETE" }) };
+export async function fault(key: string, faults: Omit<FaultsInput, "keys">) {
+  await admin.setFaults({ ...faults, keys: [key] });
+  return { clear: () => admin.clearFaults(key) };
 }
 
 /** The user's coordinator, for eviction and for running it with a short configured TTL. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byId, d1Rows, emulator, isNewestFirst, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
+import { byId, d1Rows, admin, isNewestFirst, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
 
 describe("cache-first reads", () => {
   it("serves the list from Vapi once, then from the cache, with the seed's shape", async () => {
@@ -48,7 +48,7 @@ describe("cache-first reads", () => {
     const user = await newUser({ assistants: 2 });
     await user.req("/api/assistants");
     const [target] = await vapiAssistants(user.key);
-    await emulator(`/__emulator/orgs/${user.key}/assistants/${target!.id}`, { method: "PATCH", json: { name: "Edited in Vapi" } });
+    await admin.patchBehindBack(user.key, target!.id, { name: "Edited in Vapi" });
 
     const cached = await listBody(await user.req("/api/assistants"));
     expect(cached.assistants.find((a) => a.id === target!.id)?.name).toBe(target!.name);

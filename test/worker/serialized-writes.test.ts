@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byId, counters, d1Rows, fault, listBody, newUser, OneBody, vapiAssistants } from "./helpers";
+import { admin, byId, d1Rows, fault, listBody, newUser, OneBody, vapiAssistants } from "./helpers";
 
 describe("serialized writes", () => {
   it("writes from many concurrent clients reach Vapi one at a time, and all layers agree afterwards", async () => {
@@ -18,7 +18,7 @@ describe("serialized writes", () => {
     const statuses = (await Promise.all(writes)).map((r) => r.status);
     await slow.clear();
     expect(statuses.filter((s) => s >= 300)).toEqual([]);
-    expect((await counters()).maxInFlightWrites.byKey[user.key]).toBe(1);
+    expect((await admin.requests()).maxInFlightWrites.byKey[user.key]).toBe(1);
 
     const vapi = await vapiAssistants(user.key);
     expect(vapi).toHaveLength(5 + 8 - 1);

@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { call, emulator, ErrorBody, newUser, token, uid } from "./helpers";
+import { call, admin, ErrorBody, newUser, token, uid } from "./helpers";
 
 const Settings = z.object({ vapiKeyConfigured: z.boolean(), vapiKeyLast4: z.string().nullable() });
 
 async function freshKey() {
   const key = `sk-live-${crypto.randomUUID()}`;
-  await emulator("/__emulator/orgs", { method: "POST", json: { privateKey: key, assistants: 2 } });
+  await admin.registerOrg({ privateKey: key, assistants: 2 });
   return key;
 }
 

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { call, emulator, ErrorBody, fault, newUser, stubFor, token, uid, upstreamCalls } from "./helpers";
+import { call, admin, ErrorBody, fault, newUser, stubFor, token, uid, upstreamCalls } from "./helpers";
 
 async function errorOf(res: Response) {
   return { status: res.status, ...ErrorBody.parse(await res.json()).error };
@@ -15,7 +15,7 @@ describe("upstream failures map to the error envelope", () => {
 
   it("a stored key Vapi no longer accepts: 424 telling the user to update it", async () => {
     const user = await newUser({ assistants: 1 });
-    await emulator(`/__emulator/orgs/${encodeURIComponent(user.key)}`, { method: "DELETE" });
+    await admin.deleteOrg(user.key);
     const res = await user.req("/api/assistants");
     expect(await errorOf(res)).toMatchObject({ status: 424, code: "vapi_key_rejected", message: expect.stringMatching(/update|valid private key/i) });
   });
