@@ -1,17 +1,10 @@
-import { afterAll, assert, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { assert, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type CallOptions, assistantSchema, call, emulatorAdmin, errorSchema, orgSchema } from "../../emulator/client.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { assistantSchema, errorSchema, orgSchema } from "../../emulator/client.ts";
+import { useEmulator } from "./emulator-fixture.ts";
 
-let emulator: RunningEmulator;
-let admin: ReturnType<typeof emulatorAdmin>;
-const api = (method: string, path: string, options?: CallOptions) => call(emulator.url, method, path, options);
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-  admin = emulatorAdmin(emulator.url);
-});
-afterAll(() => emulator.close());
+const emulator = useEmulator();
+const { api } = emulator;
 
 describe("orgs", () => {
   it("registers a key as an org (201), and again finds the same org (200) adding any new assistants", async () => {
@@ -37,8 +30,8 @@ describe("orgs", () => {
   });
 
   it("generates realistic, distinct, valid assistants", async () => {
-    const { privateKey } = await admin.registerOrg({ assistants: 400 });
-    const all = await admin.assistants(privateKey);
+    const { privateKey } = await emulator.admin.registerOrg({ assistants: 400 });
+    const all = await emulator.admin.assistants(privateKey);
     const names = all.map((a) => String(a.name));
     expect(new Set(names).size).toBe(400);
     expect(names.every((name) => name.length > 3 && name.length <= 40)).toBe(true);
@@ -53,34 +46,34 @@ describe("orgs", () => {
   });
 
   it("deletes an org, so its key is unknown from then on", async () => {
-    const { privateKey, orgId } = await admin.registerOrg({ assistants: 2 });
-    expect(await admin.deleteOrg(privateKey)).toEqual({ privateKey, orgId, assistants: 2 });
+    const { privateKey, orgId } = await emulator.admin.registerOrg({ assistants: 2 });
+    expect(await emulator.admin.deleteOrg(privateKey)).toEqual({ privateKey, orgId, assistants: 2 });
     expect((await api("GET", "/assistant", { key: privateKey })).status).toBe(401);
     expect((await api("DELETE", `/__emulator/orgs/${privateKey}`)).status).toBe(404);
   });
 
   it("lists an org's assistants without paging or counting", async () => {
-    const { privateKey } = await admin.registerOrg({ assistants: 120 });
-    const before = await admin.requests();
-    expect(await admin.assistants(privateKey)).toHaveLength(120);
-    expect((await admin.requests()).total).toBe(before.total);
+    const { privateKey } = await emulator.admin.registerOrg({ assistants: 120 });
+    const before = await emulator.admin.requests();
+    expect(await emulator.admin.assistants(privateKey)).toHaveLength(120);
+    expect((await emulator.admin.requests()).total).toBe(before.total);
     expect((await api("GET", "/__emulator/orgs/unknown-key/assistants")).status).toBe(404);
   });
 });
 
 describe("changes behind the cache's back", () => {
   it("PATCH merges like Vapi's PATCH and bumps updatedAt; DELETE removes", async () => {
-    const { privateKey: key } = await admin.registerOrg({ assistants: 2 });
-    const [target, other] = await admin.assistants(key);
+    const { privateKey: key } = await emulator.admin.registerOrg({ assistants: 2 });
+    const [target, other] = await emulator.admin.assistants(key);
     if (!target || !other) assert.fail();
-    const patched = await admin.patchBehindBack(key, target.id, { name: "Edited in dashboard", firstMessage: null });
+    const patched = await emulator.admin.patchBehindBack(key, target.id, { name: "Edited in dashboard", firstMessage: null });
     expect(patched.name).toBe("Edited in dashboard");
     expect("firstMessage" in patched).toBe(false);
     expect(patched.model).toEqual(target.model);
     expect(Date.parse(patched.updatedAt)).toBeGreaterThan(Date.parse(target.updatedAt));
     expect((await api("GET", `/assistant/${target.id}`, { key })).json).toEqual(patched);
 
-    expect(await admin.deleteBehindBack(key, other.id)).toEqual(other);
+    expect(await emulator.admin.deleteBehindBack(key, other.id)).toEqual(other);
     expect((await api("GET", `/assistant/${other.id}`, { key })).status).toBe(404);
     const missing = `/__emulator/orgs/${key}/assistants/${other.id}`;
     expect((await api("DELETE", missing)).status).toBe(404);
@@ -90,12 +83,12 @@ describe("changes behind the cache's back", () => {
 });
 
 describe("request counters", () => {
-  beforeEach(() => admin.resetRequests());
+  beforeEach(() => emulator.admin.resetRequests());
 
   it("counts Vapi requests by route and key, not admin calls", async () => {
-    const { privateKey: a } = await admin.registerOrg();
-    const { privateKey: b } = await admin.registerOrg();
-    await admin.resetRequests();
+    const { privateKey: a } = await emulator.admin.registerOrg();
+    const { privateKey: b } = await emulator.admin.registerOrg();
+    await emulator.admin.resetRequests();
     const created = assistantSchema.parse((await api("POST", "/assistant", { key: a, body: {} })).json);
     await api("GET", "/assistant", { key: a });
     await api("GET", "/assistant", { key: b });
@@ -103,8 +96,8 @@ describe("request counters", () => {
     await api("PATCH", `/assistant/${created.id}`, { key: a, body: { name: "n" } });
     await api("DELETE", `/assistant/${created.id}`, { key: a });
     await api("GET", "/assistant");
-    await admin.assistants(a);
-    expect(await admin.requests()).toEqual({
+    await emulator.admin.assistants(a);
+    expect(await emulator.admin.requests()).toEqual({
       total: 7,
       byRoute: { "GET /assistant": 3, "POST /assistant": 1, "GET /assistant/:id": 1, "PATCH /assistant/:id": 1, "DELETE /assistant/:id": 1 },
       byKey: { [a]: 5, [b]: 1 },
@@ -114,32 +107,32 @@ describe("request counters", () => {
   });
 
   it("records the most requests and writes one key had in flight, latency included", async () => {
-    const { privateKey: key } = await admin.registerOrg();
-    await admin.setFaults({ latencyMs: { min: 40, max: 40 } });
+    const { privateKey: key } = await emulator.admin.registerOrg();
+    await emulator.admin.setFaults({ latencyMs: { min: 40, max: 40 } });
     try {
-      await admin.resetRequests();
+      await emulator.admin.resetRequests();
       await Promise.all([
         ...Array.from({ length: 5 }, () => api("POST", "/assistant", { key, body: {} })),
         ...Array.from({ length: 3 }, () => api("GET", "/assistant", { key })),
       ]);
     } finally {
-      await admin.clearFaults();
+      await emulator.admin.clearFaults();
     }
-    const stats = await admin.requests();
+    const stats = await emulator.admin.requests();
     expect(stats.maxInFlightWrites.byKey[key]).toBe(5);
     expect(stats.maxInFlight.byKey[key]).toBe(8);
     // Sequential requests never overlap.
-    await admin.resetRequests();
+    await emulator.admin.resetRequests();
     for (let i = 0; i < 3; i++) await api("GET", "/assistant", { key });
-    expect((await admin.requests()).maxInFlight.byKey[key]).toBe(1);
+    expect((await emulator.admin.requests()).maxInFlight.byKey[key]).toBe(1);
   });
 
   it("zeroes the counters on requests/reset", async () => {
-    const { privateKey: key } = await admin.registerOrg();
+    const { privateKey: key } = await emulator.admin.registerOrg();
     await api("GET", "/assistant", { key });
-    const zeroed = await admin.resetRequests();
+    const zeroed = await emulator.admin.resetRequests();
     expect(zeroed.total).toBe(0);
-    expect(await admin.requests()).toEqual({
+    expect(await emulator.admin.requests()).toEqual({
       total: 0,
       byRoute: { "GET /assistant": 0, "POST /assistant": 0, "GET /assistant/:id": 0, "PATCH /assistant/:id": 0, "DELETE /assistant/:id": 0 },
       byKey: {},
@@ -151,19 +144,19 @@ describe("request counters", () => {
 
 describe("reset", () => {
   it("forgets every org, assistant, fault and counter", async () => {
-    const { privateKey: key } = await admin.registerOrg({ assistants: 3 });
+    const { privateKey: key } = await emulator.admin.registerOrg({ assistants: 3 });
     await api("GET", "/assistant", { key });
-    await admin.setFaults({ errorRate: 1, routes: ["DELETE /assistant/:id"] });
-    await admin.reset();
+    await emulator.admin.setFaults({ errorRate: 1, routes: ["DELETE /assistant/:id"] });
+    await emulator.admin.reset();
     expect((await api("GET", "/__emulator/faults")).json).toEqual({ global: null, byKey: {} });
     expect((await api("GET", "/assistant", { key })).status).toBe(401);
-    expect((await admin.requests()).byKey).toEqual({ [key]: 1 });
-    const again = await admin.registerOrg({ privateKey: key });
+    expect((await emulator.admin.requests()).byKey).toEqual({ [key]: 1 });
+    const again = await emulator.admin.registerOrg({ privateKey: key });
     expect(again.assistants).toBe(0);
   });
 
   it("re-adds the demo org only when asked", async () => {
-    await admin.reset();
+    await emulator.admin.reset();
     expect((await api("GET", "/assistant", { key: "dev-vapi-key" })).status).toBe(401);
     await api("POST", "/__emulator/reset?demo=1");
     const demo = z.array(assistantSchema).parse((await api("GET", "/assistant", { key: "dev-vapi-key" })).json);

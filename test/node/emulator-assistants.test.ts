@@ -1,45 +1,15 @@
 // Auth and POST /assistant: what Vapi accepts, stores and refuses.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CallOptions, assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { describe, expect, it } from "vitest";
+import { errorSchema } from "../../emulator/client.ts";
+import { NOT_FOUND, useEmulator, validModel } from "./emulator-fixture.ts";
 
-let emulator: RunningEmulator;
-let admin: ReturnType<typeof emulatorAdmin>;
-const api = (method: string, path: string, options?: CallOptions) => call(emulator.url, method, path, options);
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-  admin = emulatorAdmin(emulator.url);
-});
-afterAll(() => emulator.close());
+const { api, newOrg, create, badRequestMessages } = useEmulator();
 
 const INVALID_KEY = {
   message: "Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.",
   error: "Unauthorized",
   statusCode: 401,
 };
-const NOT_FOUND = { message: "Not Found", error: "Not Found", statusCode: 404 };
-const validModel = { provider: "openai", model: "gpt-4o", messages: [{ role: "system", content: "Be nice." }] };
-
-async function newOrg() {
-  return (await admin.registerOrg()).privateKey;
-}
-
-async function create(key: string, body: Record<string, unknown>) {
-  const result = await api("POST", "/assistant", { key, body });
-  expect(result.status).toBe(201);
-  return assistantSchema.parse(result.json);
-}
-
-async function badRequestMessages(key: string, method: string, path: string, body: unknown): Promise<string[]> {
-  const result = await api(method, path, { key, body });
-  expect(result.status).toBe(400);
-  const error = errorSchema.parse(result.json);
-  expect(error).toMatchObject({ error: "Bad Request", statusCode: 400 });
-  expect(Array.isArray(error.message)).toBe(true);
-  return [error.message].flat();
-}
-
 describe("auth", () => {
   it("answers 401 with Vapi's body when the key is missing or unknown", async () => {
     for (const key of [undefined, "not-a-registered-key"]) {

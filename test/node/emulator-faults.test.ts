@@ -1,20 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type CallOptions, assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
+import { startEmulator } from "../../emulator/server.ts";
+import { useEmulator } from "./emulator-fixture.ts";
 
-let emulator: RunningEmulator;
-let admin: ReturnType<typeof emulatorAdmin>;
-const api = (method: string, path: string, options?: CallOptions) => call(emulator.url, method, path, options);
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-  admin = emulatorAdmin(emulator.url);
-});
-afterEach(() => admin.clearFaults());
-afterAll(() => emulator.close());
+const emulator = useEmulator();
+const { api } = emulator;
+afterEach(() => emulator.admin.clearFaults());
 
 async function orgWithOne() {
-  const { privateKey: key } = await admin.registerOrg();
+  const { privateKey: key } = await emulator.admin.registerOrg();
   const assistant = assistantSchema.parse((await api("POST", "/assistant", { key, body: { name: "Original" } })).json);
   return { key, assistant };
 }
@@ -23,7 +17,7 @@ describe("faults", () => {
   it("delays answers by latencyMs", async () => {
     const { key } = await orgWithOne();
     const fast = await api("GET", "/assistant", { key });
-    await admin.setFaults({ latencyMs: { min: 60, max: 80 } });
+    await emulator.admin.setFaults({ latencyMs: { min: 60, max: 80 } });
     const slow = await api("GET", "/assistant", { key });
     expect(slow.status).toBe(200);
     expect(slow.ms).toBeGreaterThanOrEqual(58);
@@ -32,21 +26,21 @@ describe("faults", () => {
 
   it("answers errorRate 1 with errorStatus and a NestJS body", async () => {
     const { key } = await orgWithOne();
-    await admin.setFaults({ errorRate: 1, errorStatus: 503 });
+    await emulator.admin.setFaults({ errorRate: 1, errorStatus: 503 });
     for (let i = 0; i < 3; i++) {
       const result = await api("GET", "/assistant", { key });
       expect(result.status).toBe(503);
       expect(result.json).toEqual({ message: "Service Unavailable", error: "Service Unavailable", statusCode: 503 });
     }
-    await admin.setFaults({ errorRate: 1 });
+    await emulator.admin.setFaults({ errorRate: 1 });
     expect((await api("GET", "/assistant", { key })).status).toBe(500);
-    await admin.setFaults({ errorRate: 0 });
+    await emulator.admin.setFaults({ errorRate: 0 });
     expect((await api("GET", "/assistant", { key })).status).toBe(200);
   });
 
   it("answers every n-th request 429 with Retry-After", async () => {
     const { key } = await orgWithOne();
-    await admin.setFaults({ rateLimit: { every: 2, retryAfterSeconds: 3 } });
+    await emulator.admin.setFaults({ rateLimit: { every: 2, retryAfterSeconds: 3 } });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       const result = await api("GET", "/assistant", { key });
@@ -61,18 +55,18 @@ describe("faults", () => {
 
   it("never answers a hung request until the client gives up", async () => {
     const { key } = await orgWithOne();
-    await admin.setFaults({ hangRate: 1 });
+    await emulator.admin.setFaults({ hangRate: 1 });
     const started = performance.now();
     await expect(api("GET", "/assistant", { key, signal: AbortSignal.timeout(150) })).rejects.toThrow();
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-    await admin.clearFaults();
+    await emulator.admin.clearFaults();
     // Once the abort reaches the server the request is no longer in flight.
     let maxInFlight: number | undefined;
     for (let attempt = 0; attempt < 50 && maxInFlight !== 1; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      await admin.resetRequests();
+      await emulator.admin.resetRequests();
       await api("GET", "/assistant", { key });
-      maxInFlight = (await admin.requests()).maxInFlight.byKey[key];
+      maxInFlight = (await emulator.admin.requests()).maxInFlight.byKey[key];
     }
     expect(maxInFlight).toBe(1);
   });
@@ -93,7 +87,7 @@ describe("faults", () => {
 
   it("limits faults to the listed routes", async () => {
     const { key, assistant } = await orgWithOne();
-    await admin.setFaults({ errorRate: 1, routes: ["PATCH /assistant/:id"] });
+    await emulator.admin.setFaults({ errorRate: 1, routes: ["PATCH /assistant/:id"] });
     expect((await api("GET", "/assistant", { key })).status).toBe(200);
     expect((await api("GET", `/assistant/${assistant.id}`, { key })).status).toBe(200);
     expect((await api("PATCH", `/assistant/${assistant.id}`, { key, body: { name: "x" } })).status).toBe(500);
@@ -102,18 +96,18 @@ describe("faults", () => {
 
   it("decides before applying: a faulted write changes nothing", async () => {
     const { key, assistant } = await orgWithOne();
-    await admin.setFaults({ errorRate: 1, routes: ["POST /assistant", "PATCH /assistant/:id", "DELETE /assistant/:id"] });
+    await emulator.admin.setFaults({ errorRate: 1, routes: ["POST /assistant", "PATCH /assistant/:id", "DELETE /assistant/:id"] });
     expect((await api("POST", "/assistant", { key, body: { name: "New" } })).status).toBe(500);
     expect((await api("PATCH", `/assistant/${assistant.id}`, { key, body: { name: "Changed" } })).status).toBe(500);
     expect((await api("DELETE", `/assistant/${assistant.id}`, { key })).status).toBe(500);
-    await admin.setFaults({ rateLimit: { every: 1 } });
+    await emulator.admin.setFaults({ rateLimit: { every: 1 } });
     expect((await api("PATCH", `/assistant/${assistant.id}`, { key, body: { name: "Changed" } })).status).toBe(429);
-    await admin.clearFaults();
-    expect(await admin.assistants(key)).toEqual([assistant]);
+    await emulator.admin.clearFaults();
+    expect(await emulator.admin.assistants(key)).toEqual([assistant]);
   });
 
   it("rejects a malformed faults body and keeps the previous faults", async () => {
-    await admin.setFaults({ errorRate: 0 });
+    await emulator.admin.setFaults({ errorRate: 0 });
     for (const body of [{ errorRate: 2 }, { latencyMs: { min: 50, max: 10 } }, { routes: ["GET /nope"] }, { surprise: true }]) {
       const result = await api("PUT", "/__emulator/faults", { body });
       expect(result.status, JSON.stringify(body)).toBe(400);
@@ -124,17 +118,17 @@ describe("faults", () => {
 
   it("scopes faults with keys to those keys, ahead of the global ones", async () => {
     const [a, b, c] = [await orgWithOne(), await orgWithOne(), await orgWithOne()];
-    await admin.setFaults({ errorRate: 1, errorStatus: 502 });
-    await admin.setFaults({ rateLimit: { every: 2 }, keys: [a.key, b.key] });
+    await emulator.admin.setFaults({ errorRate: 1, errorStatus: 502 });
+    await emulator.admin.setFaults({ rateLimit: { every: 2 }, keys: [a.key, b.key] });
     const status = async (key: string) => (await api("GET", "/assistant", { key })).status;
     // a and b share one rateLimit counter; c falls back to the global faults.
     expect([await status(a.key), await status(b.key), await status(a.key), await status(c.key)]).toEqual([200, 429, 200, 502]);
-    await admin.clearFaults(a.key);
+    await emulator.admin.clearFaults(a.key);
     expect(await status(a.key)).toBe(502);
     expect(await status(b.key)).toBe(429);
     const view = await api("GET", "/__emulator/faults");
     expect(view.json).toMatchObject({ global: { errorRate: 1 }, byKey: { [b.key]: { keys: [a.key, b.key] } } });
-    await admin.clearFaults();
+    await emulator.admin.clearFaults();
     expect([await status(a.key), await status(b.key), await status(c.key)]).toEqual([200, 200, 200]);
   });
 });

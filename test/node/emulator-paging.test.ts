@@ -1,18 +1,11 @@
-import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
+import { assert, describe, expect, it, vi } from "vitest";
 import { createEmulatorApp } from "../../emulator/app.ts";
 import { z } from "zod";
-import { type CallOptions, type EmulatedAssistant, assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { type EmulatedAssistant, assistantSchema, errorSchema } from "../../emulator/client.ts";
+import { useEmulator } from "./emulator-fixture.ts";
 
-let emulator: RunningEmulator;
-let admin: ReturnType<typeof emulatorAdmin>;
-const api = (method: string, path: string, options?: CallOptions) => call(emulator.url, method, path, options);
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-  admin = emulatorAdmin(emulator.url);
-});
-afterAll(() => emulator.close());
+const emulator = useEmulator();
+const { api } = emulator;
 
 async function list(key: string, query = ""): Promise<EmulatedAssistant[]> {
   const result = await api("GET", `/assistant${query}`, { key });
@@ -34,7 +27,7 @@ function isNewestFirst(page: EmulatedAssistant[]): boolean {
 
 describe("list", () => {
   it("is a bare array, newest first, later inserts first within one millisecond", async () => {
-    const { privateKey: key } = await admin.registerOrg();
+    const { privateKey: key } = await emulator.admin.registerOrg();
     const created: EmulatedAssistant[] = [];
     for (let i = 0; i < 12; i++) {
       created.push(assistantSchema.parse((await api("POST", "/assistant", { key, body: { name: `A${i}` } })).json));
@@ -66,7 +59,7 @@ describe("list", () => {
   });
 
   it("defaults limit to 100 and caps it at 1000", async () => {
-    const { privateKey: key } = await admin.registerOrg({ assistants: 1005 });
+    const { privateKey: key } = await emulator.admin.registerOrg({ assistants: 1005 });
     const byDefault = await list(key);
     expect(byDefault).toHaveLength(100);
     expect(isNewestFirst(byDefault)).toBe(true);
@@ -79,7 +72,7 @@ describe("list", () => {
   });
 
   it("rejects unknown query parameters and invalid dates", async () => {
-    const { privateKey: key } = await admin.registerOrg();
+    const { privateKey: key } = await emulator.admin.registerOrg();
     expect(await listError(key, "?page=2&sortOrder=ASC")).toEqual([
       "property page should not exist",
       "property sortOrder should not exist",
@@ -88,10 +81,10 @@ describe("list", () => {
   });
 
   it("applies each of the eight date filters with its own comparison", async () => {
-    const { privateKey: key } = await admin.registerOrg({ assistants: 9 });
+    const { privateKey: key } = await emulator.admin.registerOrg({ assistants: 9 });
     // Edit the oldest one, so ordering by updatedAt differs from ordering by createdAt.
     const oldest = (await list(key)).at(-1) ?? assert.fail("no assistants");
-    await admin.patchBehindBack(key, oldest.id, { name: "Edited" });
+    await emulator.admin.patchBehindBack(key, oldest.id, { name: "Edited" });
     const all = await list(key);
     const middle = (field: "createdAt" | "updatedAt") => [...all].map((a) => a[field]).sort()[4] ?? "";
     const cases: Array<[string, (ms: number, bound: number) => boolean]> = [
@@ -118,7 +111,7 @@ describe("list", () => {
   });
 
   it("pages through 250 seeded assistants with createdAtLe, every id exactly once", async () => {
-    const { privateKey: key } = await admin.registerOrg({ assistants: 250 });
+    const { privateKey: key } = await emulator.admin.registerOrg({ assistants: 250 });
     const seen = new Map<string, number>();
     let query = "?limit=100";
     for (let pages = 0; pages < 20; pages++) {
@@ -128,13 +121,13 @@ describe("list", () => {
       query = `?limit=100&createdAtLe=${encodeURIComponent(page.at(-1)?.createdAt ?? "")}`;
     }
     expect(seen.size).toBe(250);
-    const everyone = await admin.assistants(key);
+    const everyone = await emulator.admin.assistants(key);
     expect(new Set(everyone.map((a) => a.id))).toEqual(new Set(seen.keys()));
   });
 
   it("seeds batches that share a createdAt millisecond, so createdAtLt paging loses some", async () => {
-    const { privateKey: key } = await admin.registerOrg({ assistants: 250 });
-    const all = await admin.assistants(key);
+    const { privateKey: key } = await emulator.admin.registerOrg({ assistants: 250 });
+    const all = await emulator.admin.assistants(key);
     const stamps = new Map<string, number>();
     for (const a of all) stamps.set(a.createdAt, (stamps.get(a.createdAt) ?? 0) + 1);
     expect(Math.max(...stamps.values())).toBeGreaterThanOrEqual(3);

@@ -1,40 +1,10 @@
 // GET, PATCH and DELETE /assistant/:id, and the copies the emulator hands out.
-import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
+import { assert, describe, expect, it, vi } from "vitest";
 import { createEmulatorApp } from "../../emulator/app.ts";
-import { type CallOptions, assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { assistantSchema } from "../../emulator/client.ts";
+import { NOT_FOUND, useEmulator, validModel } from "./emulator-fixture.ts";
 
-let emulator: RunningEmulator;
-let admin: ReturnType<typeof emulatorAdmin>;
-const api = (method: string, path: string, options?: CallOptions) => call(emulator.url, method, path, options);
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-  admin = emulatorAdmin(emulator.url);
-});
-afterAll(() => emulator.close());
-
-const NOT_FOUND = { message: "Not Found", error: "Not Found", statusCode: 404 };
-const validModel = { provider: "openai", model: "gpt-4o", messages: [{ role: "system", content: "Be nice." }] };
-
-async function newOrg() {
-  return (await admin.registerOrg()).privateKey;
-}
-
-async function create(key: string, body: Record<string, unknown>) {
-  const result = await api("POST", "/assistant", { key, body });
-  expect(result.status).toBe(201);
-  return assistantSchema.parse(result.json);
-}
-
-async function badRequestMessages(key: string, method: string, path: string, body: unknown): Promise<string[]> {
-  const result = await api(method, path, { key, body });
-  expect(result.status).toBe(400);
-  const error = errorSchema.parse(result.json);
-  expect(error).toMatchObject({ error: "Bad Request", statusCode: 400 });
-  expect(Array.isArray(error.message)).toBe(true);
-  return [error.message].flat();
-}
+const { api, newOrg, create, badRequestMessages } = useEmulator();
 
 describe("get, patch, delete", () => {
   it("answers 400 for an id that is not a UUID and 404 for an unknown one", async () => {
