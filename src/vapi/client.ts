@@ -1,4 +1,5 @@
 import { ApiError } from "../lib/errors";
+import type { z } from "@hono/zod-openapi";
 import { type Assistant, AssistantListSchema, AssistantSchema, VapiErrorSchema } from "./types";
 
 /** Called once per upstream request with its duration, for stats and Server-Timing. */
@@ -22,9 +23,7 @@ export class VapiClient {
     const seen = new Map<string, Assistant>();
     let bound = "";
     for (let page = 0; page < MAX_PAGES; page++) {
-      const items = AssistantListSchema.parse(
-        await this.send("GET", `/assistant?limit=${pageSize}${bound}`),
-      );
+      const items = parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?limit=${pageSize}${bound}`));
       let fresh = 0;
       for (const a of items) if (!seen.has(a.id) && seen.set(a.id, a)) fresh++;
       const oldest = items.at(-1);
@@ -39,19 +38,19 @@ export class VapiClient {
 
   /** One page of the list; also the cheapest call that proves a key is valid. */
   async listPage(limit: number): Promise<Assistant[]> {
-    return AssistantListSchema.parse(await this.send("GET", `/assistant?limit=${limit}`));
+    return parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?limit=${limit}`));
   }
 
   async get(id: string): Promise<Assistant> {
-    return AssistantSchema.parse(await this.send("GET", `/assistant/${id}`));
+    return parseAnswer(AssistantSchema, await this.send("GET", `/assistant/${id}`));
   }
 
   async create(body: Record<string, unknown>): Promise<Assistant> {
-    return AssistantSchema.parse(await this.send("POST", "/assistant", body));
+    return parseAnswer(AssistantSchema, await this.send("POST", "/assistant", body));
   }
 
   async update(id: string, body: Record<string, unknown>): Promise<Assistant> {
-    return AssistantSchema.parse(await this.send("PATCH", `/assistant/${id}`, body));
+    return parseAnswer(AssistantSchema, await this.send("PATCH", `/assistant/${id}`, body));
   }
 
   async remove(id: string): Promise<void> {
@@ -80,9 +79,22 @@ export class VapiClient {
     }
     const text = await res.text();
     this.opts.observe?.(Date.now() - started, res.ok);
-    if (res.ok) return text ? JSON.parse(text) : null;
-    throw upstreamError(res, text);
+    if (!res.ok) throw upstreamError(res, text);
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      throw badAnswer();
+    }
   }
+}
+
+const badAnswer = () => new ApiError(502, "vapi_error", "Vapi answered with something that is not an assistant.");
+
+/** Vapi's answer in the expected shape, or a 502: a surprise upstream must not become a 500. */
+function parseAnswer<T>(schema: z.ZodType<T>, data: unknown): T {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw badAnswer();
+  return parsed.data;
 }
 
 function vapiMessage(text: string): string | undefined {

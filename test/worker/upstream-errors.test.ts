@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
 import { call, admin, ErrorBody, fault, newUser, stubFor, token, uid, upstreamCalls } from "./helpers";
 
@@ -47,6 +47,17 @@ describe("upstream failures map to the error envelope", () => {
     const res = await user.req("/api/assistants");
     await hang.clear();
     expect(await errorOf(res)).toMatchObject({ status: 504, code: "vapi_timeout" });
+  });
+
+  it("an answer that is not what Vapi sends: 502, not a crash", async () => {
+    const user = await newUser({ assistants: 1 });
+    // Point this user's coordinator at a server that answers every path with {"keys": [...]}.
+    const elsewhere = new URL(inject("jwksUrl")).origin;
+    await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
+      obj.config = { ...obj.config, vapiBaseUrl: elsewhere };
+    });
+    const res = await user.req("/api/assistants");
+    expect(await errorOf(res)).toMatchObject({ status: 502, code: "vapi_error" });
   });
 
   it.each([
