@@ -1,0 +1,90 @@
+// HTTP helpers for the bench: the emulator's admin surface and the product's settings API.
+import type { RequestStats } from "../../emulator/counters.ts";
+import type { Assistant } from "../../emulator/org.ts";
+import { devToken } from "../../scripts/token.ts";
+
+/** A bench user: JWT `sub`, its own Vapi org (private key) and a signed token. */
+export interface BenchUser {
+  sub: string;
+  key: string;
+  token: string;
+}
+
+export const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+async function call(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${url} → ${res.status} ${await res.text()}`);
+  return res;
+}
+
+const post = (url: string, body: unknown, method = "POST") =>
+  call(url, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+/** Runs `fn` over `items`, at most `limit` at a time (bounded: one pass over the array). */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>) {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export class EmulatorAdmin {
+  readonly url: string;
+
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  async registerOrg(key: string, assistants: number): Promise<void> {
+    await post(`${this.url}/__emulator/orgs`, { privateKey: key, assistants });
+  }
+
+  async assistants(key: string): Promise<Assistant[]> {
+    return (await (await call(`${this.url}/__emulator/orgs/${encodeURIComponent(key)}/assistants`)).json()) as Assistant[];
+  }
+
+  async counters(): Promise<RequestStats> {
+    return (await (await call(`${this.url}/__emulator/requests`)).json()) as RequestStats;
+  }
+}
+
+/**
+ * Makes `count` users, each with its own org of `assistants` assistants, and stores each key
+ * through the product (PUT /api/settings/vapi-key verifies it with one upstream list call).
+ */
+export async function provision(
+  emulator: EmulatorAdmin,
+  base: string,
+  prefix: string,
+  count: number,
+  assistants: number,
+): Promise<BenchUser[]> {
+  const subs = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  return pool(subs, 20, async (sub) => {
+    const key = `key-${sub}`;
+    await emulator.registerOrg(key, assistants);
+    const user = { sub, key, token: await devToken(sub, "1h") };
+    await storeKey(base, user);
+    return user;
+  });
+}
+
+/** PUT /api/settings/vapi-key for `user` (the product verifies it with one upstream call). */
+export async function storeKey(base: string, user: BenchUser): Promise<void> {
+  const res = await fetch(`${base}/api/settings/vapi-key`, {
+    method: "PUT",
+    headers: { ...auth(user.token), "Content-Type": "application/json" },
+    body: JSON.stringify({ privateKey: user.key }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (res.status !== 204) throw new Error(`storing ${user.sub}'s key failed: ${res.status} ${await res.text()}`);
+}
+
+export { call, post };

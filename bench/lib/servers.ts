@@ -1,0 +1,87 @@
+// Starts what the bench measures: the emulator (its own Node process, so the load generator's
+// event loop never delays it), the product Worker and the bench-only floor Worker, both under
+// `wrangler dev` with the same flags and the bench's own state directory.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { applyMigrations, freePort, Processes, ROOT, waitFor } from "./procs.ts";
+
+const START_TIMEOUT_MS = 60_000;
+
+/** Distinct free loopback ports, handed out one at a time (bounded: a few tries per port). */
+export async function portPool(count: number): Promise<() => number> {
+  const ports = new Set<number>();
+  for (let i = 0; i < count * 4 && ports.size < count; i++) ports.add(await freePort());
+  const list = [...ports];
+  return () => {
+    const port = list.shift();
+    if (port === undefined) throw new Error("out of free ports");
+    return port;
+  };
+}
+
+/** A `[vars]` value or top-level key of the product's wrangler.toml (simple `KEY = "value"` lines). */
+export function productSetting(name: string): string {
+  const toml = readFileSync(`${ROOT}wrangler.toml`, "utf8");
+  const value = new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, "m").exec(toml)?.[1];
+  if (value === undefined) throw new Error(`wrangler.toml has no ${name}`);
+  return value;
+}
+
+export async function startEmulator(procs: Processes, port: number, latency: { min: number; max: number }) {
+  procs.start("emulator", ["emulator/cli.ts", "--port", String(port), "--latency", `${latency.min}-${latency.max}`]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/__emulator/requests`, START_TIMEOUT_MS, procs);
+  return url;
+}
+
+// What `wrangler dev` needs to build and run the product (node_modules is linked, not copied).
+const PRODUCT_FILES = ["wrangler.toml", "package.json", "tsconfig.json", ".dev.vars", "src", "durable-objects", "migrations"];
+
+/**
+ * Copies the product's working tree into `dir`. `wrangler dev` watches its sources and reloads on
+ * every save; in a checkout others edit while the bench runs, a reload mid-run fails requests and
+ * mixes two versions into one measurement. The bench measures the tree as it was when it started.
+ */
+export function snapshotProduct(dir: string): { dir: string; commit: string; dirty: string[] } {
+  for (const f of PRODUCT_FILES) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  // --no-optional-locks: never take .git/index.lock away from someone committing meanwhile.
+  const git = (...args: string[]) => execFileSync("git", ["--no-optional-locks", ...args], { cwd: ROOT, encoding: "utf8" });
+  const commit = git("rev-parse", "--short", "HEAD").trim();
+  const dirty = git("status", "--porcelain", "--", ...PRODUCT_FILES.filter((f) => f !== ".dev.vars"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.slice(3));
+  return { dir, commit, dirty };
+}
+
+export interface Listen {
+  port: number;
+  inspectorPort: number;
+}
+
+/** The product, as `npm start` runs it, but from a snapshot, on its own port and state directory. */
+export async function startProduct(procs: Processes, name: string, dir: string, persistTo: string, emulatorUrl: string, at: Listen) {
+  await applyMigrations(persistTo, dir);
+  procs.startWrangler(name, dir, at.port, at.inspectorPort, persistTo, [
+    "--var", `VAPI_BASE_URL:${emulatorUrl}`,
+  ]);
+  const base = `http://127.0.0.1:${at.port}`;
+  await waitFor(`${base}/healthz`, START_TIMEOUT_MS, procs);
+  return base;
+}
+
+/** The floors, with a body the size of the product's list answer and the product's compat date. */
+export async function startFloor(procs: Processes, persistTo: string, bodyBytes: number, at: Listen) {
+  procs.startWrangler("floor", ROOT, at.port, at.inspectorPort, persistTo, [
+    "-c", "bench/floor/wrangler.toml",
+    "--compatibility-date", productSetting("compatibility_date"),
+    "--var", `BODY_BYTES:${bodyBytes}`,
+  ]);
+  const base = `http://127.0.0.1:${at.port}`;
+  await waitFor(`${base}/healthz`, START_TIMEOUT_MS, procs);
+  const size = (await (await fetch(`${base}/do`)).arrayBuffer()).byteLength;
+  if (size !== bodyBytes) throw new Error(`floor body is ${size} bytes, expected ${bodyBytes}`);
+  return base;
+}

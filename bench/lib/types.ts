@@ -1,0 +1,95 @@
+// What the scenarios measure and the report reads (bench/results/latest.json has this shape).
+import type { BenchUser, EmulatorAdmin } from "./api.ts";
+import type { LoadSettings } from "./load.ts";
+import type { Summary } from "./stats.ts";
+
+/** Everything a scenario needs: the servers, the load settings and the run's size. */
+export interface Ctx {
+  quick: boolean;
+  base: string;
+  floorBase: string;
+  emulator: EmulatorAdmin;
+  hot: BenchUser;
+  /** A few assistant ids of the hot user (single-assistant reads). */
+  hotIds: string[];
+  load: LoadSettings;
+}
+
+/** A cold-read or write run: latencies, the emulator's own p50 and the overhead over it. */
+export interface OverheadResult extends Summary {
+  /** p50 of the same operation sent straight to the emulator, in this run. */
+  emulatorP50: number;
+  /** p50 − emulatorP50 (the target's definition). */
+  overhead: number;
+  /** Standard error of that difference: the emulator's random 200–500 ms delays make p50s noisy. */
+  noise: number;
+  /** Median of (latency − Server-Timing vapi;dur) per request: the same overhead, paired. */
+  pairedOverhead: number;
+  /** p50 of each Server-Timing part the product reports (ms; workerd's clock moves on I/O only). */
+  serverTiming: { cache: number; d1: number; vapi: number };
+}
+
+export interface CoalescingResult extends Summary {
+  concurrent: number;
+  upstreamCalls: number;
+  statuses: Record<string, number>;
+  wallMs: number;
+}
+
+export interface ManyUsersResult extends Summary {
+  users: number;
+  assistantsPerUser: number;
+  connections: number;
+  requests: number;
+  statuses: Record<string, number>;
+  upstream: { total: number; listReads: number; oneReads: number; writes: number; perThousand: number };
+}
+
+export interface MemoryResult {
+  entries: number;
+  hotLayerBytes: number;
+  bytesPerEntry: number;
+  /** Average JSON size of one assistant as the emulator returns it. */
+  jsonBytesPerAssistant: number;
+  /** Node/V8 heap growth per parsed assistant object (an estimate of what `bytes` leaves out). */
+  parsedHeapPerAssistant: number | null;
+  /** The cached list string (one more serialized copy of every assistant, per user). */
+  listStringBytes: number;
+}
+
+export interface BenchResults {
+  meta: {
+    date: string;
+    quick: boolean;
+    machine: { cpus: number; model: string; memoryGiB: number };
+    /** 1-minute load average when the run started and ended (others' work on the machine). */
+    loadAverage: { start: number; end: number };
+    /** Share of all cores' CPU that processes outside the bench used during the run (0..1). */
+    othersCpuShare: number;
+    /** lib/cpu.ts calibrate() at start and end, ms: this VM's speed drifts, lower is faster. */
+    calibrationMs: { start: number; end: number };
+    node: string;
+    /** The product as measured: HEAD and the files that differed from it (the working tree ran). */
+    product: { commit: string; uncommitted: string[] };
+    wrangler: string;
+    load: LoadSettings & { rounds: number };
+    emulatorLatencyMs: { min: number; max: number };
+    ttlSeconds: number;
+    listBodyBytes: number;
+    oneBodyBytes: number;
+    assistantsPerUser: number;
+    durationSeconds: number;
+  };
+  floorStatic: Summary;
+  floorDo: Summary;
+  direct: Summary;
+  hotList: Summary;
+  hotOne: Summary;
+  /** The hot-path figures at one connection (no queueing). */
+  unloaded: { floorStatic: Summary; floorDo: Summary; hotList: Summary; hotOne: Summary };
+  miss: OverheadResult;
+  write: OverheadResult;
+  coalescing: CoalescingResult;
+  manyUsers: ManyUsersResult;
+  memory: MemoryResult;
+}

@@ -1,0 +1,128 @@
+// `node bench/profile.ts [--variant NAME]... [--rounds N] [--seconds N] [--cold N]`: where the
+// hot path's time goes. Starts the emulator, the floor Worker, the product (A) and, with
+// --variant, a second copy of the product (B) with one suspect switched off (see
+// lib/profile-report.ts; only the bench's private copy is edited, never src/). It then measures,
+// interleaved in rounds so that background load on a shared machine hits every case alike:
+//   latency at 1 and 10 connections, req/s, and CPU ms per request by process (/proc);
+// then analyses cold reads on A, and takes a V8 CPU profile of A under hot-list load.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { devSecrets } from "../scripts/dev-env.ts";
+import { auth, EmulatorAdmin, provision, storeKey } from "./lib/api.ts";
+import { cpuByRole, diff } from "./lib/cpu.ts";
+import { cpuProfile } from "./lib/inspector.ts";
+import { load, type LoadRun } from "./lib/load.ts";
+import { Processes } from "./lib/procs.ts";
+import { applyVariants, coldReads, printProfile } from "./lib/profile-report.ts";
+import { portPool, snapshotProduct, startEmulator, startFloor, startProduct } from "./lib/servers.ts";
+import { summarize } from "./lib/stats.ts";
+
+const { values } = parseArgs({
+  options: {
+    variant: { type: "string", multiple: true, default: [] },
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "3" },
+    cold: { type: "string", default: "15" },
+  },
+});
+const [rounds, seconds, coldCount] = [Number(values.rounds), Number(values.seconds), Number(values.cold)];
+const tmp = mkdtempSync(join(tmpdir(), "vapi-profile-"));
+const procs = new Processes();
+const watchdog = setTimeout(() => void stop(1), 600_000);
+process.once("SIGINT", () => void stop(130));
+
+async function stop(code: number) {
+  clearTimeout(watchdog);
+  await procs.stopAll();
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(code);
+}
+
+interface Case {
+  name: string;
+  who: string;
+  run: LoadRun;
+  x10: number[];
+  x1: number[];
+  seconds: number;
+  cpu: Record<string, number>;
+}
+
+try {
+  devSecrets();
+  const port = await portPool(7);
+  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), { min: 200, max: 500 }));
+  const a = snapshotProduct(join(tmp, "a"));
+  const aAt = { port: port(), inspectorPort: port() };
+  const baseA = await startProduct(procs, "A", a.dir, join(tmp, "state-a"), emulator.url, aAt);
+  const [hot] = await provision(emulator, baseA, "hot", 1, 20);
+  if (!hot) throw new Error("no hot user");
+  const id = (await emulator.assistants(hot.key))[0]?.id;
+  const listBytes = (await (await fetch(`${baseA}/api/assistants`, { headers: auth(hot.token) })).arrayBuffer()).byteLength;
+  const floor = await startFloor(procs, join(tmp, "state"), listBytes, { port: port(), inspectorPort: port() });
+  const products: [string, string][] = [["A", baseA]];
+  if (values.variant.length > 0) {
+    const b = snapshotProduct(join(tmp, "b"));
+    applyVariants(b.dir, values.variant);
+    const baseB = await startProduct(procs, "B", b.dir, join(tmp, "state-b"), emulator.url, { port: port(), inspectorPort: port() });
+    await storeKey(baseB, hot);
+    await fetch(`${baseB}/api/assistants`, { headers: auth(hot.token) }).then((r) => r.arrayBuffer());
+    products.push(["B", baseB]);
+  }
+  const cold = await provision(emulator, baseA, "cold", coldCount, 20);
+
+  const cases: Case[] = [
+    { name: "floor: static", who: "floor", run: { url: `${floor}/static` } },
+    { name: "floor: bare DO RPC", who: "floor", run: { url: `${floor}/do` } },
+    ...products.flatMap(([who, base]) => [
+      { name: `${who}: /healthz (no auth)`, who, run: { url: `${base}/healthz` } },
+      { name: `${who}: hot hit list`, who, run: { url: `${base}/api/assistants`, headers: auth(hot.token) } },
+      { name: `${who}: hot hit one`, who, run: { url: `${base}/api/assistants/${id}`, headers: auth(hot.token) } },
+    ]),
+  ].map((c) => ({ ...c, x10: [], x1: [], seconds: 0, cpu: {} }));
+  console.log(`B = A with: ${values.variant.join(", ") || "(no B)"}; ${rounds} rounds × ${seconds} s per case`);
+  for (let round = 0; round < rounds; round++) {
+    for (const c of cases) {
+      const root = procs.pid(c.who) ?? 0;
+      await load(c.run, { connections: 10, seconds: 0.5, warmupSeconds: 0 }); // outside the window
+      const before = cpuByRole(root);
+      const r = await load(c.run, { connections: 10, seconds, warmupSeconds: 0 });
+      for (const [k, v] of Object.entries(diff(cpuByRole(root), before))) c.cpu[k] = (c.cpu[k] ?? 0) + v;
+      c.x10.push(...r.samples);
+      c.seconds += r.seconds;
+      c.x1.push(...(await load(c.run, { connections: 1, seconds: seconds / 2, warmupSeconds: 0 })).samples);
+    }
+  }
+  const floorDo = cases[1];
+  const doP50 = floorDo ? summarize(floorDo.x10, null).p50 : Number.NaN;
+  const doP50x1 = floorDo ? summarize(floorDo.x1, null).p50 : Number.NaN;
+  const doRps = floorDo ? floorDo.x10.length / floorDo.seconds : Number.NaN;
+  console.log("case                        p50 ×1 (÷DO)     p50 ×10 (÷DO)    req/s (÷DO)   CPU ms/request by process");
+  for (const c of cases) {
+    const [p1, p10, rps] = [summarize(c.x1, null).p50, summarize(c.x10, null).p50, c.x10.length / c.seconds];
+    const cpu = Object.entries(c.cpu).filter(([k]) => k !== "esbuild").map(([k, v]) => `${k} ${(v / c.x10.length).toFixed(2)}`);
+    const col = (v: number, d: number, unit: string) => `${v.toFixed(unit ? 2 : 0)}${unit} (${(v / d).toFixed(2)})`.padEnd(17);
+    console.log(`${c.name.padEnd(27)} ${col(p1, doP50x1, " ms")}${col(p10, doP50, " ms")}${col(rps, doRps, "")}${cpu.join(", ")}`);
+  }
+
+  console.log("");
+  await coldReads(baseA, cold, procs.pid("A") ?? 0);
+  // Last and not fatal: under the profiler, wrangler's proxy workerd has been seen to pile up
+  // sockets until "Too many open files", so it runs after the measurements, with 4 connections.
+  console.log(`\nV8 profile of A's isolate under hot-list load (${seconds} s, 4 connections), top self time:`);
+  try {
+    const fns = await cpuProfile(aAt.inspectorPort, async () => {
+      await load({ url: `${baseA}/api/assistants`, headers: auth(hot.token) }, { connections: 4, seconds, warmupSeconds: 0 });
+    });
+    printProfile(fns, a.dir);
+  } catch (err) {
+    console.log(`  (no profile: ${err instanceof Error ? err.message : String(err)})`);
+  }
+  await stop(0);
+} catch (err) {
+  console.error(`profile failed: ${err instanceof Error ? err.stack : String(err)}`);
+  console.error(procs.logs());
+  await stop(1);
+}

@@ -1,0 +1,78 @@
+// Misses and writes: requests that must reach Vapi. What the product adds is the overhead over
+// the emulator's own latency, so each product request is paired with the same kind of request
+// sent straight to the emulator by the same client, interleaved, in the same run.
+import { auth, type BenchUser, pool } from "../lib/api.ts";
+import { type Sampled, timedFetch } from "../lib/load.ts";
+import { medianNoise, summarize } from "../lib/stats.ts";
+import type { Ctx, OverheadResult } from "../lib/types.ts";
+
+// Enough in flight to finish in seconds, few enough that requests do not queue for the CPU
+// (a 2-core machine runs the load generator, two workerd processes and wrangler's Node).
+const CONCURRENCY = 8;
+const json = { "Content-Type": "application/json" };
+
+/** Cold list reads: each user's first GET /api/assistants after storing its key (empty cache). */
+export function misses(ctx: Ctx, users: BenchUser[]): Promise<OverheadResult> {
+  return paired(users, {
+    direct: (u) => timedFetch(`${ctx.emulator.url}/assistant?limit=1000`, { headers: auth(u.key) }),
+    product: (u) => timedFetch(`${ctx.base}/api/assistants`, { headers: auth(u.token) }),
+    expect: /fwd=miss/,
+  });
+}
+
+/** PATCH {name} through the coordinator, each on a distinct assistant, vs PATCH straight to Vapi. */
+export async function writes(ctx: Ctx, users: BenchUser[]): Promise<OverheadResult> {
+  // Two distinct assistants per user: one patched directly, one through the product.
+  const ids = await pool(users, CONCURRENCY, async (u) => (await ctx.emulator.assistants(u.key)).map((a) => a.id));
+  const idOf = (u: BenchUser, k: number) => {
+    const id = ids[users.indexOf(u)]?.[k];
+    if (!id) throw new Error(`${u.sub} has fewer than ${k + 1} assistants`);
+    return id;
+  };
+  const patch = (name: string) => ({ method: "PATCH", body: JSON.stringify({ name }) });
+  return paired(users, {
+    direct: (u) =>
+      timedFetch(`${ctx.emulator.url}/assistant/${idOf(u, 1)}`, { ...patch(`Direct ${u.sub}`), headers: { ...auth(u.key), ...json } }),
+    product: (u) =>
+      timedFetch(`${ctx.base}/api/assistants/${idOf(u, 0)}`, { ...patch(`Bench ${u.sub}`), headers: { ...auth(u.token), ...json } }),
+    expect: /fwd=method; stored/,
+  });
+}
+
+interface Pair {
+  direct: (u: BenchUser) => Promise<Sampled>;
+  product: (u: BenchUser) => Promise<Sampled>;
+  /** What the product's Cache-Status must say, so a hit is never counted as a miss. */
+  expect: RegExp;
+}
+
+async function paired(users: BenchUser[], pair: Pair): Promise<OverheadResult> {
+  const started = performance.now();
+  const results = await pool(users, CONCURRENCY, async (u) => {
+    const direct = await pair.direct(u).catch(() => null);
+    const product = await pair.product(u).catch(() => null);
+    return { direct, product };
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const okDirect = results.flatMap((r) => (r.direct && r.direct.status < 300 ? [r.direct] : []));
+  const okProduct = results.flatMap((r) =>
+    r.product && r.product.status < 300 && pair.expect.test(r.product.headers.get("Cache-Status") ?? "") ? [r.product] : [],
+  );
+  if (okProduct.length < users.length || okDirect.length < users.length) {
+    const statuses = results.map((r) => `${r.product?.status ?? "error"} ${r.product?.headers.get("Cache-Status") ?? ""}`);
+    throw new Error(`${users.length - okProduct.length} product / ${users.length - okDirect.length} direct requests failed: ${statuses.slice(0, 3).join(" | ")}`);
+  }
+  const product = summarize(okProduct.map((r) => r.ms), seconds);
+  const direct = summarize(okDirect.map((r) => r.ms), seconds);
+  const unexplained = okProduct.flatMap((r) => (r.timing.vapi === undefined ? [] : [r.ms - r.timing.vapi]));
+  const timingP50 = (name: string) => summarize(okProduct.map((r) => r.timing[name] ?? 0), null).p50;
+  return {
+    ...product,
+    rps: null, // bounded by the emulator's latency and the bench's concurrency, not the product
+    emulatorP50: direct.p50,
+    overhead: product.p50 - direct.p50,
+    noise: Math.hypot(medianNoise(okProduct.map((r) => r.ms)), medianNoise(okDirect.map((r) => r.ms))),
+    pairedOverhead: summarize(unexplained, null).p50,
+    serverTiming: { cache: timingP50("cache"), d1: timingP50("d1"), vapi: timingP50("vapi") },
+  };
+}
