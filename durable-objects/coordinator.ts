@@ -311,20 +311,16 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         "No Vapi private key is configured for this user. Save one with PUT /api/settings/vapi-key.",
       );
     }
-    return this.client(key);
-  }
-
-  private assertGeneration(fence: Fence) {
-    if (fence.generation !== this.generation) throw keyChanged();
-  }
-
-  private client(key: string): VapiClient {
     return new VapiClient({
       baseUrl: this.config.vapiBaseUrl,
       privateKey: key,
       timeoutMs: this.config.vapiTimeoutMs,
       observe: (ms, ok) => this.stats.upstream(ms, ok),
     });
+  }
+
+  private assertGeneration(fence: Fence) {
+    if (fence.generation !== this.generation) throw keyChanged();
   }
 
   /** A Vapi write for an existing id; a 404 means it is gone, so it leaves the cache too. */
