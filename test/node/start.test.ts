@@ -80,14 +80,14 @@ describe("npm start on a fresh clone", () => {
   beforeAll(() => {
     execFileSync("git", ["clone", "--quiet", ROOT, dir], { env });
     console.log(`fresh clone of HEAD in ${dir}; the machine's Node on PATH is ${machineNode}`);
-  });
+  }, 60_000);
   afterAll(async () => {
     if (running?.alive()) {
       ctrlC(running.child);
       await running.exited;
     }
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it("installs everything as the first command and prints a curl line that works as printed", async () => {
     const ports = { port: await freePort(), emulatorPort: await freePort() };
