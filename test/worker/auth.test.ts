@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { importJWK, SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, inject, it } from "vitest";
-import app from "../../src/index";
+import app from "../../src/app";
 import { call, ErrorBody, token, uid } from "./helpers";
 
 const secret = () => new TextEncoder().encode(env.JWT_SECRET);
