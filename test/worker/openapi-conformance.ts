@@ -17,7 +17,10 @@ const Document = z.object({
   paths: z.record(z.string(), z.record(z.string(), z.unknown())),
   components: z.object({ schemas: z.record(z.string(), SchemaObject) }),
 });
-const Operation = z.object({ responses: z.record(z.string(), ResponseSpec) });
+const Operation = z.object({
+  parameters: z.array(z.object({ name: z.string(), in: z.string(), schema: SchemaObject })).optional(),
+  responses: z.record(z.string(), ResponseSpec),
+});
 type Document = z.infer<typeof Document>;
 
 // Served beside the document, not described by it.
@@ -46,19 +49,44 @@ function validatorFor(key: string, schema: Record<string, unknown>, d: Document)
   return v;
 }
 
-/** The declared response for this request and status (with a key naming it), or why there is none. */
-function declared(d: Document, method: string, path: string, status: number): [ResponseSpec, string] | string {
+interface Declared {
+  spec: ResponseSpec;
+  /** Names the declared response, for caching its validators. */
+  key: string;
+  /** Path parameters as sent, with the schema the document gives each. */
+  params: { name: string; value: string; schema: Record<string, unknown> }[];
+}
+
+/** The declared response for this request and status, or why there is none. */
+function declared(d: Document, method: string, path: string, status: number): Declared | string {
   for (const [template, item] of Object.entries(d.paths)) {
-    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`);
-    if (!pattern.test(path)) continue;
-    const op = item[method];
-    if (op === undefined) break;
-    const spec = Operation.parse(op).responses[String(status)];
-    return spec ? [spec, `${method} ${template} ${status}`] : `${status} is not declared for ${method.toUpperCase()} ${template}`;
+    const names = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+    const match = new RegExp(`^${template.replace(/\{[^}]+\}/g, "([^/]+)")}$`).exec(path);
+    if (!match) continue;
+    if (item[method] === undefined) break;
+    const op = Operation.parse(item[method]);
+    const spec = op.responses[String(status)];
+    if (!spec) return `${status} is not declared for ${method.toUpperCase()} ${template}`;
+    const params = names.flatMap((name, i) => {
+      const schema = op.parameters?.find((p) => p.in === "path" && p.name === name)?.schema;
+      return schema ? [{ name, value: decodeURIComponent(match[i + 1]!), schema }] : [];
+    });
+    return { spec, key: `${method} ${template} ${status}`, params };
   }
   // No operation: only the route fallback, a 404 in the error envelope, is expected.
   if (status !== 404) return `${method.toUpperCase()} ${path} is not in the document, yet answered ${status}`;
-  return [{ content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }, "fallback 404"];
+  return { spec: { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }, key: "fallback 404", params: [] };
+}
+
+/**
+ * A request the Worker accepted must be valid by the document too, or a validating proxy or
+ * gateway in front of the Worker would refuse it (as it did every id while the pattern carried `/i`).
+ */
+function checkParams(found: Declared, res: Response, d: Document): string[] {
+  if (!res.ok) return [];
+  return found.params
+    .filter((p) => !validatorFor(`${found.key} param ${p.name}`, p.schema, d).validate(p.value).valid)
+    .map((p) => `the Worker accepted ${p.name}=${p.value}, which the document's schema for it refuses`);
 }
 
 function check(spec: ResponseSpec, res: Response, body: string, d: Document, key: string): string[] {
@@ -101,7 +129,10 @@ export async function conforms(req: Request, res: Response): Promise<Response> {
   if (UNDOCUMENTED.test(url.pathname) || res.status === 101) return res;
   const d = await loadDocument();
   const found = declared(d, method, url.pathname, res.status);
-  const problems = typeof found === "string" ? [found] : check(found[0], res, await res.clone().text(), d, found[1]);
+  const problems =
+    typeof found === "string"
+      ? [found]
+      : [...checkParams(found, res, d), ...check(found.spec, res, await res.clone().text(), d, found.key)];
   if (problems.length) {
     throw new Error(`${req.method} ${url.pathname} → ${res.status} does not match /openapi.json: ${problems.join("; ")}`);
   }

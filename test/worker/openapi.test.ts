@@ -54,6 +54,12 @@ describe("the response check every Worker test goes through", () => {
     await expect(conforms(get("/api/settings"), res)).rejects.toThrow(/vapiKeyConfigured/);
   });
 
+  it("refuses a request the Worker accepted but the document's parameter schema refuses", async () => {
+    const assistant = { id: "x", orgId: "o", createdAt: "t", updatedAt: "t" };
+    const res = json({ assistant, cached: true }, 200, cacheHeaders);
+    await expect(conforms(get("/api/assistants/not-an-id"), res)).rejects.toThrow(/accepted id=not-an-id/);
+  });
+
   it("refuses an undeclared status, a missing declared header and an undeclared cache header", async () => {
     await expect(conforms(get("/api/settings"), json({}, 418))).rejects.toThrow(/418 is not declared/);
     const noTiming = json({ assistants: [], cached: true }, 200, { "Cache-Status": "vapi-edge-cache; hit" });
