@@ -75,7 +75,7 @@ const create = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
   responses: {
     201: json(z.object({ assistant: AssistantSchema }), "Created", cacheHeaders),
-    ...errors([400, 401, 413, 415, ...upstream], cached),
+    ...errors([400, 401, 409, 413, 415, ...upstream], cached),
   },
 });
 
@@ -91,7 +91,7 @@ const update = createRoute({
   },
   responses: {
     200: json(z.object({ assistant: AssistantSchema }), "Updated", cacheHeaders),
-    ...errors([400, 401, 404, 413, 415, ...upstream], cached),
+    ...errors([400, 401, 404, 409, 413, 415, ...upstream], cached),
   },
 });
 
