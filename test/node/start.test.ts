@@ -28,7 +28,7 @@ const listening = (port: number) =>
 // `npm` and `node` are the machine's.
 const machineEnv = (): NodeJS.ProcessEnv => {
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(npm_|NODE_|VITEST|TEST$)/i.test(k)),
+    Object.entries(process.env).filter(([k]) => !/^(npm_|VITEST|TEST$|NODE_OPTIONS$)/i.test(k)),
   );
   env.PATH = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes("node_modules")).join(delimiter);
   return env;
