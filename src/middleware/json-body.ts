@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../lib/errors";
+import { parseJsonBody } from "../lib/json-limits";
 
 /** Largest request body accepted (Vapi assistants with long prompts and tools stay well below). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -12,12 +13,22 @@ const limit = bodyLimit({
   },
 });
 
-/** Bodies of POST/PUT/PATCH must be JSON and small; anything else is refused before parsing. */
+// The same media types Hono's json validator parses: a type it skips would be validated as `{}`.
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/**
+ * Bodies of POST/PUT/PATCH must be JSON, small, and within the parser limits (json-limits.ts);
+ * anything else is refused before a validator or handler sees it.
+ */
 export const jsonBody = createMiddleware(async (c, next) => {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
-  const type = c.req.header("Content-Type") ?? "";
-  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+  if (!JSON_TYPE.test(c.req.header("Content-Type") ?? "")) {
     throw new ApiError(415, "unsupported_media_type", "Send the request body as application/json.");
   }
-  return limit(c, next);
+  return limit(c, async () => {
+    const value = parseJsonBody(await c.req.text());
+    // The zod validators read c.req.json(), which would parse the text again, unchecked.
+    c.req.json = <T>() => Promise.resolve(value as T);
+    await next();
+  });
 });

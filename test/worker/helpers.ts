@@ -103,3 +103,13 @@ export const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, 
 /** Newest first, as Vapi lists them. */
 export const isNewestFirst = (list: { createdAt: string }[]) =>
   list.every((a, i) => i === 0 || list[i - 1]!.createdAt >= a.createdAt);
+
+/** Everything a request could change for `user`: Vapi's assistants and request count, D1 rows. */
+export async function snapshot(user: TestUser) {
+  const [assistants, calls, rows] = await Promise.all([
+    vapiAssistants(user.key),
+    upstreamCalls(user.key),
+    d1Rows(user.sub),
+  ]);
+  return { assistants: byId(assistants), calls, rows };
+}
