@@ -37,6 +37,9 @@ export default defineConfig(async () => {
                   LOG_HIT_SAMPLE_RATE: "0",
                   CACHE_TTL_SECONDS: "300",
                   VAPI_TIMEOUT_MS: "2000",
+                  // Off for the suite, which writes a lot per user; rate-limits.test.ts sets its own.
+                  RATE_LIMIT_WRITES_PER_MINUTE: "0",
+                  RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "0",
                   TEST_MIGRATIONS: migrations,
                 },
               },

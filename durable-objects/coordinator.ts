@@ -7,6 +7,7 @@ import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
 import { D1Writer } from "./d1-writer";
+import { RateLimiter } from "./rate-limiter";
 import { type Entry, HotLayer, toRow } from "./hot-layer";
 import { SingleFlight } from "./single-flight";
 import { CacheStats, type StatsSnapshot } from "./stats";
@@ -48,6 +49,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly hot = new HotLayer();
   private readonly flights = new SingleFlight<Timing>();
   private readonly stats = new CacheStats();
+  private readonly limiter = new RateLimiter<"writes" | "revalidations">();
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
   private writeTail: Promise<unknown> = Promise.resolve();
   /** Completion counter: bumped each time Vapi acknowledges a write. Fences refreshes. */
@@ -64,6 +66,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
   async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
     return this.answer(userId, "read", async (timing) => {
+      if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
       const synced = this.hot.listSyncedAt;
       const age = synced === null ? null : Date.now() - synced;
       if (!opts.noCache && age !== null && age < this.config.ttlMs) {
@@ -79,11 +82,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** GET /api/assistants/:id: one assistant, from memory while fresh. */
   async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
     return this.answer(userId, "read", async (timing) => {
+      if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
       const cached = this.hot.get(id);
       const age = cached ? Date.now() - cached.cachedAt : null;
       if (!opts.noCache && cached && age !== null && age < this.config.ttlMs) {
         this.stats.hits++;
         return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing);
+      }
+      // A fresh complete list vouches for every id the user has (own writes since are in it).
+      if (!opts.noCache && !cached && this.listFresh()) {
+        this.stats.hits++;
+        throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
       }
       // A miss while the whole list is being fetched waits for that list instead of asking again.
       const listFlight = opts.noCache ? undefined : this.flights.current("list");
@@ -163,6 +172,18 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.dropCache();
       this.vapiKey = null;
     });
+  }
+
+  /** For Worker-side work that costs a Vapi call (verifying a key): the user's write limit. */
+  async admitWrite(userId: string): Promise<ApiFailure | null> {
+    await this.ready(userId);
+    try {
+      this.limiter.admit("writes", this.config.writeLimit);
+      return null;
+    } catch (err) {
+      if (err instanceof ApiError) return toFailure(err);
+      throw err;
+    }
   }
 
   /** GET /api/cache/stats. */
@@ -337,6 +358,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     }
   }
 
+  private listFresh(): boolean {
+    const synced = this.hot.listSyncedAt;
+    return synced !== null && Date.now() - synced < this.config.ttlMs;
+  }
+
   /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.writeTail.then(work, work);
@@ -367,6 +393,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     const started = Date.now();
     try {
       await this.ready(userId);
+      if (kind === "write") this.limiter.admit("writes", this.config.writeLimit);
       const answer = await work(timing);
       if (kind === "write") this.stats.writes++;
       timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1);
@@ -376,7 +403,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.stats.errors++;
       const fwd = kind === "write" ? "method" : "miss";
       const failure = toFailure(err);
-      failure.headers = { ...failure.headers, "Cache-Status": `${CACHE}; fwd=${fwd}; fwd-status=${err.status}` };
+      failure.headers = { "Cache-Status": `${CACHE}; fwd=${fwd}; fwd-status=${err.status}`, ...failure.headers };
       return { ok: false, error: failure };
     }
   }
@@ -426,8 +453,9 @@ interface Fence {
   generation: number;
 }
 
-const notFound = () =>
-  new ApiError(404, "assistant_not_found", "No assistant with that id exists for this user.");
+const notFound = (headers: Record<string, string> = {}) =>
+  new ApiError(404, "assistant_not_found", "No assistant with that id exists for this user.", headers);
+
 
 const keyChanged = () =>
   new ApiError(503, "cache_reset", "The Vapi key changed while this request was in flight; retry.", {

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import type { RateRule } from "../../durable-objects/rate-limiter";
 
 const seconds = (fallback: number) => z.coerce.number().min(0).catch(fallback);
+const count = seconds;
 
 const ConfigSchema = z.object({
   VAPI_BASE_URL: z.url().catch("https://api.vapi.ai"),
@@ -9,6 +11,10 @@ const ConfigSchema = z.object({
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
   LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
   LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
+  RATE_LIMIT_WRITES_PER_MINUTE: count(60),
+  RATE_LIMIT_WRITES_BURST: count(20),
+  RATE_LIMIT_REVALIDATIONS_PER_MINUTE: count(30),
+  RATE_LIMIT_REVALIDATIONS_BURST: count(10),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -21,6 +27,10 @@ export interface Config {
   logHitSampleRate: number;
   /** A request slower than this is always logged. */
   logSlowMs: number;
+  /** Per user: creates, updates, deletes and Vapi key saves. */
+  writeLimit: RateRule;
+  /** Per user: reads that force a Vapi call (`Cache-Control: no-cache`). */
+  revalidationLimit: RateRule;
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -32,6 +42,11 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
     logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
     logSlowMs: c.LOG_SLOW_MS,
+    writeLimit: { perMinute: c.RATE_LIMIT_WRITES_PER_MINUTE, burst: c.RATE_LIMIT_WRITES_BURST },
+    revalidationLimit: {
+      perMinute: c.RATE_LIMIT_REVALIDATIONS_PER_MINUTE,
+      burst: c.RATE_LIMIT_REVALIDATIONS_BURST,
+    },
   };
 }
 

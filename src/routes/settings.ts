@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { readSettings } from "../db/settings";
 import { coordinator } from "../lib/coordinator";
 import { readConfig } from "../lib/config";
-import { ApiError } from "../lib/errors";
+import { ApiError, fromFailure } from "../lib/errors";
 import { errors, json } from "../lib/openapi";
 import { router } from "../lib/validation";
 import { VapiClient } from "../vapi/client";
@@ -69,6 +69,9 @@ export const settings = router()
   })
   .openapi(putKey, async (c) => {
     const { privateKey } = c.req.valid("json");
+    // Verifying costs a Vapi call with a key the client chose: limited like any write.
+    const limited = await coordinator(c).admitWrite(c.var.userId);
+    if (limited) throw fromFailure(limited);
     const config = readConfig(c.env);
     const client = new VapiClient({ baseUrl: config.vapiBaseUrl, privateKey, timeoutMs: config.vapiTimeoutMs });
     try {
