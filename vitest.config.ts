@@ -41,6 +41,9 @@ export default defineConfig(async () => {
                   RATE_LIMIT_WRITES_PER_MINUTE: "0",
                   RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "0",
                   TEST_MIGRATIONS: migrations,
+                  // `npm run fuzz` sets these; `npm test` runs the fuzz suite briefly with a fixed seed.
+                  FUZZ_RUNS: process.env.FUZZ_RUNS ?? (process.env.npm_lifecycle_event === "fuzz" ? "500" : ""),
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? "",
                 },
               },
             })),

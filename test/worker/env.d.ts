@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     EMULATOR_URL: string;
     JWKS_URL: string;
+    FUZZ_RUNS: string;
+    FUZZ_SEED: string;
   }
 }
