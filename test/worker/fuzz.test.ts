@@ -143,7 +143,7 @@ describe("fuzzing the Worker with hostile requests (fast-check)", () => {
     );
   });
 
-  it("the body parser only ever answers with a value or a 400 ApiError, and agrees with JSON.parse within limits", () => {
+  it("the body parser only ever answers with a value or a 400 ApiError, and agrees with JSON.parse within limits", { timeout }, () => {
     const hostile = fc.oneof(
       fc.string({ unit: "binary", maxLength: 2_000 }),
       fc.json({ maxDepth: 8 }),
