@@ -12,9 +12,11 @@ async function withLimits(user: TestUser, vars: Record<string, string | undefine
   });
 }
 
+/** 429 from the cache's own limiter; at 6 a minute the next token is at most 10 s away. */
 async function expectRateLimited(res: Response) {
   expect(res.status).toBe(429);
-  expect(res.headers.get("Retry-After")).toBe("1");
+  expect(Number(res.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+  expect(Number(res.headers.get("Retry-After"))).toBeLessThanOrEqual(10);
   expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; detail=rate-limited");
   expect(ErrorBody.parse(await res.json()).error.code).toBe("rate_limited");
 }
@@ -25,8 +27,8 @@ describe("per-user rate limits (answered by the cache, not by Vapi)", () => {
   it("writes beyond the burst are 429 rate_limited with Retry-After, reach no one, and pass again after a refill", async () => {
     const user = await newUser({ assistants: 1 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
-    // One token a second, two at once.
-    await withLimits(user, { RATE_LIMIT_WRITES_PER_MINUTE: "60", RATE_LIMIT_WRITES_BURST: "2" });
+    // One token every 10 s (slow enough for a loaded machine), two at once.
+    await withLimits(user, { RATE_LIMIT_WRITES_PER_MINUTE: "6", RATE_LIMIT_WRITES_BURST: "2" });
     expect((await user.req("/api/assistants", { method: "POST", json: { name: "One" } })).status).toBe(201);
     expect((await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "Two" } })).status).toBe(200);
 
@@ -39,7 +41,9 @@ describe("per-user rate limits (answered by the cache, not by Vapi)", () => {
     // Reads from the cache are not limited.
     expect((await user.req("/api/assistants")).status).toBe(200);
 
-    await sleep(1_000);
+    // Ten tokens a second from now on: the bucket refills and writes pass again.
+    await withLimits(user, { RATE_LIMIT_WRITES_PER_MINUTE: "600", RATE_LIMIT_WRITES_BURST: "2" });
+    await sleep(200);
     expect((await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "Five" } })).status).toBe(200);
   });
 
@@ -47,8 +51,8 @@ describe("per-user rate limits (answered by the cache, not by Vapi)", () => {
     const user = await newUser({ assistants: 2 });
     const other = await newUser({ assistants: 1 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
-    await withLimits(user, { RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "60", RATE_LIMIT_REVALIDATIONS_BURST: "1" });
-    await withLimits(other, { RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "60", RATE_LIMIT_REVALIDATIONS_BURST: "1" });
+    await withLimits(user, { RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "6", RATE_LIMIT_REVALIDATIONS_BURST: "1" });
+    await withLimits(other, { RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "6", RATE_LIMIT_REVALIDATIONS_BURST: "1" });
     expect((await user.req("/api/assistants", noCache)).status).toBe(200);
 
     const calls = await upstreamCalls(user.key);
@@ -64,11 +68,13 @@ describe("per-user rate limits (answered by the cache, not by Vapi)", () => {
     const user = await newUser();
     // The defaults (as in wrangler.toml), not the suite's "off".
     await withLimits(user, { RATE_LIMIT_WRITES_PER_MINUTE: undefined, RATE_LIMIT_WRITES_BURST: undefined });
-    const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) {
-      statuses.push((await user.req("/api/assistants", { method: "POST", json: { name: `Loop ${i}` } })).status);
-    }
-    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
-    expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => user.req("/api/assistants", { method: "POST", json: { name: `Loop ${i}` } })),
+    );
+    const statuses = answers.map((r) => r.status);
+    // A burst of 20, then one a second: a slow machine may let a token or two refill meanwhile.
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(20);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
+    expect(statuses.every((s) => s === 201 || s === 429)).toBe(true);
   });
 });
