@@ -52,7 +52,8 @@ const idPart = fc.oneof(
 
 const contentType = fc.oneof(
   { arbitrary: fc.constant("application/json"), weight: 6 },
-  fc.constantFrom( "application/json; charset=utf-8", "application/merge-patch+json", "application/x+y+json",
+  fc.constantFrom(
+    "application/json; charset=utf-8", "application/merge-patch+json", "application/x+y+json",
     "text/plain", "application/x-www-form-urlencoded", "", "application/jsonx",
   ),
 );
