@@ -8,7 +8,7 @@ import { type Assistant, call, listBody, newUser, snapshot, type TestUser } from
 // `npm test` runs a few fixed-seed runs; `npm run fuzz` runs many (FUZZ_RUNS) with FUZZ_SEED or a
 // fresh seed, printed so a failure can be replayed.
 const long = env.FUZZ_RUNS !== "";
-const runs = Number(env.FUZZ_RUNS) || 40;
+const runs = Number(env.FUZZ_RUNS) || 30;
 const seed = env.FUZZ_SEED ? Number(env.FUZZ_SEED) : long ? Date.now() % 2 ** 31 : 20261127;
 const params = (name: string, scale = 1) => {
   console.log(`fuzz: ${name}: runs=${runs * scale} seed=${seed}`);
