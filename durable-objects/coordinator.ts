@@ -403,7 +403,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.stats.errors++;
       const fwd = kind === "write" ? "method" : "miss";
       const failure = toFailure(err);
-      failure.headers = { "Cache-Status": `${CACHE}; fwd=${fwd}; fwd-status=${err.status}`, ...failure.headers };
+      const how = err.code === "rate_limited" ? "detail=rate-limited" : `fwd=${fwd}; fwd-status=${err.status}`;
+      failure.headers = { "Cache-Status": `${CACHE}; ${how}`, ...failure.headers };
       return { ok: false, error: failure };
     }
   }

@@ -43,7 +43,6 @@ export class RateLimiter<Kind extends string> {
     // Its own code: Vapi's limit on the key is `vapi_rate_limited`, this is the cache's per user.
     throw new ApiError(429, "rate_limited", `Too many ${kind} for this user; retry in ${seconds} s.`, {
       "Retry-After": String(seconds),
-      "Cache-Status": "vapi-edge-cache; detail=rate-limited",
     });
   }
 }

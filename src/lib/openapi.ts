@@ -51,14 +51,14 @@ export const cacheHeaders = {
 };
 
 const ERRORS: Record<number, string> = {
-  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`) or refused by Vapi (`vapi_validation_error`)",
+  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`), a body beyond the parser limits (`json_too_deep`, `json_too_many_keys`, `invalid_number`, `forbidden_key`) or refused by Vapi (`vapi_validation_error`)",
   401: "Missing or invalid bearer token (`unauthorized`)",
   404: "No such assistant for this user (`assistant_not_found`)",
   409: "Vapi refused the change (`vapi_conflict`)",
   413: "Body over 256 KiB (`payload_too_large`)",
   415: "Body not application/json (`unsupported_media_type`)",
   424: "No Vapi key configured, or Vapi rejects it (`vapi_key_not_configured`, `vapi_key_rejected`)",
-  429: "Vapi rate-limited the key (`vapi_rate_limited`)",
+  429: "The user exceeded the cache's own write or revalidation limit (`rate_limited`), or Vapi rate-limited the key (`vapi_rate_limited`)",
   500: "A bug on our side (`internal_error`)",
   502: "Vapi failed or could not be reached (`vapi_error`, `vapi_unreachable`)",
   503: "The Vapi key changed while the request was in flight; retry (`cache_reset`)",
@@ -68,7 +68,7 @@ const ERRORS: Record<number, string> = {
 function errorHeaders(status: number, cached: boolean) {
   const headers: Record<string, ReturnType<typeof header>> = {};
   if (status === 401) headers["WWW-Authenticate"] = header("`Bearer error=\"invalid_token\"`", true);
-  if (status === 429) headers["Retry-After"] = header("Seconds to wait, as Vapi sent it", false);
+  if (status === 429) headers["Retry-After"] = header("Seconds to wait: until the user's bucket refills (`rate_limited`), or as Vapi sent it", false);
   if (status === 503) headers["Retry-After"] = header("Seconds to wait before retrying", true);
   // Failures decided by the coordinator say so; those refused at the edge (auth, validation) do not.
   if (cached && status !== 401 && status !== 413 && status !== 415) headers["Cache-Status"] = cacheStatus(false);

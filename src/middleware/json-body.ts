@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
+import { matchedRoutes } from "hono/route";
 import { ApiError } from "../lib/errors";
 import { parseJsonBody } from "../lib/json-limits";
 
@@ -22,6 +23,8 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
  */
 export const jsonBody = createMiddleware(async (c, next) => {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
+  // A method no route takes (PUT /api/assistants/:id) is the 404 of notFound, whatever its body.
+  if (!matchedRoutes(c).some((r) => r.method === c.req.method)) return next();
   if (!JSON_TYPE.test(c.req.header("Content-Type") ?? "")) {
     throw new ApiError(415, "unsupported_media_type", "Send the request body as application/json.");
   }

@@ -74,6 +74,14 @@ describe("parser limits: hostile JSON is a 400 that changes nothing", () => {
     expect(await snapshot(user)).toEqual(before);
   });
 
+  it("a method no route takes is the 404 of an unknown route, whatever its body", async () => {
+    const { user, id, before } = await setUp();
+    const res = await send(user, "PUT", `/api/assistants/${id}`, nested(3000));
+    expect(res.status).toBe(404);
+    expect(ErrorBody.parse(await res.json()).error.code).toBe("not_found");
+    expect(await snapshot(user)).toEqual(before);
+  });
+
   it("malformed and empty bodies stay invalid_json", async () => {
     const { user, before } = await setUp();
     await expectRefused(await send(user, "POST", "/api/assistants", '{"name":'), "invalid_json");
