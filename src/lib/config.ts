@@ -19,7 +19,7 @@ export interface Config {
   listPageSize: number;
   /** Longest lifetime (`exp` − `iat`) a JWT may have. */
   jwtMaxAgeSeconds: number;
-  /** Browser origins allowed to call the API (CORS); empty: same-origin only. */
+  /** Exact browser origins allowed to call the API (CORS); empty: same-origin only. Never `*`. */
   corsOrigins: string[];
 }
 
@@ -31,6 +31,6 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     vapiTimeoutMs: c.VAPI_TIMEOUT_MS,
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
     jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
-    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean),
+    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };
 }
