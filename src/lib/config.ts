@@ -15,6 +15,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_WRITES_BURST: count(20),
   RATE_LIMIT_REVALIDATIONS_PER_MINUTE: count(30),
   RATE_LIMIT_REVALIDATIONS_BURST: count(10),
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).catch(86_400),
+  CORS_ORIGINS: z.string().catch(""),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -31,6 +33,10 @@ export interface Config {
   writeLimit: RateRule;
   /** Per user: reads that force a Vapi call (`Cache-Control: no-cache`). */
   revalidationLimit: RateRule;
+  /** Longest lifetime (`exp` − `iat`) a JWT may have. */
+  jwtMaxAgeSeconds: number;
+  /** Exact browser origins allowed to call the API (CORS); empty: same-origin only. Never `*`. */
+  corsOrigins: string[];
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -47,14 +53,18 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
       perMinute: c.RATE_LIMIT_REVALIDATIONS_PER_MINUTE,
       burst: c.RATE_LIMIT_REVALIDATIONS_BURST,
     },
+    jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
+    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };
 }
 
 const parsed = new WeakMap<object, Config>();
+const NO_ENV = {};
 
-/** `readConfig` once per env object, for per-request callers in the Worker. */
-export function configFor(env: Env): Config {
-  let config = parsed.get(env);
-  if (!config) parsed.set(env, (config = readConfig(env)));
+/** `readConfig` once per env object, for per-request callers (no env, as in `app.request`: defaults). */
+export function configFor(env: Env | undefined): Config {
+  const key = env ?? NO_ENV;
+  let config = parsed.get(key);
+  if (!config) parsed.set(key, (config = readConfig(key)));
   return config;
 }
