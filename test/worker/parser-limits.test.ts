@@ -74,11 +74,12 @@ describe("parser limits: hostile JSON is a 400 that changes nothing", () => {
     expect(await snapshot(user)).toEqual(before);
   });
 
-  it("a method no route takes is the 404 of an unknown route, whatever its body", async () => {
+  it("a route that takes no body answers as it would without one (404, 405), whatever the body", async () => {
     const { user, id, before } = await setUp();
-    const res = await send(user, "PUT", `/api/assistants/${id}`, nested(3000));
-    expect(res.status).toBe(404);
-    expect(ErrorBody.parse(await res.json()).error.code).toBe("not_found");
+    const unknown = await send(user, "POST", "/api/nothing-here", nested(3000));
+    expect(unknown.status).toBe(404);
+    expect(ErrorBody.parse(await unknown.json()).error.code).toBe("not_found");
+    expect((await send(user, "PUT", `/api/assistants/${id}`, nested(3000))).status).toBe(405);
     expect(await snapshot(user)).toEqual(before);
   });
 
