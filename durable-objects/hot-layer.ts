@@ -85,11 +85,15 @@ export class HotLayer {
     this.listSyncedAt = listSyncedAt;
   }
 
-  /** Records an acknowledged create or update. */
+  /**
+   * Records an acknowledged create or update and returns its entry. If a refresh already holds
+   * a newer version (edited elsewhere while the write's answer was on its way), that one stays.
+   */
   write(assistant: Assistant, ack: number, now: number): Entry {
     const entry = this.entry(assistant, now, ack);
     this.tombstones.delete(assistant.id);
-    this.set(assistant.id, entry);
+    const current = this.entries.get(assistant.id);
+    if (!current || current.version <= entry.version) this.set(assistant.id, entry);
     return entry;
   }
 
@@ -111,10 +115,15 @@ export class HotLayer {
     return fresh;
   }
 
-  /** Applies "Vapi says this id does not exist" from a refresh that started at `startAck`. */
-  applyGone(id: string, startAck: number): boolean {
+  /**
+   * Applies "Vapi says this id does not exist" from a refresh that started at `startAck`; with
+   * `tombstone`, older refreshes still in flight may not re-add it either. True if it was held.
+   */
+  applyGone(id: string, startAck: number, tombstone?: number): boolean {
     const current = this.entries.get(id);
-    if (!current || current.ackedAt > startAck) return false;
+    if (current && current.ackedAt > startAck) return false;
+    if (tombstone !== undefined) this.tombstones.set(id, tombstone);
+    if (!current) return false;
     this.remove(id);
     return true;
   }

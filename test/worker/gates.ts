@@ -1,0 +1,73 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { stubFor } from "./helpers";
+
+// Deterministic stand-ins for a slow round trip: the test decides when a held answer arrives.
+
+/** A one-shot gate: `entered` resolves when the work reaches it, `release` lets it go on. */
+function gate() {
+  let enter!: () => void;
+  let release!: () => void;
+  const entered = new Promise<void>((r) => (enter = r));
+  const released = new Promise<void>((r) => (release = r));
+  return { entered, released, enter, release };
+}
+
+/** Holds the next D1 batch of the user's coordinator (queued after it, batches wait too). */
+export async function holdNextD1Batch(sub: string) {
+  const g = gate();
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const writer = instance["d1"];
+    const real = writer["db"];
+    writer["db"] = {
+      async batch<T>(statements: D1PreparedStatement[]) {
+        writer["db"] = real;
+        g.enter();
+        await g.released;
+        return real.batch<T>(statements);
+      },
+    };
+  });
+  return { entered: g.entered, release: g.release };
+}
+
+/** Holds Vapi's answer to the user's next PATCH after Vapi has applied it. */
+export async function holdNextUpdateAnswer(sub: string) {
+  const g = gate();
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const clientFor = instance["clientFor"].bind(instance);
+    instance["clientFor"] = async (...args) => {
+      const client = await clientFor(...args);
+      const update = client.update.bind(client);
+      client.update = async (id, body) => {
+        instance["clientFor"] = clientFor;
+        const answer = await update(id, body);
+        g.enter();
+        await g.released;
+        return answer;
+      };
+      return client;
+    };
+  });
+  return { applied: g.entered, release: g.release };
+}
+
+/** Polls `check` until it holds (for states only visible from outside, like Vapi's counters). */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("until: condition not reached in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A real D1 failure scoped to one user: triggers that abort their cache writes. Returns the fix. */
+export async function breakD1For(sub: string) {
+  const name = `fail_${sub.replace(/\W/g, "_")}`;
+  const when = `ON assistants_cache WHEN NEW.user_id = '${sub}' BEGIN SELECT RAISE(ABORT, 'injected'); END`;
+  await env.DB.batch([
+    env.DB.prepare(`CREATE TRIGGER ${name}_i BEFORE INSERT ${when}`),
+    env.DB.prepare(`CREATE TRIGGER ${name}_u BEFORE UPDATE ${when}`),
+  ]);
+  return () => env.DB.batch([env.DB.prepare(`DROP TRIGGER ${name}_i`), env.DB.prepare(`DROP TRIGGER ${name}_u`)]);
+}
