@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, vapiAssistants } from "./helpers";
+import { holdNextUpdateAnswer, until } from "./gates";
+import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, upstreamCalls, vapiAssistants } from "./helpers";
 
 // A refresh that is slow on the way back: the emulator reads its answer when the request
 // arrives and delivers it after the latency, as a slow network would.
@@ -72,4 +73,66 @@ describe("refreshes never undo acknowledged writes", () => {
     expect(now).toMatchObject({ cached: true, assistant: { name: "Newer, from Vapi" } });
     expect((await d1Rows(user.sub)).find((r) => r.id === target.id)?.assistant.name).toBe("Newer, from Vapi");
   });
+
+  // Regression: HotLayer.write put the write's answer back over a newer version a refresh held.
+  it("monotonic versions: a write's late answer never replaces a newer version, in memory or D1", async () => {
+    const user = await newUser({ assistants: 2 });
+    const target = (await vapiAssistants(user.key))[0]!;
+    await user.req("/api/assistants");
+    const held = await holdNextUpdateAnswer(user.sub);
+    const patch = user.req(`/api/assistants/${target.id}`, { method: "PATCH", json: { name: "v1, through the cache" } });
+    await held.applied(); // Vapi has v1; its answer is slow on the way back
+    await admin.patchBehindBack(user.key, target.id, { name: "v2, from the dashboard" });
+    const read = OneBody.parse(await (await user.req(`/api/assistants/${target.id}`, noCache)).json());
+    expect(read.assistant.name).toBe("v2, from the dashboard");
+    held.release();
+    const patched = await patch;
+
+    // The client still gets its own write's answer; the cache keeps the newer version.
+    expect(OneBody.parse(await patched.json()).assistant.name).toBe("v1, through the cache");
+    const now = OneBody.parse(await (await user.req(`/api/assistants/${target.id}`)).json());
+    expect(now).toMatchObject({ cached: true, assistant: { name: "v2, from the dashboard" } });
+    expect((await d1Rows(user.sub)).find((r) => r.id === target.id)?.assistant.name).toBe("v2, from the dashboard");
+  });
+
+  it("no resurrection: two deletes during one slow list refresh both stay deleted", async () => {
+    const user = await newUser({ assistants: 4 });
+    const [, first, second] = await vapiAssistants(user.key);
+    const slow = await slowList(user.key);
+    const calls = await upstreamCalls(user.key);
+    const refresh = user.req("/api/assistants", noCache);
+    await until(async () => (await upstreamCalls(user.key)) > calls);
+    expect((await user.req(`/api/assistants/${first!.id}`, { method: "DELETE" })).status).toBe(200);
+    expect((await user.req(`/api/assistants/${second!.id}`, { method: "DELETE" })).status).toBe(200);
+    const listed = await listBody(await refresh);
+    await slow.clear();
+
+    for (const ids of [listed.assistants.map((a) => a.id), (await d1Rows(user.sub)).map((r) => r.id)]) {
+      expect(ids).toHaveLength(2);
+      expect(ids).not.toContain(first!.id);
+      expect(ids).not.toContain(second!.id);
+    }
+  });
+
+  // Regression: a per-id 404 removed the entry without a tombstone, so an older list re-added it.
+  it("no resurrection: an id found gone by a per-id read is not re-added by an older list in flight", async () => {
+    const user = await newUser({ assistants: 3 });
+    const victim = (await vapiAssistants(user.key))[0]!;
+    const slow = await slowList(user.key);
+    const calls = await upstreamCalls(user.key);
+    const refresh = user.req("/api/assistants", noCache);
+    await until(async () => (await upstreamCalls(user.key)) > calls); // the list has read the victim
+    await admin.deleteBehindBack(user.key, victim.id);
+    // A nested patch needs the current version: an uncached id is read from Vapi, which says 404.
+    const patch = await user.req(`/api/assistants/${victim.id}`, { method: "PATCH", json: { metadata: { a: 1 } } });
+    expect(patch.status).toBe(404);
+    const listed = await listBody(await refresh);
+    await slow.clear();
+
+    expect(listed.assistants.map((a) => a.id)).not.toContain(victim.id);
+    expect((await user.req(`/api/assistants/${victim.id}`)).status).toBe(404);
+    expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(victim.id);
+  });
 });
+
+const noCache = { headers: { "Cache-Control": "no-cache" } };

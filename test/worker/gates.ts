@@ -4,13 +4,21 @@ import { stubFor } from "./helpers";
 
 // Deterministic stand-ins for a slow round trip: the test decides when a held answer arrives.
 
-/** A one-shot gate: `entered` resolves when the work reaches it, `release` lets it go on. */
+/**
+ * A one-shot gate: the work marks that it reached it and waits for the test to open it. Both
+ * sides poll a flag on their own timers: a promise resolved from another request context
+ * would carry that context's I/O into the coordinator's answer (workerd refuses that).
+ */
 function gate() {
-  let enter!: () => void;
-  let release!: () => void;
-  const entered = new Promise<void>((r) => (enter = r));
-  const released = new Promise<void>((r) => (release = r));
-  return { entered, released, enter, release };
+  const state = { reached: false, open: false };
+  return {
+    entered: () => until(() => state.reached),
+    release: () => void (state.open = true),
+    wait: async () => {
+      state.reached = true;
+      await until(() => state.open);
+    },
+  };
 }
 
 /** Holds the next D1 batch of the user's coordinator (queued after it, batches wait too). */
@@ -22,8 +30,7 @@ export async function holdNextD1Batch(sub: string) {
     writer["db"] = {
       async batch<T>(statements: D1PreparedStatement[]) {
         writer["db"] = real;
-        g.enter();
-        await g.released;
+        await g.wait();
         return real.batch<T>(statements);
       },
     };
@@ -42,8 +49,7 @@ export async function holdNextUpdateAnswer(sub: string) {
       client.update = async (id, body) => {
         instance["clientFor"] = clientFor;
         const answer = await update(id, body);
-        g.enter();
-        await g.released;
+        await g.wait();
         return answer;
       };
       return client;

@@ -13,7 +13,7 @@ describe("a key change never lets the old org back in", () => {
     expect((await listBody(await user.req("/api/assistants"))).assistants).toHaveLength(3);
     const held = await holdNextD1Batch(user.sub);
     const removed = user.req("/api/settings/vapi-key", { method: "DELETE" });
-    await held.entered; // the cache drop is on its way to D1
+    await held.entered(); // the cache drop is on its way to D1
     const calls = await upstreamCalls(user.key);
     const read = user.req("/api/assistants", noCache);
     // Fixed, it answers 424 at once; broken, it reads the old org and waits behind the held batch.
@@ -34,7 +34,7 @@ describe("a key change never lets the old org back in", () => {
     await admin.registerOrg({ privateKey: next, assistants: 2 });
     const held = await holdNextD1Batch(user.sub);
     const switched = user.req("/api/settings/vapi-key", { method: "PUT", json: { privateKey: next } });
-    await held.entered;
+    await held.entered();
     const [oldCalls, newCalls] = [await upstreamCalls(user.key), await upstreamCalls(next)];
     const read = user.req("/api/assistants", noCache);
     await until(async () => (await upstreamCalls(user.key)) > oldCalls || (await upstreamCalls(next)) > newCalls);
