@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { until } from "./gates";
 import { admin, fault, listBody, newUser, OneBody, upstreamCalls } from "./helpers";
 
 describe("single-flight", () => {
-  it("200 concurrent cold list reads make exactly one upstream call and get identical, complete answers", async () => {
+  // Requests that arrive after the flight has landed are hits (`cached: true`), so what is equal
+  // is the content, not the bytes: asserting identical bodies was flaky under CPU load.
+  it("200 concurrent cold list reads make exactly one upstream call and get the same complete list", async () => {
     const user = await newUser({ assistants: 20 });
     const slow = await fault(user.key, { latencyMs: { min: 150, max: 150 } });
     const before = await upstreamCalls(user.key);
@@ -10,13 +13,13 @@ describe("single-flight", () => {
     const responses = await Promise.all(Array.from({ length: 200 }, () => user.req("/api/assistants")));
     await slow.clear();
 
-    const bodies = await Promise.all(responses.map((r) => r.text()));
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect(new Set(bodies).size).toBe(1);
-    expect((await listBody(new Response(bodies[0]))).assistants).toHaveLength(20);
+    const lists = await Promise.all(responses.map(async (r) => (await listBody(r)).assistants));
+    expect(lists[0]).toHaveLength(20);
+    for (const list of lists) expect(list).toEqual(lists[0]);
     expect(await upstreamCalls(user.key)).toBe(before + 1);
-    const collapsed = responses.filter((r) => r.headers.get("Cache-Status")?.includes("collapsed"));
-    expect(collapsed.length).toBe(199);
+    const waitedOrHit = responses.filter((r) => /collapsed|hit/.test(r.headers.get("Cache-Status") ?? ""));
+    expect(waitedOrHit.length).toBe(199);
   });
 
   it("concurrent misses for one assistant share one upstream read", async () => {
@@ -34,24 +37,26 @@ describe("single-flight", () => {
     expect((after.byKey[user.key] ?? 0) - (before.byKey[user.key] ?? 0)).toBe(1);
   });
 
-  it("a single-assistant miss during a list refresh waits for the list instead of calling Vapi", async () => {
+  it("a single-assistant miss (no-cache too) during a list refresh waits for the list instead of calling Vapi", async () => {
     const user = await newUser({ assistants: 5 });
     const ids = (await listBody(await user.req("/api/assistants"))).assistants.map((a) => a.id);
     // Evict the hot layer's freshness by forcing a slow revalidation, then ask for one id meanwhile.
     const slow = await fault(user.key, { latencyMs: { min: 200, max: 200 }, routes: ["GET /assistant"] });
     const before = await upstreamCalls(user.key);
     const list = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(async () => (await upstreamCalls(user.key)) > before);
     const coldId = crypto.randomUUID(); // not cached: would be a miss
-    const [listRes, oneRes, knownRes] = await Promise.all([
+    const [listRes, oneRes, knownRes, revalidated] = await Promise.all([
       list,
       user.req(`/api/assistants/${coldId}`),
       user.req(`/api/assistants/${ids[2]}`),
+      user.req(`/api/assistants/${ids[3]}`, { headers: { "Cache-Control": "no-cache" } }),
     ]);
     await slow.clear();
     expect(listRes.status).toBe(200);
     expect(oneRes.status).toBe(404);
     expect(knownRes.status).toBe(200);
+    expect(revalidated.headers.get("Cache-Status")).toContain("collapsed");
     expect(await upstreamCalls(user.key)).toBe(before + 1);
   });
 });

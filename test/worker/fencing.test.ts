@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { runInDurableObject } from "cloudflare:test";
 import { holdNextUpdateAnswer, until } from "./gates";
-import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, upstreamCalls, vapiAssistants } from "./helpers";
+import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 
 // A refresh that is slow on the way back: the emulator reads its answer when the request
 // arrives and delivers it after the latency, as a slow network would.
@@ -132,6 +133,19 @@ describe("refreshes never undo acknowledged writes", () => {
     expect(listed.assistants.map((a) => a.id)).not.toContain(victim.id);
     expect((await user.req(`/api/assistants/${victim.id}`)).status).toBe(404);
     expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(victim.id);
+  });
+
+  // Regression: tombstones were pruned only when a refresh ended, so deletes of ids Vapi does
+  // not know (404) piled up for as long as no refresh ran.
+  it("deletes with no refresh in flight leave no tombstones behind", async () => {
+    const user = await newUser({ assistants: 1 });
+    for (let i = 0; i < 5; i++) {
+      expect((await user.req(`/api/assistants/${crypto.randomUUID()}`, { method: "DELETE" })).status).toBe(404);
+    }
+    const [only] = await vapiAssistants(user.key);
+    expect((await user.req(`/api/assistants/${only!.id}`, { method: "DELETE" })).status).toBe(200);
+    const left = await runInDurableObject(stubFor(user.sub), (instance) => instance["hot"]["tombstones"].size);
+    expect(left).toBe(0);
   });
 });
 
