@@ -15,6 +15,8 @@ const T = (...names: string[]) => names.map((n) => `test/worker/${n}.test.ts`);
 const HOT = "durable-objects/hot-layer.ts";
 const COORD = "durable-objects/coordinator.ts";
 const DB = "src/db/assistants.ts";
+const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
+const PRUNE_THEN_PERSIST = `        this.pruneTombstones();\n${PERSIST}`;
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
@@ -28,8 +30,8 @@ export const mutants: Mutant[] = [
   { name: "delete leaves no tombstone", file: HOT, find: "    this.remove(id);\n    this.tombstones.set(id, ack);", replace: "    this.remove(id);", tests: T("fencing") },
   { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
   { name: "per-id 404 leaves no tombstone", file: COORD, find: "this.hot.applyGone(id, fence.ack, ++this.acked)", replace: "this.hot.applyGone(id, fence.ack)", tests: T("fencing") },
-  { name: "no pruning after a delete", file: COORD, find: "        this.hot.delete(id, ++this.acked);\n        this.pruneTombstones();\n        await", replace: "        this.hot.delete(id, ++this.acked);\n        await", tests: T("fencing") },
-  { name: "no pruning after a write's 404", file: COORD, find: "        this.hot.delete(id, ++this.acked);\n        this.pruneTombstones();\n      }", replace: "        this.hot.delete(id, ++this.acked);\n      }", tests: T("fencing") },
+  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        return`, replace: `${PERSIST}\n        return`, tests: T("fencing") },
+  { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n      }`, replace: `${PERSIST}\n      }`, tests: T("fencing") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
   { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
