@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
 import { runInDurableObject } from "cloudflare:test";
-import { holdNextUpdateAnswer, until } from "./gates";
-import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { holdNextVapiAnswer } from "./gates";
+import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, stubFor, vapiAssistants } from "./helpers";
 
 // A refresh that is slow on the way back: the emulator reads its answer when the request
 // arrives and delivers it after the latency, as a slow network would.
@@ -11,13 +11,13 @@ describe("refreshes never undo acknowledged writes", () => {
   it("no resurrection: a delete acknowledged during a slow list refresh stays deleted", async () => {
     const user = await newUser({ assistants: 4 });
     const victim = (await vapiAssistants(user.key))[1]!;
-    const slow = await slowList(user.key);
-    const refresh = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
-    await sleep(100); // the list has been read upstream; its answer is on its way
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const refresh = user.req("/api/assistants", noCache);
+    await held.answered(); // the list has been read upstream; its answer is on its way
     const del = await user.req(`/api/assistants/${victim.id}`, { method: "DELETE" });
     expect(del.status).toBe(200);
+    held.release();
     const listed = await listBody(await refresh);
-    await slow.clear();
 
     expect(listed.assistants.map((a) => a.id)).not.toContain(victim.id);
     expect((await listBody(await user.req("/api/assistants"))).assistants.map((a) => a.id)).not.toContain(victim.id);
@@ -26,12 +26,12 @@ describe("refreshes never undo acknowledged writes", () => {
 
   it("no lost create: a create acknowledged during a slow list refresh is kept", async () => {
     const user = await newUser({ assistants: 3 });
-    const slow = await slowList(user.key);
-    const refresh = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
-    await sleep(100);
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const refresh = user.req("/api/assistants", noCache);
+    await held.answered();
     const created = OneBody.parse(await (await user.req("/api/assistants", { method: "POST", json: { name: "Born mid-refresh" } })).json());
+    held.release();
     const listed = await listBody(await refresh);
-    await slow.clear();
 
     expect(listed.assistants.map((a) => a.id)).toContain(created.assistant.id);
     const again = await listBody(await user.req("/api/assistants"));
@@ -80,9 +80,9 @@ describe("refreshes never undo acknowledged writes", () => {
     const user = await newUser({ assistants: 2 });
     const target = (await vapiAssistants(user.key))[0]!;
     await user.req("/api/assistants");
-    const held = await holdNextUpdateAnswer(user.sub);
+    const held = await holdNextVapiAnswer(user.sub, "update");
     const patch = user.req(`/api/assistants/${target.id}`, { method: "PATCH", json: { name: "v1, through the cache" } });
-    await held.applied(); // Vapi has v1; its answer is slow on the way back
+    await held.answered(); // Vapi has v1; its answer is slow on the way back
     await admin.patchBehindBack(user.key, target.id, { name: "v2, from the dashboard" });
     const read = OneBody.parse(await (await user.req(`/api/assistants/${target.id}`, noCache)).json());
     expect(read.assistant.name).toBe("v2, from the dashboard");
@@ -99,14 +99,13 @@ describe("refreshes never undo acknowledged writes", () => {
   it("no resurrection: two deletes during one slow list refresh both stay deleted", async () => {
     const user = await newUser({ assistants: 4 });
     const [, first, second] = await vapiAssistants(user.key);
-    const slow = await slowList(user.key);
-    const calls = await upstreamCalls(user.key);
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
     const refresh = user.req("/api/assistants", noCache);
-    await until(async () => (await upstreamCalls(user.key)) > calls);
+    await held.answered(); // the list, both victims included, is on its way back
     expect((await user.req(`/api/assistants/${first!.id}`, { method: "DELETE" })).status).toBe(200);
     expect((await user.req(`/api/assistants/${second!.id}`, { method: "DELETE" })).status).toBe(200);
+    held.release();
     const listed = await listBody(await refresh);
-    await slow.clear();
 
     for (const ids of [listed.assistants.map((a) => a.id), (await d1Rows(user.sub)).map((r) => r.id)]) {
       expect(ids).toHaveLength(2);
@@ -119,16 +118,15 @@ describe("refreshes never undo acknowledged writes", () => {
   it("no resurrection: an id found gone by a per-id read is not re-added by an older list in flight", async () => {
     const user = await newUser({ assistants: 3 });
     const victim = (await vapiAssistants(user.key))[0]!;
-    const slow = await slowList(user.key);
-    const calls = await upstreamCalls(user.key);
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
     const refresh = user.req("/api/assistants", noCache);
-    await until(async () => (await upstreamCalls(user.key)) > calls); // the list has read the victim
+    await held.answered(); // the list has read the victim
     await admin.deleteBehindBack(user.key, victim.id);
     // A nested patch needs the current version: an uncached id is read from Vapi, which says 404.
     const patch = await user.req(`/api/assistants/${victim.id}`, { method: "PATCH", json: { metadata: { a: 1 } } });
     expect(patch.status).toBe(404);
+    held.release();
     const listed = await listBody(await refresh);
-    await slow.clear();
 
     expect(listed.assistants.map((a) => a.id)).not.toContain(victim.id);
     expect((await user.req(`/api/assistants/${victim.id}`)).status).toBe(404);

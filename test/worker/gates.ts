@@ -38,24 +38,29 @@ export async function holdNextD1Batch(sub: string) {
   return { entered: g.entered, release: g.release };
 }
 
-/** Holds Vapi's answer to the user's next PATCH after Vapi has applied it. */
-export async function holdNextUpdateAnswer(sub: string) {
+/**
+ * Holds Vapi's answer to the user's next `listAll` (a list refresh) or `update` (a PATCH) after
+ * Vapi has answered: the read or write is done upstream, its answer is "slow on the way back".
+ */
+export async function holdNextVapiAnswer(sub: string, method: "listAll" | "update") {
   const g = gate();
+  const held = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const answer = await call(...args);
+      await g.wait();
+      return answer;
+    };
   await runInDurableObject(stubFor(sub), (instance) => {
     const clientFor = instance["clientFor"].bind(instance);
     instance["clientFor"] = async (...args) => {
       const client = await clientFor(...args);
-      const update = client.update.bind(client);
-      client.update = async (id, body) => {
-        instance["clientFor"] = clientFor;
-        const answer = await update(id, body);
-        await g.wait();
-        return answer;
-      };
+      instance["clientFor"] = clientFor;
+      if (method === "update") client.update = held(client.update.bind(client));
+      else client.listAll = held(client.listAll.bind(client));
       return client;
     };
   });
-  return { applied: g.entered, release: g.release };
+  return { answered: g.entered, release: g.release };
 }
 
 /** Polls `check` until it holds (for states only visible from outside, like Vapi's counters). */
