@@ -51,7 +51,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly stats = new CacheStats();
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
   private writeTail: Promise<unknown> = Promise.resolve();
-  /** Completion counter: bumped each time Vapi acknowledges a write. Fences refreshes. */
+  /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
   private acked = 0;
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
@@ -184,7 +184,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.refresh(async (client, fence, t) => {
         const items = await this.timed(t, () => client.listAll(this.config.listPageSize));
         this.assertGeneration(fence);
-        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at);
+        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
         await this.persist(t, [
           ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
           ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),

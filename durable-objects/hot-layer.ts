@@ -128,8 +128,11 @@ export class HotLayer {
     return true;
   }
 
-  /** Applies a complete list (every page) read by a refresh that started at `startAck`. */
-  applyList(items: Assistant[], startAck: number, fetchedAt: number): RefreshOutcome {
+  /**
+   * Applies a complete list (every page) read by a refresh that started at `startAck`; ids it
+   * drops get `tombstone`, so an older per-id read in flight cannot bring them back.
+   */
+  applyList(items: Assistant[], startAck: number, fetchedAt: number, tombstone: number): RefreshOutcome {
     const upserted: Entry[] = [];
     const seen = new Set<string>();
     for (const a of items) {
@@ -139,7 +142,7 @@ export class HotLayer {
     }
     const dropped: string[] = [];
     for (const id of [...this.entries.keys()]) {
-      if (!seen.has(id) && this.applyGone(id, startAck)) dropped.push(id);
+      if (!seen.has(id) && this.applyGone(id, startAck, tombstone)) dropped.push(id);
     }
     this.listSyncedAt = fetchedAt;
     return { upserted, dropped };

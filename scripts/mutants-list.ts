@@ -28,6 +28,7 @@ export const mutants: Mutant[] = [
   { name: "drop skips the write-counter fence", file: HOT, find: "    if (current && current.ackedAt > startAck) return false;\n", replace: "", tests: T("fencing") },
   { name: "refresh ignores tombstones", file: HOT, find: "    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;\n", replace: "", tests: T("fencing") },
   { name: "delete leaves no tombstone", file: HOT, find: "    this.remove(id);\n    this.tombstones.set(id, ack);", replace: "    this.remove(id);", tests: T("fencing") },
+  { name: "list drop leaves no tombstone", file: HOT, find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
   { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
   { name: "per-id 404 leaves no tombstone", file: COORD, find: "this.hot.applyGone(id, fence.ack, ++this.acked)", replace: "this.hot.applyGone(id, fence.ack)", tests: T("fencing") },
   { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        return`, replace: `${PERSIST}\n        return`, tests: T("fencing") },

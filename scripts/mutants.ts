@@ -23,31 +23,40 @@ const skip = new Set(["node_modules", ".git", ".wrangler", "bench"]);
 cpSync(root, work, { recursive: true, filter: (src) => !skip.has(src.slice(root.length + 1).split("/")[0] ?? "") });
 symlinkSync(join(root, "node_modules"), join(work, "node_modules"), "dir");
 
-interface Outcome { failed: string[]; timedOut: boolean; status: number | null }
+interface Outcome { failed: string[]; messages: string[]; timedOut: boolean; status: number | null }
 
 function runTests(files: string[]): Outcome {
   const report = join(work, "vitest-report.json");
   rmSync(report, { force: true });
-  const run = spawnSync("vitest", ["run", "--project", "worker", "--reporter=json", `--outputFile=${report}`, ...files], {
+  // A generous per-test timeout: the question is whether a guard's test notices, not how fast a
+  // loaded machine runs it (the default 5 s made the baseline fail while other suites ran).
+  const args = ["run", "--project", "worker", "--testTimeout=30000", "--reporter=json", `--outputFile=${report}`];
+  const run = spawnSync("vitest", [...args, ...files], {
     cwd: work,
     encoding: "utf8",
     timeout: 300_000,
   });
   const failed: string[] = [];
+  const messages: string[] = [];
   if (existsSync(report)) {
     const json = JSON.parse(readFileSync(report, "utf8")) as {
-      testResults: { name: string; assertionResults: { status: string; title: string }[] }[];
+      testResults: { name: string; assertionResults: { status: string; title: string; failureMessages: string[] }[] }[];
     };
     for (const file of json.testResults) {
-      for (const a of file.assertionResults) if (a.status === "failed") failed.push(`${file.name.split("/").pop()} "${a.title}"`);
+      for (const a of file.assertionResults) {
+        if (a.status !== "failed") continue;
+        failed.push(`${file.name.split("/").pop()} "${a.title}"`);
+        messages.push(a.failureMessages[0]?.split("\n")[0] ?? "");
+      }
     }
   }
-  return { failed, timedOut: run.error !== undefined, status: run.status };
+  return { failed, messages, timedOut: run.error !== undefined, status: run.status };
 }
 
 const baseline = runTests([...new Set(selected.flatMap((m) => m.tests))]);
 if (baseline.status !== 0) {
   console.error(`baseline run fails (${baseline.failed.join("; ") || `exit ${baseline.status}`}): fix the suite first`);
+  for (const m of baseline.messages) console.error(`  ${m}`);
   process.exit(1);
 }
 

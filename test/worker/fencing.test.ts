@@ -133,6 +133,25 @@ describe("refreshes never undo acknowledged writes", () => {
     expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(victim.id);
   });
 
+  // Regression: ids dropped by a list sync left no tombstone, so an older per-id read re-added them.
+  it("no resurrection: an id a list sync dropped is not re-added by an older per-id read in flight", async () => {
+    const user = await newUser({ assistants: 3 });
+    const victim = (await vapiAssistants(user.key))[0]!;
+    await user.req("/api/assistants");
+    const held = await holdNextVapiAnswer(user.sub, "get");
+    const oldRead = user.req(`/api/assistants/${victim.id}`, noCache);
+    await held.answered(); // Vapi still had the victim when it was read
+    await admin.deleteBehindBack(user.key, victim.id);
+    const synced = await listBody(await user.req("/api/assistants", noCache));
+    expect(synced.assistants.map((a) => a.id)).not.toContain(victim.id);
+    held.release();
+    await oldRead;
+
+    expect((await listBody(await user.req("/api/assistants"))).assistants.map((a) => a.id)).not.toContain(victim.id);
+    expect((await user.req(`/api/assistants/${victim.id}`)).status).toBe(404);
+    expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(victim.id);
+  });
+
   // Regression: tombstones were pruned only when a refresh ended, so deletes of ids Vapi does
   // not know (404) piled up for as long as no refresh ran.
   it("deletes with no refresh in flight leave no tombstones behind", async () => {

@@ -16,7 +16,7 @@ function gate() {
     release: () => void (state.open = true),
     wait: async () => {
       state.reached = true;
-      await until(() => state.open);
+      await until(() => state.open, 30_000);
     },
   };
 }
@@ -39,10 +39,10 @@ export async function holdNextD1Batch(sub: string) {
 }
 
 /**
- * Holds Vapi's answer to the user's next `listAll` (a list refresh) or `update` (a PATCH) after
+ * Holds Vapi's answer to the user's next `listAll` (a list refresh), `get` or `update` (a PATCH) after
  * Vapi has answered: the read or write is done upstream, its answer is "slow on the way back".
  */
-export async function holdNextVapiAnswer(sub: string, method: "listAll" | "update") {
+export async function holdNextVapiAnswer(sub: string, method: "listAll" | "get" | "update") {
   const g = gate();
   const held = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -56,6 +56,7 @@ export async function holdNextVapiAnswer(sub: string, method: "listAll" | "updat
       const client = await clientFor(...args);
       instance["clientFor"] = clientFor;
       if (method === "update") client.update = held(client.update.bind(client));
+      else if (method === "get") client.get = held(client.get.bind(client));
       else client.listAll = held(client.listAll.bind(client));
       return client;
     };
