@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { until } from "./gates";
-import { admin, fault, listBody, newUser, OneBody, upstreamCalls } from "./helpers";
+import { runInDurableObject } from "cloudflare:test";
+import { holdNextVapiAnswer, until } from "./gates";
+import { admin, fault, listBody, newUser, OneBody, stubFor, upstreamCalls } from "./helpers";
 
 describe("single-flight", () => {
   // Requests that arrive after the flight has landed are hits (`cached: true`), so what is equal
@@ -26,12 +27,17 @@ describe("single-flight", () => {
     const user = await newUser({ assistants: 3 });
     const { assistants } = await listBody(await user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } }));
     const id = assistants[0]!.id;
-    const slow = await fault(user.key, { latencyMs: { min: 150, max: 150 } });
+    // The read's answer is held until all 50 wait for it: under CPU load a fixed latency let
+    // late requests start a second read after the first had landed.
+    const held = await holdNextVapiAnswer(user.sub, "get");
     const before = await admin.requests();
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, () => user.req(`/api/assistants/${id}`, { headers: { "Cache-Control": "no-cache" } })),
+    const pending = Array.from({ length: 50 }, () =>
+      user.req(`/api/assistants/${id}`, { headers: { "Cache-Control": "no-cache" } }),
     );
-    await slow.clear();
+    await held.answered();
+    await until(async () => (await waiting(user.sub)) === 49);
+    held.release();
+    const answers = await Promise.all(pending);
     for (const a of answers) expect(OneBody.parse(await a.json()).assistant.id).toBe(id);
     const after = await admin.requests();
     expect((after.byKey[user.key] ?? 0) - (before.byKey[user.key] ?? 0)).toBe(1);
@@ -40,19 +46,17 @@ describe("single-flight", () => {
   it("a single-assistant miss (no-cache too) during a list refresh waits for the list instead of calling Vapi", async () => {
     const user = await newUser({ assistants: 5 });
     const ids = (await listBody(await user.req("/api/assistants"))).assistants.map((a) => a.id);
-    // Evict the hot layer's freshness by forcing a slow revalidation, then ask for one id meanwhile.
-    const slow = await fault(user.key, { latencyMs: { min: 200, max: 200 }, routes: ["GET /assistant"] });
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
     const before = await upstreamCalls(user.key);
     const list = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
-    await until(async () => (await upstreamCalls(user.key)) > before);
-    const coldId = crypto.randomUUID(); // not cached: would be a miss
-    const [listRes, oneRes, knownRes, revalidated] = await Promise.all([
-      list,
-      user.req(`/api/assistants/${coldId}`),
-      user.req(`/api/assistants/${ids[2]}`),
-      user.req(`/api/assistants/${ids[3]}`, { headers: { "Cache-Control": "no-cache" } }),
-    ]);
-    await slow.clear();
+    await held.answered(); // the list is read; its answer is held on the way back
+    const coldId = crypto.randomUUID(); // not cached: a miss
+    const cold = user.req(`/api/assistants/${coldId}`);
+    const known = user.req(`/api/assistants/${ids[2]}`); // fresh: a hit
+    const noCache = user.req(`/api/assistants/${ids[3]}`, { headers: { "Cache-Control": "no-cache" } });
+    await until(async () => (await waiting(user.sub)) === 2); // both misses wait for the list
+    held.release();
+    const [listRes, oneRes, knownRes, revalidated] = await Promise.all([list, cold, known, noCache]);
     expect(listRes.status).toBe(200);
     expect(oneRes.status).toBe(404);
     expect(knownRes.status).toBe(200);
@@ -60,3 +64,6 @@ describe("single-flight", () => {
     expect(await upstreamCalls(user.key)).toBe(before + 1);
   });
 });
+
+/** How many requests have joined another request's upstream read so far. */
+const waiting = (sub: string) => runInDurableObject(stubFor(sub), (instance) => instance["stats"].coalesced);
