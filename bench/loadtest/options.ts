@@ -26,6 +26,8 @@ export interface Options {
   maxP99Ms: number;
   /** Where to write the JSON report; "-" prints it instead of the text report. */
   json?: string;
+  /** stampede: send `Cache-Control: no-cache`, so even a warm user's reads go upstream (together). */
+  revalidate: boolean;
 }
 
 export const LIMITS = { seconds: 600, connections: 1000, requests: 1_000_000 };
@@ -38,6 +40,7 @@ export const USAGE = `usage: npm run loadtest -- --url <base URL> (--token <JWT>
   --rate R           requests per second over all connections (default: as fast as answers come)
   --max-requests N   stop after N requests (default 100000)
   --max-p99 MS       ramp: stop stepping up when p99 exceeds this (default 1000)
+  --revalidate       stampede: send Cache-Control: no-cache (coalescing on a user whose list is fresh)
   --json FILE        also write the report as JSON (- : print JSON instead of text)
   --tokens FILE      one JWT per line (blank lines and # comments skipped)`;
 
@@ -58,6 +61,7 @@ export function parseOptions(argv: string[]): Options {
       "max-requests": { type: "string", default: "100000" },
       "max-p99": { type: "string", default: "1000" },
       json: { type: "string" },
+      revalidate: { type: "boolean", default: false },
     },
   });
   const scenario = SCENARIOS.find((s) => s === values.scenario);
@@ -81,6 +85,7 @@ export function parseOptions(argv: string[]): Options {
     maxRequests: count("--max-requests", values["max-requests"], LIMITS.requests),
     maxP99Ms: count("--max-p99", values["max-p99"], 600_000),
     json: values.json,
+    revalidate: values.revalidate,
   };
 }
 
