@@ -38,7 +38,7 @@ const SCENARIO_RUNS: Record<Scenario, (ctx: ScenarioCtx) => Promise<Traffic>> = 
 export async function loadtest(opts: Options, tally: Tally, phase: (text: string) => void): Promise<Report> {
   phase("reading each user's assistants");
   // The stampede must find the list cold, so it reads nothing first; the others need ids.
-  const targets = opts.scenario === "stampede" ? opts.users.map((u) => ({ token: u.token, ids: [], names: new Map() })) : await learn(opts);
+  const targets = opts.scenario === "stampede" ? opts.users.map((u) => ({ token: u.token, ids: [], names: new Map<string, string>() })) : await learn(opts);
   phase("reading cache stats (before)");
   const before = await snapshot(opts.base, opts.users);
   const startedAt = new Date().toISOString();
