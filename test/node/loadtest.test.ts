@@ -13,6 +13,7 @@ const tmp = mkdtempSync(join(tmpdir(), "vapi-loadtest-test-"));
 let dir = "";
 let stack: ChildProcess | undefined;
 let base = "";
+let emulator = "";
 let demoToken = "";
 
 const Report = z.object({
@@ -40,16 +41,33 @@ function loadtest(args: string[]) {
   });
 }
 
-/** A user nobody has read yet, with the demo org's key stored, so its first list read is cold. */
-async function freshUser(sub: string): Promise<string> {
+/**
+ * A user nobody has read yet, so its first list read is cold. With `org`, the user gets its own
+ * emulator org whose answers take 300 ms, as real Vapi's do: concurrent reads then overlap the
+ * upstream read instead of arriving after it.
+ */
+async function freshUser(sub: string, org?: { key: string }): Promise<string> {
+  const admin = `${emulator}/__emulator`;
+  const json = { "Content-Type": "application/json" };
+  if (org) {
+    expect((await fetch(`${admin}/orgs`, { method: "POST", headers: json, body: JSON.stringify({ privateKey: org.key, assistants: 20 }) })).status).toBe(201);
+    const slow = { latencyMs: { min: 300, max: 300 }, keys: [org.key] };
+    expect((await fetch(`${admin}/faults`, { method: "PUT", headers: json, body: JSON.stringify(slow) })).ok).toBe(true);
+  }
   const token = execFileSync(process.execPath, [join(ROOT, "scripts/token.ts"), sub], { cwd: dir, encoding: "utf8" }).trim();
   const res = await fetch(`${base}/api/settings/vapi-key`, {
     method: "PUT",
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ privateKey: "dev-vapi-key" }),
+    headers: { Authorization: `Bearer ${token}`, ...json },
+    body: JSON.stringify({ privateKey: org?.key ?? "dev-vapi-key" }),
   });
   expect(res.status).toBe(204);
   return token;
+}
+
+/** The emulator's count of Vapi requests made with `key` (an independent check of the stats). */
+async function vapiCalls(key: string): Promise<number> {
+  const counters = z.object({ byKey: z.record(z.string(), z.number()) }).parse(await (await fetch(`${emulator}/__emulator/requests`)).json());
+  return counters.byKey[key] ?? 0;
 }
 
 beforeAll(async () => {
@@ -78,6 +96,7 @@ beforeAll(async () => {
     stack?.once("exit", (code) => reject(new Error(`npm start exited (${code}):\n${out}`)));
   });
   base = `http://127.0.0.1:${port}`;
+  emulator = `http://127.0.0.1:${emulatorPort}`;
 }, 100_000);
 
 afterAll(async () => {
@@ -118,14 +137,20 @@ describe("npm run loadtest against npm start", () => {
   }, 60_000);
 
   it("shows a stampede of 40 cold reads costing exactly one upstream call", async () => {
-    const token = await freshUser(`stampede-${Date.now()}`);
+    const key = `stampede-key-${Date.now()}`;
+    const token = await freshUser(`stampede-${Date.now()}`, { key });
+    const vapiBefore = await vapiCalls(key);
     const { code, out, report, raw } = await loadtest(["--token", token, "--scenario", "stampede", "--connections", "40"]);
     expect(code, out).toBe(0);
     expect(report.statuses).toEqual({ "200": 40 });
     expect(report.users[0]?.upstreamCalls).toBe(1);
     expect(report.users[0]?.misses).toBe(1);
     expect(report.upstreamCalls).toBe(1);
+    expect(await vapiCalls(key)).toBe(vapiBefore + 1);
     expect(report.cacheStatus.miss).toBe(1);
+    // The others waited for that one read (or, arriving after it, were hits): none went upstream.
+    expect(report.cacheStatus.collapsed).toBeGreaterThan(0);
+    expect(report.cacheStatus.collapsed).toBe(report.users[0]?.coalesced);
     expect((report.cacheStatus.hit ?? 0) + (report.cacheStatus.miss ?? 0) + (report.cacheStatus.collapsed ?? 0)).toBe(40);
     expect(out).toContain("40 requests, 1 upstream call(s)");
     expect(out + raw).not.toContain(token);
