@@ -1,12 +1,12 @@
 // Every answer of a run, counted by status, by what its Cache-Status says and by user.
 
 /** One Cache-Status outcome per answer (docs/api.md), so the counts add up to the answers. */
-export const OUTCOMES = ["hit", "miss", "stale", "collapsed", "revalidated", "write", "upstream-error", "none"] as const;
+export const OUTCOMES = ["hit", "miss", "stale", "collapsed", "revalidated", "write", "error", "none"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export function classify(cacheStatus: string | undefined): Outcome {
   if (!cacheStatus) return "none"; // errors answered before the cache (401, 400, 424…)
-  if (cacheStatus.includes("fwd-status")) return "upstream-error";
+  if (cacheStatus.includes("fwd-status")) return "error"; // an error answer, mostly Vapi's (docs/api.md)
   if (cacheStatus.includes("collapsed")) return "collapsed";
   if (/; hit\b/.test(cacheStatus)) return "hit";
   if (cacheStatus.includes("fwd=miss")) return "miss";
