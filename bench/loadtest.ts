@@ -6,6 +6,7 @@ import { type Options, parseOptions, USAGE } from "./loadtest/options.ts";
 import { textReport } from "./loadtest/report.ts";
 import { loadtest } from "./loadtest/run.ts";
 import { Tally } from "./loadtest/tally.ts";
+import { verifyTls } from "./loadtest/verify-tls.ts";
 
 // A token anywhere in a message (an argument typed in the wrong place, an echoed header): never print it.
 const secrets: string[] = [];
@@ -24,6 +25,7 @@ try {
   throw err; // unreachable: fail() exits
 }
 secrets.push(...opts.users.map((u) => u.token));
+verifyTls();
 
 // Reading stats and each user's list before and after takes time too, but never this long.
 const WATCHDOG_S = opts.seconds + 120;
