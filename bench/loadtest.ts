@@ -12,17 +12,16 @@ import { verifyTls } from "./loadtest/verify-tls.ts";
 const secrets: string[] = [];
 const redact = (text: string) =>
   secrets.reduce((t, s) => t.replaceAll(s, "<token>"), text).replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, "<token>");
-const fail = (message: string, code: number): never => {
+function fail(message: string, code: number): never {
   process.stderr.write(`${redact(message)}\n`);
   process.exit(code);
-};
+}
 
 let opts: Options;
 try {
   opts = parseOptions(process.argv.slice(2));
 } catch (err) {
   fail(`loadtest: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`, 2);
-  throw err; // unreachable: fail() exits
 }
 secrets.push(...opts.users.map((u) => u.token));
 verifyTls();
