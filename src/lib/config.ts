@@ -7,6 +7,8 @@ const ConfigSchema = z.object({
   CACHE_TTL_SECONDS: seconds(300),
   VAPI_TIMEOUT_MS: z.coerce.number().int().min(1).catch(10_000),
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
+  LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
+  LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -15,6 +17,10 @@ export interface Config {
   ttlMs: number;
   vapiTimeoutMs: number;
   listPageSize: number;
+  /** Share of cache hits (and other routine answers) that get a log line. */
+  logHitSampleRate: number;
+  /** A request slower than this is always logged. */
+  logSlowMs: number;
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -24,5 +30,16 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     ttlMs: Math.round(c.CACHE_TTL_SECONDS * 1000),
     vapiTimeoutMs: c.VAPI_TIMEOUT_MS,
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
+    logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
+    logSlowMs: c.LOG_SLOW_MS,
   };
+}
+
+const parsed = new WeakMap<object, Config>();
+
+/** `readConfig` once per env object, for per-request callers in the Worker. */
+export function configFor(env: Env): Config {
+  let config = parsed.get(env);
+  if (!config) parsed.set(env, (config = readConfig(env)));
+  return config;
 }

@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../types";
 import { ApiError } from "./errors";
 
@@ -17,16 +17,3 @@ export const router = () =>
       }
     },
   });
-
-export const ErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }) })
-  .openapi("Error");
-
-/** OpenAPI response entries for the error statuses a route can answer. */
-export const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: "Error", content: { "application/json": { schema: ErrorSchema } } },
-    ]),
-  );

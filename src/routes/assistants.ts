@@ -1,15 +1,23 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { coordinator, forward, noCache } from "../lib/coordinator";
-import { errors, router } from "../lib/validation";
+import { cacheHeaders, errors, json } from "../lib/openapi";
+import { router } from "../lib/validation";
 import { AssistantSchema } from "../vapi/types";
 
 // Vapi assistant ids are UUIDs; checking before they reach an upstream URL keeps a crafted id
-// from walking into another Vapi endpoint.
+// from walking into another Vapi endpoint. Either case is accepted and lower-cased here, once,
+// so single-flight keys, the hot layer, tombstones and D1 rows all see one form of an id.
+// The pattern spells out both cases: a regex flag would not survive into the JSON Schema.
 const IdParam = z.object({
   id: z
     .string()
-    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a Vapi assistant id (a UUID)")
-    .openapi({ param: { name: "id", in: "path" }, example: "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f" }),
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a Vapi assistant id (a UUID)")
+    .toLowerCase()
+    .openapi({
+      param: { name: "id", in: "path" },
+      description: "A Vapi assistant id (a UUID, either case)",
+      example: "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f",
+    }),
 });
 
 const AssistantBody = z
@@ -25,54 +33,54 @@ const MergePatch = z.record(z.string(), z.unknown()).openapi("AssistantMergePatc
   example: { name: "New Name", model: { messages: [{ role: "system", content: "Be brief." }] } },
 });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
 const Freshness = z.object({
   cached: z.boolean().openapi({ description: "true when served from the cache without asking Vapi" }),
 });
 
 const tags = ["assistants"];
 const upstream = [424, 429, 502, 503, 504];
+const cached = { cached: true };
 
 const list = createRoute({
+  operationId: "listAssistants",
   method: "get",
   path: "/",
   tags,
   summary: "List the user's assistants (cache-first, complete)",
   responses: {
-    200: json(Freshness.extend({ assistants: z.array(AssistantSchema) }), "The complete list"),
-    ...errors(401, ...upstream),
+    200: json(Freshness.extend({ assistants: z.array(AssistantSchema) }), "The complete list", cacheHeaders),
+    ...errors([401, ...upstream], cached),
   },
 });
 
 const get = createRoute({
+  operationId: "getAssistant",
   method: "get",
   path: "/{id}",
   tags,
   summary: "Get one assistant (cache-first)",
   request: { params: IdParam },
   responses: {
-    200: json(Freshness.extend({ assistant: AssistantSchema }), "The assistant"),
-    ...errors(400, 401, 404, ...upstream),
+    200: json(Freshness.extend({ assistant: AssistantSchema }), "The assistant", cacheHeaders),
+    ...errors([400, 401, 404, ...upstream], cached),
   },
 });
 
 const create = createRoute({
+  operationId: "createAssistant",
   method: "post",
   path: "/",
   tags,
   summary: "Create an assistant in Vapi, then cache it (write-through)",
   request: { body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
   responses: {
-    201: json(z.object({ assistant: AssistantSchema }), "Created"),
-    ...errors(400, 401, 413, 415, ...upstream),
+    201: json(z.object({ assistant: AssistantSchema }), "Created", cacheHeaders),
+    ...errors([400, 401, 409, 413, 415, ...upstream], cached),
   },
 });
 
 const update = createRoute({
+  operationId: "updateAssistant",
   method: "patch",
   path: "/{id}",
   tags,
@@ -82,20 +90,21 @@ const update = createRoute({
     body: { required: true, content: { "application/json": { schema: MergePatch } } },
   },
   responses: {
-    200: json(z.object({ assistant: AssistantSchema }), "Updated"),
-    ...errors(400, 401, 404, 413, 415, ...upstream),
+    200: json(z.object({ assistant: AssistantSchema }), "Updated", cacheHeaders),
+    ...errors([400, 401, 404, 409, 413, 415, ...upstream], cached),
   },
 });
 
 const remove = createRoute({
+  operationId: "deleteAssistant",
   method: "delete",
   path: "/{id}",
   tags,
   summary: "Delete an assistant in Vapi, then from the cache",
   request: { params: IdParam },
   responses: {
-    200: json(z.object({ success: z.literal(true) }), "Deleted"),
-    ...errors(400, 401, 404, 409, ...upstream),
+    200: json(z.object({ success: z.literal(true) }), "Deleted", cacheHeaders),
+    ...errors([400, 401, 404, 409, ...upstream], cached),
   },
 });
 

@@ -3,7 +3,8 @@ import { readSettings } from "../db/settings";
 import { coordinator } from "../lib/coordinator";
 import { readConfig } from "../lib/config";
 import { ApiError } from "../lib/errors";
-import { errors, router } from "../lib/validation";
+import { errors, json } from "../lib/openapi";
+import { router } from "../lib/validation";
 import { VapiClient } from "../vapi/client";
 
 const tags = ["settings"];
@@ -28,17 +29,19 @@ const Settings = z
   .openapi("Settings");
 
 const read = createRoute({
+  operationId: "getSettings",
   method: "get",
   path: "/",
   tags,
   summary: "Whether a Vapi key is configured (never the key itself)",
   responses: {
-    200: { description: "Settings", content: { "application/json": { schema: Settings } } },
-    ...errors(401),
+    200: json(Settings, "Settings"),
+    ...errors([401]),
   },
 });
 
 const putKey = createRoute({
+  operationId: "setVapiKey",
   method: "put",
   path: "/vapi-key",
   tags,
@@ -46,16 +49,17 @@ const putKey = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: KeyBody } } } },
   responses: {
     204: { description: "Stored" },
-    ...errors(400, 401, 413, 415, 424, 429, 502, 504),
+    ...errors([400, 401, 413, 415, 424, 429, 502, 504]),
   },
 });
 
 const deleteKey = createRoute({
+  operationId: "deleteVapiKey",
   method: "delete",
   path: "/vapi-key",
   tags,
   summary: "Forget the Vapi key and drop the user's cache",
-  responses: { 204: { description: "Deleted" }, ...errors(401) },
+  responses: { 204: { description: "Deleted" }, ...errors([401]) },
 });
 
 export const settings = router()

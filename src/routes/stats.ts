@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { coordinator } from "../lib/coordinator";
-import { errors, router } from "../lib/validation";
+import { errors, json } from "../lib/openapi";
+import { router } from "../lib/validation";
 
 const Percentiles = z.object({
   samples: z.number(),
@@ -26,13 +27,14 @@ const Stats = z
   .openapi("CacheStats");
 
 const read = createRoute({
+  operationId: "getCacheStats",
   method: "get",
   path: "/stats",
   tags: ["cache"],
   summary: "The calling user's cache counters",
   responses: {
-    200: { description: "Counters", content: { "application/json": { schema: Stats } } },
-    ...errors(401),
+    200: json(Stats, "Counters"),
+    ...errors([401]),
   },
 });
 

@@ -2,8 +2,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { importJWK, SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, inject, it } from "vitest";
-import app from "../../src/index";
+import app from "../../src/app";
 import { call, ErrorBody, token, uid } from "./helpers";
+import { conforms } from "./openapi-conformance";
 
 const secret = () => new TextEncoder().encode(env.JWT_SECRET);
 const now = () => Math.floor(Date.now() / 1000);
@@ -19,13 +20,10 @@ async function expect401(res: Response, message: RegExp) {
 /** Calls the app with some settings changed, as a deployment with those vars would run. */
 async function callWith(vars: Partial<Env>, path: string, bearer: string) {
   const ctx = createExecutionContext();
-  const res = await app.fetch(
-    new Request(`http://cache.test${path}`, { headers: { Authorization: `Bearer ${bearer}` } }),
-    { ...env, ...vars },
-    ctx,
-  );
+  const req = new Request(`http://cache.test${path}`, { headers: { Authorization: `Bearer ${bearer}` } });
+  const res = await app.fetch(req.clone(), { ...env, ...vars }, ctx);
   await waitOnExecutionContext(ctx);
-  return res;
+  return conforms(req, res);
 }
 
 describe("HS256 tokens (JWT_SECRET)", () => {

@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { z } from "zod";
 import { emulatorAdmin, type FaultsInput } from "../../emulator/client";
+import { conforms } from "./openapi-conformance";
 
 export const Assistant = z.looseObject({
   id: z.string(),
@@ -27,8 +28,8 @@ export function token(sub: string, expiresIn = "10m") {
     .sign(new TextEncoder().encode(env.JWT_SECRET));
 }
 
-/** A request to the Worker under test, through its real fetch handler. */
-export function call(path: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
+/** A request to the Worker under test, through its real fetch handler; the answer must match /openapi.json. */
+export async function call(path: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
   let body = init.body;
@@ -36,7 +37,8 @@ export function call(path: string, init: RequestInit & { token?: string; json?: 
     headers.set("Content-Type", "application/json");
     body = JSON.stringify(init.json);
   }
-  return exports.default.fetch(new Request(`http://cache.test${path}`, { ...init, headers, body }));
+  const req = new Request(`http://cache.test${path}`, { ...init, headers, body });
+  return conforms(req, await exports.default.fetch(req.clone()));
 }
 
 /** The emulator's admin surface (orgs, counters, faults, edits behind the cache's back). */

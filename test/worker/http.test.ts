@@ -19,6 +19,7 @@ describe("HTTP surface", () => {
       "/api/cache/stats",
       "/api/settings",
       "/api/settings/vapi-key",
+      "/healthz",
     ]);
     expect(Object.keys(doc.paths["/api/assistants/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);
   });

@@ -1,0 +1,102 @@
+import { z } from "@hono/zod-openapi";
+import type { OpenAPIObjectConfigure } from "@hono/zod-openapi";
+import type { AppEnv } from "../types";
+
+// `identifier` (an SPDX expression) is OpenAPI 3.1; the generator's config type is 3.0's.
+const license = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
+
+/** The document's top level; paths and components come from the routes' zod schemas. */
+export const document: OpenAPIObjectConfigure<AppEnv, "/openapi.json"> = {
+  openapi: "3.1.0",
+  info: {
+    title: "vapi-edge-cache",
+    version: "0.1.0",
+    description:
+      "A per-user cache in front of the Vapi assistant API. Every /api route needs a Bearer JWT whose `sub` is the user.",
+    license,
+  },
+  servers: [{ url: "/", description: "This deployment" }],
+  security: [{ bearer: [] }],
+  tags: [
+    { name: "assistants", description: "The user's Vapi assistants, served cache-first and written through to Vapi" },
+    { name: "settings", description: "The user's Vapi private key (stored encrypted, never returned)" },
+    { name: "cache", description: "The calling user's cache counters" },
+    { name: "health", description: "Liveness, without auth" },
+  ],
+};
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ description: "snake_case, stable: branch on this" }),
+      message: z.string().openapi({ description: "A human sentence" }),
+    }),
+  })
+  .openapi("Error", {
+    example: { error: { code: "assistant_not_found", message: "No assistant with that id exists for this user." } },
+  });
+
+const header = (description: string, required: boolean) => ({ description, required, schema: { type: "string" as const } });
+
+const cacheStatus = (required: boolean) =>
+  header(
+    "How the cache served this answer (RFC 9211), e.g. `vapi-edge-cache; hit; ttl=212` or `vapi-edge-cache; fwd=miss; stored`",
+    required,
+  );
+
+/** Headers of every assistants answer that came through the cache. */
+export const cacheHeaders = {
+  "Cache-Status": cacheStatus(true),
+  "Server-Timing": header("Where the time went, in ms: `cache;dur=…, d1;dur=…, vapi;dur=…`", true),
+};
+
+const ERRORS: Record<number, string> = {
+  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`) or refused by Vapi (`vapi_validation_error`)",
+  401: "Missing or invalid bearer token (`unauthorized`)",
+  404: "No such assistant for this user (`assistant_not_found`)",
+  409: "Vapi refused the change (`vapi_conflict`)",
+  413: "Body over 256 KiB (`payload_too_large`)",
+  415: "Body not application/json (`unsupported_media_type`)",
+  424: "No Vapi key configured, or Vapi rejects it (`vapi_key_not_configured`, `vapi_key_rejected`)",
+  429: "Vapi rate-limited the key (`vapi_rate_limited`)",
+  500: "A bug on our side (`internal_error`)",
+  502: "Vapi failed or could not be reached (`vapi_error`, `vapi_unreachable`)",
+  503: "The Vapi key changed while the request was in flight; retry (`cache_reset`)",
+  504: "Vapi did not answer in time (`vapi_timeout`)",
+};
+
+function errorHeaders(status: number, cached: boolean) {
+  const headers: Record<string, ReturnType<typeof header>> = {};
+  if (status === 401) headers["WWW-Authenticate"] = header("`Bearer error=\"invalid_token\"`", true);
+  if (status === 429) headers["Retry-After"] = header("Seconds to wait, as Vapi sent it", false);
+  if (status === 503) headers["Retry-After"] = header("Seconds to wait before retrying", true);
+  // Failures decided by the coordinator say so; those refused at the edge (auth, validation) do not.
+  if (cached && status !== 401 && status !== 413 && status !== 415) headers["Cache-Status"] = cacheStatus(false);
+  return headers;
+}
+
+/**
+ * OpenAPI response entries, in the one error envelope, for the statuses a route can answer
+ * (500 is always added). `cached`: the route goes through the cache, whose failures carry Cache-Status.
+ */
+export const errors = (statuses: number[], opts: { cached?: boolean } = {}) =>
+  Object.fromEntries(
+    [...statuses, 500].map((s) => {
+      const headers = errorHeaders(s, opts.cached ?? false);
+      return [
+        s,
+        {
+          description: ERRORS[s] ?? "Error",
+          ...(Object.keys(headers).length ? { headers } : {}),
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+      ];
+    }),
+  );
+
+/** A JSON response entry. */
+export const json = <T extends z.ZodType>(schema: T, description: string, headers?: typeof cacheHeaders) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { "application/json": { schema } },
+});
