@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,10 +33,12 @@ const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a,
 /** `npm run loadtest -- args`: its exit code, what it printed, and the JSON report it wrote. */
 function loadtest(args: string[]) {
   const json = join(tmp, `report-${Math.random().toString(36).slice(2)}.json`);
-  return new Promise<{ code: number | null; out: string; report: z.infer<typeof Report>; raw: string }>((resolve) => {
-    execFile("npm", ["run", "--silent", "loadtest", "--", "--url", base, "--json", json, ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+  return new Promise<{ code: number | null; out: string; report: z.infer<typeof Report>; raw: string }>((resolve, reject) => {
+    execFile("npm", ["run", "--silent", "loadtest", "--", "--url", base, "--json", json, ...args], { cwd: ROOT, timeout: 50_000 }, (err, stdout, stderr) => {
+      const out = stdout + stderr;
+      if (!existsSync(json)) return reject(new Error(`npm run loadtest wrote no report (${err?.message ?? "exit 0"}):\n${out}`));
       const raw = readFileSync(json, "utf8");
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, out: stdout + stderr, report: Report.parse(JSON.parse(raw)), raw });
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, out, report: Report.parse(JSON.parse(raw)), raw });
     });
   });
 }
