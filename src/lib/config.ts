@@ -9,6 +9,8 @@ const ConfigSchema = z.object({
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
   LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
   LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).catch(86_400),
+  CORS_ORIGINS: z.string().catch(""),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -21,6 +23,10 @@ export interface Config {
   logHitSampleRate: number;
   /** A request slower than this is always logged. */
   logSlowMs: number;
+  /** Longest lifetime (`exp` − `iat`) a JWT may have. */
+  jwtMaxAgeSeconds: number;
+  /** Exact browser origins allowed to call the API (CORS); empty: same-origin only. Never `*`. */
+  corsOrigins: string[];
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -32,6 +38,8 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
     logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
     logSlowMs: c.LOG_SLOW_MS,
+    jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
+    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };
 }
 

@@ -87,6 +87,7 @@ describe("npm start on a fresh clone", () => {
       await running.exited;
     }
     rmSync(dir, { recursive: true, force: true });
+    // Removing a clone's ~500 MB node_modules takes more than the default 10 s on a busy machine.
   }, 60_000);
 
   it("installs everything as the first command and prints a curl line that works as printed", async () => {
