@@ -88,13 +88,13 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.stats.hits++;
         return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing);
       }
-      // A fresh complete list vouches for every id the user has (own writes since are in it).
-      if (!opts.noCache && !cached && this.listFresh()) {
+      // A miss (no-cache too) while the whole list is being fetched waits for that list.
+      const listFlight = this.flights.current(this.flightKey("list"));
+      // Else a fresh complete list vouches for every id the user has (own writes since are in it).
+      if (!opts.noCache && !cached && !listFlight && this.listFresh()) {
         this.stats.hits++;
         throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
       }
-      // A miss (no-cache too) while the whole list is being fetched waits for that list.
-      const listFlight = this.flights.current(this.flightKey("list"));
       const joined = this.countMiss(listFlight !== undefined || this.flights.has(this.flightKey(`get:${id}`)));
       if (listFlight) Object.assign(timing, await listFlight);
       else await this.refreshOne(id, timing);
