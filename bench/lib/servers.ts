@@ -66,6 +66,9 @@ export async function startProduct(procs: Processes, name: string, dir: string, 
   await applyMigrations(persistTo, dir);
   procs.startWrangler(name, dir, at.port, at.inspectorPort, persistTo, [
     "--var", `VAPI_BASE_URL:${emulatorUrl}`,
+    // The bench measures the cache, not the per-user rate limiter (0 switches a limit off).
+    "--var", "RATE_LIMIT_WRITES_PER_MINUTE:0",
+    "--var", "RATE_LIMIT_REVALIDATIONS_PER_MINUTE:0",
   ]);
   const base = `http://127.0.0.1:${at.port}`;
   await waitFor(`${base}/healthz`, START_TIMEOUT_MS, procs);
