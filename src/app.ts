@@ -6,6 +6,7 @@ import { notFound, onError } from "./lib/errors";
 import { document } from "./lib/openapi";
 import { router } from "./lib/validation";
 import { assistants } from "./routes/assistants";
+import { assistantEvents } from "./routes/events";
 import { health } from "./routes/health";
 import { cache } from "./routes/stats";
 import { settings } from "./routes/settings";
@@ -19,6 +20,8 @@ app.doc31("/openapi.json", document);
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.get("/docs", swaggerUI({ url: "/openapi.json" }));
 
+// The events socket authenticates itself (a browser cannot send Authorization on a WebSocket).
+app.route("/api/assistants/events", assistantEvents);
 app.use("/api/*", auth, jsonBody);
 app.route("/api/assistants", assistants);
 app.route("/api/settings", settings);

@@ -50,9 +50,24 @@ function reason(err: unknown): string {
   throw err;
 }
 
-const unauthorized = (message: string) =>
+export const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
 
+
+/** Verifies a JWT by the service's rules (pinned algorithms, `sub` required), provisions its user, returns `sub`. */
+export async function authenticate(token: string, env: Env): Promise<string> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await verify(token, env));
+  } catch (err) {
+    throw unauthorized(reason(err));
+  }
+  if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 255) {
+    throw unauthorized("The token has no subject (sub) claim.");
+  }
+  await ensureUser(env.DB, payload.sub);
+  return payload.sub;
+}
 
 /** Verifies the JWT, pins its algorithm, requires `sub`, provisions the user. */
 export const auth = createMiddleware<AppEnv>(async (c, next) => {
@@ -60,16 +75,6 @@ export const auth = createMiddleware<AppEnv>(async (c, next) => {
   if (!header) throw unauthorized("Send an Authorization: Bearer <token> header.");
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   if (!token) throw unauthorized("The Authorization header must be 'Bearer <token>'.");
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await verify(token, c.env));
-  } catch (err) {
-    throw unauthorized(reason(err));
-  }
-  if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 255) {
-    throw unauthorized("The token has no subject (sub) claim.");
-  }
-  await ensureUser(c.env.DB, payload.sub);
-  c.set("userId", payload.sub);
+  c.set("userId", await authenticate(token, c.env));
   await next();
 });

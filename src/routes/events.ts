@@ -1,0 +1,60 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { EVENTS_PROTOCOL, USER_HEADER } from "../../durable-objects/sockets";
+import { ApiError } from "../lib/errors";
+import { errors } from "../lib/openapi";
+import { router } from "../lib/validation";
+import { authenticate, unauthorized } from "../middleware/auth";
+import type { AppEnv } from "../types";
+
+const Query = z.object({
+  token: z.string().optional().openapi({ description: "The JWT, for browsers (which cannot set headers on a WebSocket)" }),
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a sequence number")
+    .optional()
+    .openapi({ description: "The last `seq` this tab saw: the events after it are sent first (or `resync`)" }),
+});
+
+const events = createRoute({
+  operationId: "assistantEvents",
+  method: "get",
+  path: "/",
+  tags: ["assistants"],
+  summary: "Live updates: a WebSocket that pushes every change of the user's assistants to each of their tabs",
+  description:
+    "Send `Upgrade: websocket`. The token goes in `Authorization`, in `Sec-WebSocket-Protocol` as `bearer.<jwt>` " +
+    `beside \`${EVENTS_PROTOCOL}\`, or in \`?token=\`. Messages are JSON; see docs/api.md for their schema.`,
+  request: { query: Query },
+  responses: {
+    101: { description: "Switching Protocols: the socket is open" },
+    ...errors([400, 401, 426]),
+  },
+});
+
+/** The token from Authorization, from a `bearer.<jwt>` subprotocol, or from `?token=`. */
+function tokenOf(c: Context<AppEnv>): string {
+  const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+  const protocols = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
+  const offered = protocols.find((p) => p.startsWith("bearer."))?.slice("bearer.".length);
+  const token = header ?? offered ?? c.req.query("token");
+  if (!token) throw unauthorized("Send the token in Authorization, as a `bearer.<jwt>` subprotocol, or as ?token=.");
+  return token;
+}
+
+// Registered before the /api/* auth middleware: a browser's socket cannot send Authorization.
+export const assistantEvents = router().openapi(events, async (c) => {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "This endpoint is a WebSocket: send Upgrade: websocket.", {
+      Upgrade: "websocket",
+    });
+  }
+  const userId = await authenticate(tokenOf(c), c.env);
+  c.set("userId", userId);
+  const url = new URL(c.req.url);
+  url.searchParams.delete("token");
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete("Authorization");
+  headers.set(USER_HEADER, userId);
+  return (await c.env.COORDINATOR.getByName(userId).fetch(new Request(url, { headers }))) as never;
+});
