@@ -72,7 +72,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** The decrypted Vapi key; undefined until read from D1, null when none is configured. */
   private vapiKey: string | null | undefined;
   private started: Promise<void> | undefined;
-  private readonly events = new EventLog(this.ctx, this.config.eventLogSize);
+  private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize);
   private readonly listTag = new ListEtag();
 
   // ---- reads --------------------------------------------------------------------------

@@ -21,7 +21,8 @@ export class EventLog {
 
   constructor(
     private readonly ctx: DurableObjectState,
-    private readonly size: number,
+    /** Read per publish, so a changed setting (or a test's) applies without a restart. */
+    private readonly size: () => number,
   ) {}
 
   /** The sequence number of the last event published (0 before the first). */
@@ -41,7 +42,7 @@ export class EventLog {
       for (const ws of sockets) send(ws, body);
     }
     this.ctx.storage.kv.put(SEQ_KEY, seq);
-    sql.exec("DELETE FROM events WHERE seq <= ?", seq - this.size);
+    sql.exec("DELETE FROM events WHERE seq <= ?", seq - this.size());
   }
 
   /**
