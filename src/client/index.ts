@@ -45,6 +45,13 @@ export function createCacheClient(opts: CacheClientOptions) {
   };
   // The last answer per path, for conditional GETs: a 304 reuses it instead of a body.
   const copies = new Map<string, Copy>();
+  // Versions this client has read or written, by validator: what a ConflictError shows as `base`.
+  const versions = new Map<string, Assistant>();
+  const remember = (etag: string | undefined, a: Assistant) => {
+    if (!etag) return;
+    versions.set(etag, a);
+    if (versions.size > MAX_VERSIONS) versions.delete(versions.keys().next().value!);
+  };
 
   async function viaCache<T>(work: () => Promise<T>, fallback: (f: AssistantOperations) => Promise<T>): Promise<T> {
     try {
@@ -73,9 +80,7 @@ export function createCacheClient(opts: CacheClientOptions) {
     const path = id === undefined ? "/api/assistants" : one(id);
     const headers: Record<string, string> = w.expected ? { "If-Match": w.expected } : {};
     const res = await send(t, method, path, { body, headers, retry: false });
-    const held = id === undefined ? undefined : copies.get(path);
-    const base = held && held.etag === w.expected ? (held.body as { assistant: Assistant }).assistant : undefined;
-    if (!res.ok) throw await errorFrom(res, base);
+    if (!res.ok) throw await errorFrom(res, w.expected ? versions.get(w.expected) : undefined);
     const etag = res.headers.get("ETag") ?? undefined;
     if (method === "DELETE") {
       copies.delete(path);
@@ -83,6 +88,7 @@ export function createCacheClient(opts: CacheClientOptions) {
     }
     const { assistant } = (await res.json()) as { assistant: Assistant };
     if (etag) copies.set(one(assistant.id), { etag, body: { assistant, cached: false } });
+    remember(etag, assistant);
     return { assistant, cached: false, etag, source: "cache" };
   }
 
@@ -100,6 +106,7 @@ export function createCacheClient(opts: CacheClientOptions) {
       return viaCache<AssistantResult>(
         async () => {
           const r = await read<{ assistant: Assistant; cached: boolean }>(one(id));
+          remember(r.etag, r.body.assistant);
           return { assistant: r.body.assistant, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
         },
         async (f) => ({ assistant: await f.getAssistant(id), cached: false, source: "fallback" }),
@@ -134,4 +141,5 @@ export function createCacheClient(opts: CacheClientOptions) {
 
 export type CacheClient = ReturnType<typeof createCacheClient>;
 
+const MAX_VERSIONS = 200;
 const one = (id: string) => `/api/assistants/${encodeURIComponent(id)}`;
