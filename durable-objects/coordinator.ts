@@ -179,7 +179,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     await this.ready(userId);
     await this.serialized(async () => {
       const previous = await this.loadKey();
-      await saveVapiKey(this.env.DB, this.env.ENCRYPTION_KEY, this.uid, privateKey);
+      await saveVapiKey(this.env, this.uid, privateKey);
       if (previous !== privateKey) await this.dropCache();
       this.vapiKey = privateKey;
     });
@@ -369,7 +369,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   private async loadKey(): Promise<string | null> {
     if (this.vapiKey === undefined) {
-      this.vapiKey = await readVapiKey(this.env.DB, this.env.ENCRYPTION_KEY, this.uid);
+      this.vapiKey = await readVapiKey(this.env, this.uid);
     }
     return this.vapiKey;
   }

@@ -9,6 +9,10 @@ const ConfigSchema = z.object({
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
   CACHE_REFRESH_AHEAD_SECONDS: seconds(30),
   EVENTS_LOG_SIZE: z.coerce.number().int().min(1).max(100_000).catch(1000),
+  LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
+  LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).catch(86_400),
+  CORS_ORIGINS: z.string().catch(""),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -21,6 +25,14 @@ export interface Config {
   refreshAheadMs: number;
   /** Events kept per user for tabs that reconnect; further behind gets a `resync`. */
   eventLogSize: number;
+  /** Share of cache hits (and other routine answers) that get a log line. */
+  logHitSampleRate: number;
+  /** A request slower than this is always logged. */
+  logSlowMs: number;
+  /** Longest lifetime (`exp` − `iat`) a JWT may have. */
+  jwtMaxAgeSeconds: number;
+  /** Exact browser origins allowed to call the API (CORS); empty: same-origin only. Never `*`. */
+  corsOrigins: string[];
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -32,5 +44,18 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
     refreshAheadMs: Math.round(c.CACHE_REFRESH_AHEAD_SECONDS * 1000),
     eventLogSize: c.EVENTS_LOG_SIZE,
+    logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
+    logSlowMs: c.LOG_SLOW_MS,
+    jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
+    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };
+}
+
+const parsed = new WeakMap<object, Config>();
+
+/** `readConfig` once per env object, for per-request callers in the Worker. */
+export function configFor(env: Env): Config {
+  let config = parsed.get(env);
+  if (!config) parsed.set(env, (config = readConfig(env)));
+  return config;
 }

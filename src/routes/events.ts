@@ -4,7 +4,8 @@ import { EVENTS_PROTOCOL, USER_HEADER } from "../../durable-objects/sockets";
 import { ApiError } from "../lib/errors";
 import { errors } from "../lib/openapi";
 import { router } from "../lib/validation";
-import { authenticate, unauthorized } from "../middleware/auth";
+import { ensureUser } from "../db/users";
+import { unauthorized, verifyToken } from "../lib/jwt";
 import type { AppEnv } from "../types";
 
 const Query = z.object({
@@ -38,7 +39,7 @@ function tokenOf(c: Context<AppEnv>): string {
   const protocols = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
   const offered = protocols.find((p) => p.startsWith("bearer."))?.slice("bearer.".length);
   const token = header ?? offered ?? c.req.query("token");
-  if (!token) throw unauthorized("Send the token in Authorization, as a `bearer.<jwt>` subprotocol, or as ?token=.");
+  if (!token) throw unauthorized("Send the token in Authorization, as a `bearer.<jwt>` subprotocol, or as ?token=.", false);
   return token;
 }
 
@@ -49,12 +50,16 @@ export const assistantEvents = router().openapi(events, async (c) => {
       Upgrade: "websocket",
     });
   }
-  const userId = await authenticate(tokenOf(c), c.env);
+  // The same policy as every HTTP route (src/lib/jwt.ts), whichever way the token came.
+  const userId = await verifyToken(tokenOf(c), c.env);
+  await ensureUser(c.env.DB, userId);
   c.set("userId", userId);
   const url = new URL(c.req.url);
   url.searchParams.delete("token");
   const headers = new Headers(c.req.raw.headers);
   headers.delete("Authorization");
   headers.set(USER_HEADER, userId);
-  return (await c.env.COORDINATOR.getByName(userId).fetch(new Request(url, { headers }))) as never;
+  const res = await c.env.COORDINATOR.getByName(userId).fetch(new Request(url, { headers }));
+  // A Durable Object's answer has immutable headers; the app's middleware adds its own.
+  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket }) as never;
 });
