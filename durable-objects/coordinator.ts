@@ -237,14 +237,18 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    */
   private async refreshAhead(userId: string) {
     if (this.ctx.getWebSockets().length === 0) return;
+    const { ttlMs, refreshAheadMs } = this.config;
+    let next: number | null;
     try {
       await this.ready(userId);
-      const due = refreshDueAt(this.hot.listSyncedAt, this.config.ttlMs, this.config.refreshAheadMs);
+      const due = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
       if (due !== null && Date.now() >= due) await this.refreshList({ cache: 0, d1: 0, vapi: 0 });
+      next = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
     } catch (err) {
+      // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
       console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
+      next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
     }
-    const next = refreshDueAt(this.hot.listSyncedAt, this.config.ttlMs, this.config.refreshAheadMs);
     if (next !== null) await alarmNoLaterThan(this.ctx.storage, Math.max(next, Date.now() + 1000));
   }
 
@@ -279,6 +283,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
           const gone = err instanceof ApiError && err.status === 404;
           if (gone && this.generation === fence.generation && this.hot.applyGone(id, fence.ack)) {
             await this.persist(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+            this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
           }
           throw err;
         }
@@ -404,8 +409,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       return await this.timed(timing, () => call(client));
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
+        const held = this.hot.get(id) !== undefined;
         this.hot.delete(id, ++this.acked);
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+        if (held) this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
       }
       throw err;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { withConfig } from "./config";
-import { call, ErrorBody, listBody, newUser, OneBody, token, uid } from "./helpers";
+import { admin, call, ErrorBody, listBody, newUser, OneBody, token, uid } from "./helpers";
 import { type Message, openTab, seqOf } from "./tabs";
 
 const isEvent = (m: Message) => m.type === "created" || m.type === "updated" || m.type === "deleted";
@@ -80,6 +80,18 @@ describe("live updates (GET /api/assistants/events)", () => {
     await near.waitFor((m) => m.type === "ready");
     expect(near.messages.map((m) => m.type)).toEqual(["updated", "updated", "ready"]);
     for (const t of [behind, near]) t.ws.close(1000, "done");
+  });
+
+  it("a read that finds an assistant deleted in Vapi tells the open tabs", async () => {
+    const user = await newUser({ assistants: 2 });
+    const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
+    const tab = await openTab(user.token);
+    await tab.waitFor((m) => m.type === "ready");
+    await admin.deleteBehindBack(user.key, a!.id);
+    const res = await user.req(`/api/assistants/${a!.id}`, { headers: { "Cache-Control": "no-cache" } });
+    expect(res.status).toBe(404);
+    expect(await tab.waitFor(isEvent)).toMatchObject({ type: "deleted", id: a!.id, origin: "vapi" });
+    tab.ws.close(1000, "done");
   });
 
   it("authenticates the socket like HTTP and refuses a request that is not an upgrade", async () => {
