@@ -11,6 +11,7 @@ import { D1Writer } from "./d1-writer";
 import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
 import { type Entry, HotLayer, toRow } from "./hot-layer";
+import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, USER_HEADER } from "./sockets";
@@ -64,13 +65,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly stats = new CacheStats();
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
   private writeTail: Promise<unknown> = Promise.resolve();
-  /** Completion counter: bumped each time Vapi acknowledges a write. Fences refreshes. */
+  /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
   private acked = 0;
-  /** Bumped when the user's Vapi key changes: refreshes begun under the old key are discarded. */
-  private generation = 0;
+  /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
+  private readonly keys = new KeySessions();
   private readonly refreshStarts = new Set<Fence>();
-  /** The decrypted Vapi key; undefined until read from D1, null when none is configured. */
-  private vapiKey: string | null | undefined;
   private started: Promise<void> | undefined;
   private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize);
   private readonly listTag = new ListEtag();
@@ -86,7 +85,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.stats.hits++;
         return this.listAnswer(true, `hit; ttl=${this.ttlLeft(age)}`, timing, opts);
       }
-      const joined = this.countMiss(this.flights.has("list"));
+      const joined = this.countMiss(this.flights.has(this.flightKey("list")));
       await this.refreshList(timing);
       return this.listAnswer(false, this.fwd(opts, age, joined), timing, opts);
     });
@@ -101,9 +100,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.stats.hits++;
         return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing, opts);
       }
-      // A miss while the whole list is being fetched waits for that list instead of asking again.
-      const listFlight = opts.noCache ? undefined : this.flights.current("list");
-      const joined = this.countMiss(listFlight !== undefined || this.flights.has(`get:${id}`));
+      // A miss (no-cache too) while the whole list is being fetched waits for that list.
+      const listFlight = this.flights.current(this.flightKey("list"));
+      const joined = this.countMiss(listFlight !== undefined || this.flights.has(this.flightKey(`get:${id}`)));
       if (listFlight) Object.assign(timing, await listFlight);
       else await this.refreshOne(id, timing);
       const entry = this.hot.get(id);
@@ -165,6 +164,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         }
         await this.upstreamWrite(id, timing, (c) => c.remove(id));
         this.hot.delete(id, ++this.acked);
+        this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
         this.events.publish([{ type: "deleted", id, origin: "write" }]);
         return this.writeAnswer(200, `{"success":true}`, timing);
@@ -178,10 +178,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   async setKey(userId: string, privateKey: string): Promise<void> {
     await this.ready(userId);
     await this.serialized(async () => {
-      const previous = await this.loadKey();
+      const previous = await this.loadKey(this.keys.current);
       await saveVapiKey(this.env, this.uid, privateKey);
-      if (previous !== privateKey) await this.dropCache();
-      this.vapiKey = privateKey;
+      if (previous !== privateKey) await this.switchKey(privateKey);
     });
   }
 
@@ -190,8 +189,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     await this.ready(userId);
     await this.serialized(async () => {
       await deleteVapiKey(this.env.DB, this.uid);
-      await this.dropCache();
-      this.vapiKey = null;
+      await this.switchKey(null);
     });
   }
 
@@ -255,13 +253,13 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   // ---- refreshes ---------------------------------------------------------------------
 
   private async refreshList(timing: Timing) {
-    const flight = await this.flights.run("list", () =>
+    const flight = await this.flights.run(this.flightKey("list"), () =>
       this.refresh(async (client, fence, t) => {
         const items = await this.timed(t, () => client.listAll(this.config.listPageSize));
         this.assertGeneration(fence);
         // Only a list that was known before can say what changed; a cold one has no "before".
         const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
-        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at);
+        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
         await this.persist(t, [
           ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
           ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
@@ -274,14 +272,15 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   private async refreshOne(id: string, timing: Timing) {
-    const flight = await this.flights.run(`get:${id}`, () =>
+    const flight = await this.flights.run(this.flightKey(`get:${id}`), () =>
       this.refresh(async (client, fence, t) => {
         let fetched: Assistant;
         try {
           fetched = await this.timed(t, () => client.get(id));
         } catch (err) {
           const gone = err instanceof ApiError && err.status === 404;
-          if (gone && this.generation === fence.generation && this.hot.applyGone(id, fence.ack)) {
+          // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
+          if (gone && this.keys.isCurrent(fence.session) && this.hot.applyGone(id, fence.ack, ++this.acked)) {
             await this.persist(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
             this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
           }
@@ -302,18 +301,28 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    * only replace entries whose last write was acknowledged by then (see HotLayer).
    */
   private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
-    const fence: Fence = { ack: this.acked, at: Date.now(), generation: this.generation };
+    const fence: Fence = { ack: this.acked, at: Date.now(), session: this.keys.current };
     const t: Timing = { cache: 0, d1: 0, vapi: 0 };
     this.refreshStarts.add(fence);
     try {
-      await work(await this.clientFor(t), fence, t);
+      await work(await this.clientFor(t, fence.session), fence, t);
       return t;
     } finally {
       this.refreshStarts.delete(fence);
-      let oldest = Number.POSITIVE_INFINITY;
-      for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
-      this.hot.pruneTombstones(oldest);
+      this.pruneTombstones();
     }
+  }
+
+  /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
+  private flightKey(key: string) {
+    return `${this.keys.current.generation}:${key}`;
+  }
+
+  /** Tombstones are needed only while a refresh that started before them is in flight. */
+  private pruneTombstones() {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
+    this.hot.pruneTombstones(oldest);
   }
 
   // ---- plumbing ----------------------------------------------------------------------
@@ -366,22 +375,28 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + REPAIR_DELAY_MS);
   }
 
-  private async dropCache() {
-    this.generation++;
+  /**
+   * A different key is a different org. The new session and the empty hot layer take effect
+   * before any `await`, so a refresh starting meanwhile uses the new key or none.
+   */
+  private async switchKey(key: string | null) {
+    this.keys.switchTo(key);
     this.hot.clear();
     await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));
   }
 
-  private async loadKey(): Promise<string | null> {
-    if (this.vapiKey === undefined) {
-      this.vapiKey = await readVapiKey(this.env, this.uid);
+  private async loadKey(session: Session): Promise<string | null> {
+    try {
+      return await this.keys.keyOf(session, () => readVapiKey(this.env, this.uid));
+    } catch (err) {
+      throw err instanceof SessionChanged ? keyChanged() : err;
     }
-    return this.vapiKey;
   }
 
-  private async clientFor(timing: Timing): Promise<VapiClient> {
+  /** A client for `session`'s key (writes run between key changes, so theirs is the current one). */
+  private async clientFor(timing: Timing, session = this.keys.current): Promise<VapiClient> {
     const started = Date.now();
-    const key = await this.loadKey();
+    const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;
     if (key === null) {
       throw new ApiError(
@@ -399,7 +414,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   private assertGeneration(fence: Fence) {
-    if (fence.generation !== this.generation) throw keyChanged();
+    if (!this.keys.isCurrent(fence.session)) throw keyChanged();
   }
 
   /** A Vapi write for an existing id; a 404 means it is gone, so it leaves the cache too. */
@@ -411,6 +426,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       if (err instanceof ApiError && err.status === 404) {
         const held = this.hot.get(id) !== undefined;
         this.hot.delete(id, ++this.acked);
+        this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
         if (held) this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
       }
@@ -509,11 +525,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 }
 
-/** Where a refresh started: the write counter, the time, and the key generation. */
+/** Where a refresh started: the write counter, the time, and the key session. */
 interface Fence {
   ack: number;
   at: number;
-  generation: number;
+  session: Session;
 }
 
 const notFound = () =>

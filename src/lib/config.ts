@@ -52,10 +52,12 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
 }
 
 const parsed = new WeakMap<object, Config>();
+const NO_ENV = {};
 
-/** `readConfig` once per env object, for per-request callers in the Worker. */
-export function configFor(env: Env): Config {
-  let config = parsed.get(env);
-  if (!config) parsed.set(env, (config = readConfig(env)));
+/** `readConfig` once per env object, for per-request callers (no env, as in `app.request`: defaults). */
+export function configFor(env: Env | undefined): Config {
+  const key = env ?? NO_ENV;
+  let config = parsed.get(key);
+  if (!config) parsed.set(key, (config = readConfig(key)));
   return config;
 }

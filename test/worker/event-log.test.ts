@@ -51,15 +51,15 @@ describe("EventLog", () => {
 describe("externalChanges", () => {
   it("names what a refresh changed, and nothing it left alone", () => {
     const hot = new HotLayer();
-    hot.applyList([assistant("a", "1"), assistant("b", "1")], 0, 0);
+    hot.applyList([assistant("a", "1"), assistant("b", "1")], 0, 0, 0);
     const before = snapshot(hot);
-    hot.applyList([assistant("a", "1"), assistant("b", "2", "2026-01-02T00:00:00.000Z"), assistant("c", "1")], 0, 1);
+    hot.applyList([assistant("a", "1"), assistant("b", "2", "2026-01-02T00:00:00.000Z"), assistant("c", "1")], 0, 1, 0);
     expect(externalChanges(before, hot).map((c) => [c.type, c.id])).toEqual([
       ["updated", "b"],
       ["created", "c"],
     ]);
     const next = snapshot(hot);
-    hot.applyList([assistant("c", "1")], 0, 2);
+    hot.applyList([assistant("c", "1")], 0, 2, 0);
     expect(externalChanges(next, hot).map((c) => [c.type, c.id])).toEqual([
       ["deleted", "a"],
       ["deleted", "b"],
