@@ -73,6 +73,16 @@ export const ConflictSchema = ErrorSchema.extend({
   assistant: AssistantSchema.openapi({ description: "The current version, whose ETag is in the ETag header" }),
 }).openapi("PreconditionFailed", {
   description: "`precondition_failed`: the If-Match did not name the current version; nothing was sent to Vapi",
+  example: {
+    error: { code: "precondition_failed", message: "The assistant changed since the version named in If-Match." },
+    assistant: {
+      id: "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f",
+      orgId: "3f1c2b7e-5d4a-4c1b-9e8f-7a6b5c4d3e2f",
+      createdAt: "2026-01-05T09:30:00.000Z",
+      updatedAt: "2026-01-06T14:02:11.000Z",
+      name: "What the other tab saved",
+    },
+  },
 });
 
 /** The 412 answer to an If-Match that does not name the current version. */
