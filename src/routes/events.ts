@@ -33,11 +33,13 @@ const events = createRoute({
   },
 });
 
+const protocolsOf = (c: Context<AppEnv>) =>
+  (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+
 /** The token from Authorization, from a `bearer.<jwt>` subprotocol, or from `?token=`. */
 function tokenOf(c: Context<AppEnv>): string {
   const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-  const protocols = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
-  const offered = protocols.find((p) => p.startsWith("bearer."))?.slice("bearer.".length);
+  const offered = protocolsOf(c).find((p) => p.startsWith("bearer."))?.slice("bearer.".length);
   const token = header ?? offered ?? c.req.query("token");
   if (!token) throw unauthorized("Send the token in Authorization, as a `bearer.<jwt>` subprotocol, or as ?token=.", false);
   return token;
@@ -57,7 +59,9 @@ export const assistantEvents = router().openapi(events, async (c) => {
   const url = new URL(c.req.url);
   url.searchParams.delete("token");
   const headers = new Headers(c.req.raw.headers);
+  // The coordinator needs only the verified user, never the token.
   headers.delete("Authorization");
+  headers.set("Sec-WebSocket-Protocol", protocolsOf(c).filter((p) => !p.startsWith("bearer.")).join(", "));
   headers.set(USER_HEADER, userId);
   const res = await c.env.COORDINATOR.getByName(userId).fetch(new Request(url, { headers }));
   // A Durable Object's answer has immutable headers; the app's middleware adds its own.
