@@ -1,6 +1,7 @@
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { withConfig } from "./config";
-import { admin, call, ErrorBody, listBody, newUser, OneBody, token, uid } from "./helpers";
+import { admin, call, ErrorBody, listBody, newUser, OneBody, stubFor, token, uid } from "./helpers";
 import { type Message, openTab, seqOf } from "./tabs";
 
 const isEvent = (m: Message) => m.type === "created" || m.type === "updated" || m.type === "deleted";
@@ -67,6 +68,26 @@ describe("live updates (GET /api/assistants/events)", () => {
     ]);
     expect(ready).toEqual({ type: "ready", seq: last + 3 });
     back.ws.close(1000, "done");
+  });
+
+  it("keeps the sequence and the log across an eviction of the coordinator", async () => {
+    const user = await newUser({ assistants: 1 });
+    const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
+    await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "before" } });
+    await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "also before" } });
+    await evictDurableObject(stubFor(user.sub));
+    await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "after" } });
+    const tab = await openTab(user.token, { after: 1 });
+    await tab.waitFor((m) => m.type === "ready");
+    expect(tab.messages.map((m) => [m.type, seqOf(m)])).toEqual([
+      ["updated", 2],
+      ["updated", 3],
+      ["ready", 3],
+    ]);
+    // Keep-alives are answered by the runtime (no wake-up of the object, no event).
+    tab.ws.send('{"type":"ping"}');
+    await tab.waitFor((m) => m.type === "pong");
+    tab.ws.close(1000, "done");
   });
 
   it("tells a tab further behind than the log reaches to resync", async () => {
