@@ -6,11 +6,16 @@ import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
+import { changed, externalChanges, snapshot } from "./changes";
 import { D1Writer } from "./d1-writer";
 import { RateLimiter } from "./rate-limiter";
+import { etagOf, ListEtag, matches } from "./etag";
+import { EventLog } from "./event-log";
 import { type Entry, HotLayer, toRow } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
+import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
 import { SingleFlight } from "./single-flight";
+import { acceptTab, USER_HEADER } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
 
 /** Durations of one answer, in ms, for Server-Timing. */
@@ -22,8 +27,10 @@ export interface Timing {
 
 /** A successful answer: the JSON body is serialized here, once, so the Worker only forwards it. */
 export interface CacheAnswer {
-  status: 200 | 201;
+  status: 200 | 201 | 304 | 412;
   body: string;
+  /** The validator of the assistant or list answered (a 412 carries the current one). */
+  etag?: string;
   cacheStatus: string;
   timing: Timing;
 }
@@ -33,6 +40,13 @@ export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false;
 export interface ReadOptions {
   /** The client sent `Cache-Control: no-cache`: revalidate with Vapi (still single-flight). */
   noCache?: boolean;
+  /** `If-None-Match`: answer 304 without a body when it names the current version. */
+  ifNoneMatch?: string;
+}
+
+export interface WriteOptions {
+  /** `If-Match`: refuse the write (412) unless it names the current version. */
+  ifMatch?: string;
 }
 
 const CACHE = "vapi-edge-cache";
@@ -59,6 +73,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly keys = new KeySessions();
   private readonly refreshStarts = new Set<Fence>();
   private started: Promise<void> | undefined;
+  private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize);
+  private readonly listTag = new ListEtag();
 
   // ---- reads --------------------------------------------------------------------------
 
@@ -70,11 +86,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const age = synced === null ? null : Date.now() - synced;
       if (!opts.noCache && age !== null && age < this.config.ttlMs) {
         this.stats.hits++;
-        return this.listAnswer(true, `hit; ttl=${this.ttlLeft(age)}`, timing);
+        return this.listAnswer(true, `hit; ttl=${this.ttlLeft(age)}`, timing, opts);
       }
       const joined = this.countMiss(this.flights.has(this.flightKey("list")));
       await this.refreshList(timing);
-      return this.listAnswer(false, this.fwd(opts, age, joined), timing);
+      return this.listAnswer(false, this.fwd(opts, age, joined), timing, opts);
     });
   }
 
@@ -86,7 +102,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const age = cached ? Date.now() - cached.cachedAt : null;
       if (!opts.noCache && cached && age !== null && age < this.config.ttlMs) {
         this.stats.hits++;
-        return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing);
+        return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing, opts);
       }
       // A miss (no-cache too) while the whole list is being fetched waits for that list.
       const listFlight = this.flights.current(this.flightKey("list"));
@@ -100,7 +116,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       else await this.refreshOne(id, timing);
       const entry = this.hot.get(id);
       if (!entry) throw notFound();
-      return this.oneAnswer(entry, false, this.fwd(opts, age, joined), timing);
+      return this.oneAnswer(entry, false, this.fwd(opts, age, joined), timing, opts);
     });
   }
 
@@ -114,38 +130,52 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         const created = await this.timed(timing, () => client.create(body));
         const entry = this.hot.write(created, ++this.acked, Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
-        return this.writeAnswer(201, `{"assistant":${entry.json}}`, timing);
+        this.events.publish([changed("created", entry, "write")]);
+        return this.writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
     );
   }
 
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
-  async update(userId: string, id: string, patch: Record<string, unknown>): Promise<CoordinatorResult> {
+  async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         let base = this.hot.get(id);
-        if (needsBase(patch) && (!base || Date.now() - base.cachedAt >= this.config.ttlMs)) {
+        if ((needsBase(patch) || opts.ifMatch !== undefined) && (!base || Date.now() - base.cachedAt >= this.config.ttlMs)) {
           await this.refreshOne(id, timing);
           base = this.hot.get(id);
           if (!base) throw notFound();
+        }
+        // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
+        if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
+          return this.preconditionFailed(base, timing);
         }
         const body = vapiPatchBody(base?.assistant, patch);
         const updated = await this.upstreamWrite(id, timing, (c) => c.update(id, body));
         const entry = this.hot.write(updated, ++this.acked, Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
-        return this.writeAnswer(200, `{"assistant":${entry.json}}`, timing);
+        this.events.publish([changed("updated", entry, "write")]);
+        return this.writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
     );
   }
 
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
-  async remove(userId: string, id: string): Promise<CoordinatorResult> {
+  async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
+        if (opts.ifMatch !== undefined) {
+          let base = this.hot.get(id);
+          if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await this.refreshOne(id, timing);
+          base = this.hot.get(id);
+          if (!base) throw notFound();
+          if (!matches(opts.ifMatch, etagOf(base), false)) return this.preconditionFailed(base, timing);
+        }
         await this.upstreamWrite(id, timing, (c) => c.remove(id));
         this.hot.delete(id, ++this.acked);
         this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+        this.events.publish([{ type: "deleted", id, origin: "write" }]);
         return this.writeAnswer(200, `{"success":true}`, timing);
       }),
     );
@@ -190,12 +220,55 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes });
   }
 
-  /** Repairs D1 after a failed write: rewrites the user's rows from memory. */
+  /** The one alarm: repairs D1 after a failed write, and refreshes ahead for open tabs. */
   override async alarm(): Promise<void> {
     const userId = this.ctx.storage.kv.get<string>(USER_KEY);
-    if (!userId || this.ctx.storage.kv.get(UNTRUSTED_KEY) === undefined) return;
-    await this.ready(userId);
-    await this.repairD1();
+    if (!userId) return;
+    if (this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined) {
+      await this.ready(userId);
+      await this.repairD1();
+    }
+    await this.refreshAhead(userId);
+  }
+
+  // ---- live updates (GET /api/assistants/events, forwarded by the Worker after auth) -------
+
+  override async fetch(request: Request): Promise<Response> {
+    const userId = request.headers.get(USER_HEADER);
+    if (!userId) return new Response(null, { status: 400 });
+    const res = acceptTab(this.ctx, this.events, request);
+    // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
+    this.ctx.waitUntil(this.refreshAhead(userId));
+    return res;
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string) {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closed by the runtime's automatic reply.
+    }
+  }
+
+  /**
+   * While the user has a tab open, refreshes the list shortly before it goes stale (so tabs
+   * learn of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work.
+   */
+  private async refreshAhead(userId: string) {
+    if (this.ctx.getWebSockets().length === 0) return;
+    const { ttlMs, refreshAheadMs } = this.config;
+    let next: number | null;
+    try {
+      await this.ready(userId);
+      const due = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
+      if (due !== null && Date.now() >= due) await this.refreshList({ cache: 0, d1: 0, vapi: 0 });
+      next = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
+    } catch (err) {
+      // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
+      console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
+      next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
+    }
+    if (next !== null) await alarmNoLaterThan(this.ctx.storage, Math.max(next, Date.now() + 1000));
   }
 
   // ---- refreshes ---------------------------------------------------------------------
@@ -205,12 +278,15 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.refresh(async (client, fence, t) => {
         const items = await this.timed(t, () => client.listAll(this.config.listPageSize));
         this.assertGeneration(fence);
+        // Only a list that was known before can say what changed; a cold one has no "before".
+        const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
         const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
         await this.persist(t, [
           ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
           ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
           db.markListSynced(this.env.DB, this.uid, fence.at),
         ]);
+        if (before) this.events.publish(externalChanges(before, this.hot));
       }),
     );
     Object.assign(timing, flight.value);
@@ -227,12 +303,15 @@ export class UserCacheCoordinator extends DurableObject<Env> {
           // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
           if (gone && this.keys.isCurrent(fence.session) && this.hot.applyGone(id, fence.ack, ++this.acked)) {
             await this.persist(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+            this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
           }
           throw err;
         }
         this.assertGeneration(fence);
+        const before = snapshot(this.hot, [id]);
         const entry = this.hot.applyOne(fetched, fence.ack, fence.at);
         if (entry) await this.persist(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
+        if (before.size) this.events.publish(externalChanges(before, this.hot, [id]));
       }),
     );
     Object.assign(timing, flight.value);
@@ -366,9 +445,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       return await this.timed(timing, () => call(client));
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
+        const held = this.hot.get(id) !== undefined;
         this.hot.delete(id, ++this.acked);
         this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+        if (held) this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
       }
       throw err;
     }
@@ -411,7 +492,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.ready(userId);
       if (kind === "write") this.limiter.admit("writes", this.config.writeLimit);
       const answer = await work(timing);
-      if (kind === "write") this.stats.writes++;
+      if (kind === "write" && answer.status < 300) this.stats.writes++;
       timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1);
       return { ok: true, answer };
     } catch (err) {
@@ -425,26 +506,35 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     }
   }
 
-  private listAnswer(cached: boolean, status: string, timing: Timing): CacheAnswer {
-    return {
-      status: 200,
-      body: `{"assistants":${this.hot.listArrayJson()},"cached":${cached}}`,
-      cacheStatus: `${CACHE}; ${status}`,
-      timing,
-    };
+  private listAnswer(cached: boolean, status: string, timing: Timing, opts: ReadOptions): CacheAnswer {
+    const json = this.hot.listArrayJson();
+    const etag = this.listTag.of(json);
+    const notModified = opts.ifNoneMatch !== undefined && matches(opts.ifNoneMatch, etag, true);
+    const body = notModified ? "" : `{"assistants":${json},"cached":${cached}}`;
+    return { status: notModified ? 304 : 200, body, etag, cacheStatus: `${CACHE}; ${status}`, timing };
   }
 
-  private oneAnswer(entry: Entry, cached: boolean, status: string, timing: Timing): CacheAnswer {
-    return {
-      status: 200,
-      body: `{"assistant":${entry.json},"cached":${cached}}`,
-      cacheStatus: `${CACHE}; ${status}`,
-      timing,
-    };
+  private oneAnswer(entry: Entry, cached: boolean, status: string, timing: Timing, opts: ReadOptions): CacheAnswer {
+    const etag = etagOf(entry);
+    const notModified = opts.ifNoneMatch !== undefined && matches(opts.ifNoneMatch, etag, true);
+    const body = notModified ? "" : `{"assistant":${entry.json},"cached":${cached}}`;
+    return { status: notModified ? 304 : 200, body, etag, cacheStatus: `${CACHE}; ${status}`, timing };
   }
 
-  private writeAnswer(status: 200 | 201, body: string, timing: Timing): CacheAnswer {
-    return { status, body, cacheStatus: `${CACHE}; fwd=method; stored`, timing };
+  private writeAnswer(status: 200 | 201, body: string, timing: Timing, etag?: string): CacheAnswer {
+    return { status, body, etag, cacheStatus: `${CACHE}; fwd=method; stored`, timing };
+  }
+
+  /** 412 with the current version, so the tab can show both and let its user choose. */
+  private preconditionFailed(current: Entry, timing: Timing): CacheAnswer {
+    const error = `{"code":"precondition_failed","message":"The assistant changed since the version named in If-Match."}`;
+    return {
+      status: 412,
+      body: `{"error":${error},"assistant":${current.json}}`,
+      etag: etagOf(current),
+      cacheStatus: `${CACHE}; fwd=method; fwd-status=412`,
+      timing,
+    };
   }
 
   private countMiss(joined: boolean): boolean {

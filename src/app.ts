@@ -7,6 +7,7 @@ import { notAllowed, notFound, onError } from "./lib/errors";
 import { document } from "./lib/openapi";
 import { router } from "./lib/validation";
 import { assistants } from "./routes/assistants";
+import { assistantEvents } from "./routes/events";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { cache } from "./routes/stats";
@@ -21,6 +22,8 @@ app.doc31("/openapi.json", document);
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.route("/docs", docs);
 
+// The events socket authenticates itself (a browser cannot send Authorization on a WebSocket).
+app.route("/api/assistants/events", assistantEvents);
 app.use("/api/*", corsPolicy, auth, jsonBody);
 app.route("/api/assistants", assistants);
 app.route("/api/settings", settings);

@@ -9,6 +9,8 @@ const ConfigSchema = z.object({
   CACHE_TTL_SECONDS: seconds(300),
   VAPI_TIMEOUT_MS: z.coerce.number().int().min(1).catch(10_000),
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
+  CACHE_REFRESH_AHEAD_SECONDS: seconds(30),
+  EVENTS_LOG_SIZE: z.coerce.number().int().min(1).max(100_000).catch(1000),
   LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
   LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
   RATE_LIMIT_WRITES_PER_MINUTE: count(60),
@@ -25,6 +27,10 @@ export interface Config {
   ttlMs: number;
   vapiTimeoutMs: number;
   listPageSize: number;
+  /** While a tab is open, the list is refreshed this long before it goes stale. */
+  refreshAheadMs: number;
+  /** Events kept per user for tabs that reconnect; further behind gets a `resync`. */
+  eventLogSize: number;
   /** Share of cache hits (and other routine answers) that get a log line. */
   logHitSampleRate: number;
   /** A request slower than this is always logged. */
@@ -46,6 +52,8 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     ttlMs: Math.round(c.CACHE_TTL_SECONDS * 1000),
     vapiTimeoutMs: c.VAPI_TIMEOUT_MS,
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
+    refreshAheadMs: Math.round(c.CACHE_REFRESH_AHEAD_SECONDS * 1000),
+    eventLogSize: c.EVENTS_LOG_SIZE,
     logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
     logSlowMs: c.LOG_SLOW_MS,
     writeLimit: { perMinute: c.RATE_LIMIT_WRITES_PER_MINUTE, burst: c.RATE_LIMIT_WRITES_BURST },

@@ -18,9 +18,19 @@ export function forward(c: Context<AppEnv>, result: CoordinatorResult): Response
   if (!result.ok) throw fromFailure(result.error);
   const { answer } = result;
   const t = answer.timing;
-  return c.body(answer.body, answer.status, {
-    "Content-Type": "application/json; charset=utf-8",
+  const headers: Record<string, string> = {
     "Cache-Status": answer.cacheStatus,
     "Server-Timing": `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`,
-  });
+    // Per user, and only reusable after revalidation: browsers send If-None-Match instead of reusing it.
+    "Cache-Control": "private, no-cache",
+  };
+  if (answer.etag) headers.ETag = answer.etag;
+  if (answer.status === 304) return c.body(null, 304, headers);
+  return c.body(answer.body, answer.status, { ...headers, "Content-Type": "application/json; charset=utf-8" });
 }
+
+/** The request's validators, for the coordinator (which compares them inside its serialized paths). */
+export const conditions = (c: Context<AppEnv>) => ({
+  ifNoneMatch: c.req.header("If-None-Match"),
+  ifMatch: c.req.header("If-Match"),
+});

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIObjectConfigure } from "@hono/zod-openapi";
 import type { AppEnv } from "../types";
+import { AssistantSchema } from "../vapi/types";
 
 // `identifier` (an SPDX expression) is OpenAPI 3.1; the generator's config type is 3.0's.
 const license = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
@@ -44,11 +45,60 @@ const cacheStatus = (required: boolean) =>
     required,
   );
 
+type Headers = Record<string, ReturnType<typeof header>>;
+
 /** Headers of every assistants answer that came through the cache. */
-export const cacheHeaders = {
+export const cacheHeaders: Headers = {
   "Cache-Status": cacheStatus(true),
   "Server-Timing": header("Where the time went, in ms: `cache;dur=…, d1;dur=…, vapi;dur=…`", true),
+  "Cache-Control": header("`private, no-cache`: per user, and revalidated (If-None-Match) before any reuse", true),
 };
+
+/** Headers of an answer that names a version: `cacheHeaders` plus its validator. */
+export const validatedHeaders: Headers = {
+  ...cacheHeaders,
+  ETag: header(
+    "Strong validator of this version (or, for a list, of the exact set and versions); send it back as If-None-Match or If-Match",
+    true,
+  ),
+};
+
+/** The 304 answer to an If-None-Match that names the current version: no body. */
+export const notModified = {
+  description: "Not modified: the If-None-Match named the current version; reuse the copy you hold",
+  headers: validatedHeaders,
+};
+
+export const ConflictSchema = ErrorSchema.extend({
+  assistant: AssistantSchema.openapi({ description: "The current version, whose ETag is in the ETag header" }),
+}).openapi("PreconditionFailed", {
+  description: "`precondition_failed`: the If-Match did not name the current version; nothing was sent to Vapi",
+  example: {
+    error: { code: "precondition_failed", message: "The assistant changed since the version named in If-Match." },
+    assistant: {
+      id: "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f",
+      orgId: "3f1c2b7e-5d4a-4c1b-9e8f-7a6b5c4d3e2f",
+      createdAt: "2026-01-05T09:30:00.000Z",
+      updatedAt: "2026-01-06T14:02:11.000Z",
+      name: "What the other tab saved",
+    },
+  },
+});
+
+/** The 412 answer to an If-Match that does not name the current version. */
+export const preconditionFailed = {
+  description: "The assistant changed since the version in If-Match (`precondition_failed`); the body holds the current one",
+  headers: validatedHeaders,
+  content: { "application/json": { schema: ConflictSchema } },
+};
+
+/** Request headers of conditional reads and writes. */
+export const IfNoneMatch = z.object({
+  "if-none-match": z.string().optional().openapi({ description: "An ETag you hold: 304 without a body if it is still current" }),
+});
+export const IfMatch = z.object({
+  "if-match": z.string().optional().openapi({ description: "The ETag you edited: 412 (and no write) if it is no longer current" }),
+});
 
 const ERRORS: Record<number, string> = {
   400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`), a body beyond the parser limits (`json_too_deep`, `json_too_many_keys`, `invalid_number`, `forbidden_key`) or refused by Vapi (`vapi_validation_error`)",
@@ -58,6 +108,7 @@ const ERRORS: Record<number, string> = {
   413: "Body over 256 KiB (`payload_too_large`)",
   415: "Body not application/json (`unsupported_media_type`)",
   424: "No Vapi key configured, or Vapi rejects it (`vapi_key_not_configured`, `vapi_key_rejected`)",
+  426: "Not a WebSocket upgrade (`upgrade_required`)",
   429: "The user exceeded the cache's own write or revalidation limit (`rate_limited`), or Vapi rate-limited the key (`vapi_rate_limited`)",
   500: "A bug on our side (`internal_error`)",
   502: "Vapi failed or could not be reached (`vapi_error`, `vapi_unreachable`)",
@@ -95,7 +146,7 @@ export const errors = (statuses: number[], opts: { cached?: boolean } = {}) =>
   );
 
 /** A JSON response entry. */
-export const json = <T extends z.ZodType>(schema: T, description: string, headers?: typeof cacheHeaders) => ({
+export const json = <T extends z.ZodType>(schema: T, description: string, headers?: Headers) => ({
   description,
   ...(headers ? { headers } : {}),
   content: { "application/json": { schema } },

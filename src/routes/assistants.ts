@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { coordinator, forward, noCache } from "../lib/coordinator";
-import { cacheHeaders, errors, json } from "../lib/openapi";
+import { conditions, coordinator, forward, noCache } from "../lib/coordinator";
+import { cacheHeaders, errors, IfMatch, IfNoneMatch, json, notModified, preconditionFailed, validatedHeaders } from "../lib/openapi";
 import { router } from "../lib/validation";
 import { AssistantSchema } from "../vapi/types";
 
@@ -47,8 +47,10 @@ const list = createRoute({
   path: "/",
   tags,
   summary: "List the user's assistants (cache-first, complete)",
+  request: { headers: IfNoneMatch },
   responses: {
-    200: json(Freshness.extend({ assistants: z.array(AssistantSchema) }), "The complete list", cacheHeaders),
+    200: json(Freshness.extend({ assistants: z.array(AssistantSchema) }), "The complete list", validatedHeaders),
+    304: notModified,
     ...errors([401, ...upstream], cached),
   },
 });
@@ -59,9 +61,10 @@ const get = createRoute({
   path: "/{id}",
   tags,
   summary: "Get one assistant (cache-first)",
-  request: { params: IdParam },
+  request: { params: IdParam, headers: IfNoneMatch },
   responses: {
-    200: json(Freshness.extend({ assistant: AssistantSchema }), "The assistant", cacheHeaders),
+    200: json(Freshness.extend({ assistant: AssistantSchema }), "The assistant", validatedHeaders),
+    304: notModified,
     ...errors([400, 401, 404, ...upstream], cached),
   },
 });
@@ -74,7 +77,7 @@ const create = createRoute({
   summary: "Create an assistant in Vapi, then cache it (write-through)",
   request: { body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
   responses: {
-    201: json(z.object({ assistant: AssistantSchema }), "Created", cacheHeaders),
+    201: json(z.object({ assistant: AssistantSchema }), "Created", validatedHeaders),
     ...errors([400, 401, 409, 413, 415, ...upstream], cached),
   },
 });
@@ -87,10 +90,12 @@ const update = createRoute({
   summary: "Update an assistant with a JSON merge patch (write-through, serialized per user)",
   request: {
     params: IdParam,
+    headers: IfMatch,
     body: { required: true, content: { "application/json": { schema: MergePatch } } },
   },
   responses: {
-    200: json(z.object({ assistant: AssistantSchema }), "Updated", cacheHeaders),
+    200: json(z.object({ assistant: AssistantSchema }), "Updated", validatedHeaders),
+    412: preconditionFailed,
     ...errors([400, 401, 404, 409, 413, 415, ...upstream], cached),
   },
 });
@@ -101,26 +106,33 @@ const remove = createRoute({
   path: "/{id}",
   tags,
   summary: "Delete an assistant in Vapi, then from the cache",
-  request: { params: IdParam },
+  request: { params: IdParam, headers: IfMatch },
   responses: {
     200: json(z.object({ success: z.literal(true) }), "Deleted", cacheHeaders),
+    412: preconditionFailed,
     ...errors([400, 401, 404, 409, ...upstream], cached),
   },
 });
 
 // `forward` sends the coordinator's pre-serialized body, which these schemas describe.
 export const assistants = router()
-  .openapi(list, async (c) => forward(c, await coordinator(c).list(c.var.userId, { noCache: noCache(c) })) as never)
+  .openapi(list, async (c) => {
+    const { ifNoneMatch } = conditions(c);
+    return forward(c, await coordinator(c).list(c.var.userId, { noCache: noCache(c), ifNoneMatch })) as never;
+  })
   .openapi(get, async (c) => {
     const { id } = c.req.valid("param");
-    return forward(c, await coordinator(c).get(c.var.userId, id, { noCache: noCache(c) })) as never;
+    const { ifNoneMatch } = conditions(c);
+    return forward(c, await coordinator(c).get(c.var.userId, id, { noCache: noCache(c), ifNoneMatch })) as never;
   })
   .openapi(create, async (c) => forward(c, await coordinator(c).create(c.var.userId, c.req.valid("json"))) as never)
   .openapi(update, async (c) => {
     const { id } = c.req.valid("param");
-    return forward(c, await coordinator(c).update(c.var.userId, id, c.req.valid("json"))) as never;
+    const { ifMatch } = conditions(c);
+    return forward(c, await coordinator(c).update(c.var.userId, id, c.req.valid("json"), { ifMatch })) as never;
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    return forward(c, await coordinator(c).remove(c.var.userId, id)) as never;
+    const { ifMatch } = conditions(c);
+    return forward(c, await coordinator(c).remove(c.var.userId, id, { ifMatch })) as never;
   });

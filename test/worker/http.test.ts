@@ -15,6 +15,7 @@ describe("HTTP surface", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/api/assistants",
+      "/api/assistants/events",
       "/api/assistants/{id}",
       "/api/cache/stats",
       "/api/settings",

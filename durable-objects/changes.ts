@@ -1,0 +1,42 @@
+import { etagOf } from "./etag";
+import type { Change, Origin } from "./event-log";
+import type { Entry, HotLayer } from "./hot-layer";
+
+/** What the hot layer holds before a refresh: id → validator, for `externalChanges`. */
+export type Snapshot = Map<string, string>;
+
+export function snapshot(hot: HotLayer, ids: string[] = hot.ids()): Snapshot {
+  const before: Snapshot = new Map();
+  for (const id of ids) {
+    const e = hot.get(id);
+    if (e) before.set(id, etagOf(e));
+  }
+  return before;
+}
+
+/**
+ * The changes a refresh brought in, for the ids it could touch (all, for a list sync): what
+ * Vapi changed behind the cache's back since the cache last saw it.
+ */
+export function externalChanges(before: Snapshot, hot: HotLayer, ids: string[] = hot.ids()): Change[] {
+  const changes: Change[] = [];
+  const seen = new Set<string>();
+  for (const id of ids) {
+    const e = hot.get(id);
+    if (!e) continue;
+    seen.add(id);
+    const previous = before.get(id);
+    if (previous !== etagOf(e)) changes.push(changed(previous === undefined ? "created" : "updated", e, "vapi"));
+  }
+  for (const id of before.keys()) if (!seen.has(id)) changes.push({ type: "deleted", id, origin: "vapi" });
+  return changes;
+}
+
+export const changed = (type: "created" | "updated", e: Entry, origin: Origin): Change => ({
+  type,
+  id: e.assistant.id,
+  version: e.version,
+  etag: etagOf(e),
+  origin,
+  assistant: e.assistant,
+});

@@ -1,0 +1,88 @@
+import type { Assistant } from "../src/vapi/types";
+
+/** Who caused a change: a write through this service, or a refresh that found Vapi changed. */
+export type Origin = "write" | "vapi";
+
+/** A change as published, before it gets its sequence number. */
+export type Change =
+  | { type: "created" | "updated"; id: string; version: number; etag: string; origin: Origin; assistant: Assistant }
+  | { type: "deleted"; id: string; origin: Origin };
+
+const SEQ_KEY = "events-seq";
+
+/**
+ * The user's change feed: a per-user sequence, a bounded log in the object's own SQLite storage
+ * (so a reconnecting tab can be sent what it missed, even after eviction), and the broadcast to
+ * every open socket. Everything here is synchronous, so no other event can interleave between
+ * a replay and the socket joining the broadcast.
+ */
+export class EventLog {
+  private ready = false;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    /** Read per publish, so a changed setting (or a test's) applies without a restart. */
+    private readonly size: () => number,
+  ) {}
+
+  /** The sequence number of the last event published (0 before the first). */
+  get seq(): number {
+    return this.ctx.storage.kv.get<number>(SEQ_KEY) ?? 0;
+  }
+
+  /** Logs `changes` in order and sends each to every socket of the user. Call only after the change is persisted. */
+  publish(changes: Change[]) {
+    if (changes.length === 0) return;
+    const sql = this.table();
+    const sockets = this.ctx.getWebSockets();
+    let seq = this.seq;
+    for (const change of changes) {
+      const body = JSON.stringify({ seq: ++seq, ...change });
+      sql.exec("INSERT INTO events (seq, body) VALUES (?, ?)", seq, body);
+      for (const ws of sockets) send(ws, body);
+    }
+    this.ctx.storage.kv.put(SEQ_KEY, seq);
+    sql.exec("DELETE FROM events WHERE seq <= ?", seq - this.size());
+  }
+
+  /**
+   * Brings a socket that has seen events up to `after` level with the log: the events it missed,
+   * or a `resync` when the log no longer reaches back that far; then `ready` with the current seq.
+   */
+  catchUp(ws: WebSocket, after: number | undefined) {
+    const seq = this.seq;
+    if (after !== undefined && after < seq) {
+      const sql = this.table();
+      const oldest = sql.exec<{ seq: number }>("SELECT MIN(seq) AS seq FROM events").one().seq ?? seq + 1;
+      if (after < oldest - 1) {
+        send(ws, JSON.stringify({ type: "resync", seq }));
+        return;
+      }
+      for (const row of sql.exec<{ body: string }>("SELECT body FROM events WHERE seq > ? ORDER BY seq", after)) {
+        send(ws, row.body);
+      }
+    } else if (after !== undefined && after > seq) {
+      // A sequence this log never issued (another deployment, or storage was reset): start over.
+      send(ws, JSON.stringify({ type: "resync", seq }));
+      return;
+    }
+    send(ws, JSON.stringify({ type: "ready", seq }));
+  }
+
+  private table() {
+    const sql = this.ctx.storage.sql;
+    if (!this.ready) {
+      sql.exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+      this.ready = true;
+    }
+    return sql;
+  }
+}
+
+function send(ws: WebSocket, body: string) {
+  try {
+    ws.send(body);
+  } catch {
+    // A socket that is closing gets no more events; its tab resumes from its last seq.
+  }
+}

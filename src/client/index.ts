@@ -1,0 +1,145 @@
+import { CacheApiError, UnavailableError } from "./errors.ts";
+import { errorFrom, send, type Transport, Unreachable } from "./http.ts";
+import { subscribe, type SubscribeOptions, type Subscription } from "./subscribe.ts";
+import type { Assistant, AssistantOperations, AssistantResult, ChangeEvent, ListResult, SocketLike } from "./types.ts";
+
+export * from "./errors.ts";
+export { directVapi } from "./vapi.ts";
+export type { SubscribeOptions, Subscription } from "./subscribe.ts";
+export type * from "./types.ts";
+
+export interface CacheClientOptions {
+  /** Where the service runs, e.g. `https://cache.example.com` (no trailing slash needed). */
+  baseUrl: string;
+  /** The user's JWT, or a function that returns a current one (called per request and per reconnect). */
+  token: string | (() => string | Promise<string>);
+  fetch?: typeof fetch;
+  /** Opens a WebSocket; the default is the global `WebSocket`. */
+  webSocket?: (url: string, protocols: string[]) => SocketLike | Promise<SocketLike>;
+  /** Used only when the service cannot be reached or answers 5xx. See docs/client.md for what it costs. */
+  fallback?: AssistantOperations;
+  /** Retries of a read answered 429/503 (default 2), each waiting Retry-After, at most `maxRetryDelayMs` (default 5000). */
+  retries?: number;
+  maxRetryDelayMs?: number;
+}
+
+export interface WriteOptions {
+  /** The `etag` of the version being edited: a newer version makes the write fail with ConflictError. */
+  expected?: string;
+}
+
+interface Copy {
+  etag: string;
+  body: unknown;
+}
+
+/** The typed client of vapi-edge-cache: the seed's `d1Client`, with validators, live updates and a fallback. */
+export function createCacheClient(opts: CacheClientOptions) {
+  const { token } = opts;
+  const t: Transport = {
+    baseUrl: opts.baseUrl.replace(/\/+$/, ""),
+    token: typeof token === "string" ? () => token : token,
+    fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
+    retries: opts.retries ?? 2,
+    maxRetryDelayMs: opts.maxRetryDelayMs ?? 5000,
+  };
+  // The last answer per path, for conditional GETs: a 304 reuses it instead of a body.
+  const copies = new Map<string, Copy>();
+  // Versions this client has read or written, by validator: what a ConflictError shows as `base`.
+  const versions = new Map<string, Assistant>();
+  const remember = (etag: string | undefined, a: Assistant) => {
+    if (!etag) return;
+    versions.set(etag, a);
+    if (versions.size > MAX_VERSIONS) versions.delete(versions.keys().next().value!);
+  };
+
+  async function viaCache<T>(work: () => Promise<T>, fallback: (f: AssistantOperations) => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const down = err instanceof Unreachable || (err instanceof CacheApiError && err.status >= 500);
+      if (!down) throw err;
+      if (opts.fallback) return fallback(opts.fallback);
+      if (err instanceof Unreachable) throw new UnavailableError(0, "unreachable", `The cache service cannot be reached: ${err.message}`, undefined);
+      throw err;
+    }
+  }
+
+  async function read<T>(path: string): Promise<{ body: T; etag?: string; notModified: boolean }> {
+    const copy = copies.get(path);
+    const res = await send(t, "GET", path, { retry: true, headers: copy ? { "If-None-Match": copy.etag } : {} });
+    if (res.status === 304 && copy) return { body: copy.body as T, etag: copy.etag, notModified: true };
+    if (!res.ok) throw await errorFrom(res);
+    const body = (await res.json()) as T;
+    const etag = res.headers.get("ETag") ?? undefined;
+    if (etag) copies.set(path, { etag, body });
+    return { body, etag, notModified: false };
+  }
+
+  async function write(method: string, id: string | undefined, body: unknown, w: WriteOptions = {}): Promise<AssistantResult | undefined> {
+    const path = id === undefined ? "/api/assistants" : one(id);
+    const headers: Record<string, string> = w.expected ? { "If-Match": w.expected } : {};
+    const res = await send(t, method, path, { body, headers, retry: false });
+    if (!res.ok) throw await errorFrom(res, w.expected ? versions.get(w.expected) : undefined);
+    const etag = res.headers.get("ETag") ?? undefined;
+    if (method === "DELETE") {
+      copies.delete(path);
+      return undefined;
+    }
+    const { assistant } = (await res.json()) as { assistant: Assistant };
+    if (etag) copies.set(one(assistant.id), { etag, body: { assistant, cached: false } });
+    remember(etag, assistant);
+    return { assistant, cached: false, etag, source: "cache" };
+  }
+
+  return {
+    async getAssistants(): Promise<ListResult> {
+      return viaCache<ListResult>(
+        async () => {
+          const r = await read<{ assistants: Assistant[]; cached: boolean }>("/api/assistants");
+          return { assistants: r.body.assistants, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
+        },
+        async (f) => ({ assistants: await f.getAssistants(), cached: false, source: "fallback" }),
+      );
+    },
+    async getAssistant(id: string): Promise<AssistantResult> {
+      return viaCache<AssistantResult>(
+        async () => {
+          const r = await read<{ assistant: Assistant; cached: boolean }>(one(id));
+          remember(r.etag, r.body.assistant);
+          return { assistant: r.body.assistant, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
+        },
+        async (f) => ({ assistant: await f.getAssistant(id), cached: false, source: "fallback" }),
+      );
+    },
+    async createAssistant(data: Record<string, unknown>): Promise<AssistantResult> {
+      return viaCache<AssistantResult>(
+        async () => (await write("POST", undefined, data))!,
+        async (f) => ({ assistant: await f.createAssistant(data), cached: false, source: "fallback" }),
+      );
+    },
+    /** Applies a JSON merge patch; with `expected`, only if the assistant is still that version. */
+    async updateAssistant(id: string, patch: Record<string, unknown>, w: WriteOptions = {}): Promise<AssistantResult> {
+      return viaCache<AssistantResult>(
+        async () => (await write("PATCH", id, patch, w))!,
+        async (f) => ({ assistant: await f.updateAssistant(id, patch), cached: false, source: "fallback" }),
+      );
+    },
+    async deleteAssistant(id: string, w: WriteOptions = {}): Promise<void> {
+      await viaCache<unknown>(
+        () => write("DELETE", id, undefined, w),
+        (f) => f.deleteAssistant(id),
+      );
+    },
+    /** Every change of the user's assistants, pushed by the service to each open tab. */
+    subscribe(onEvent: (e: ChangeEvent) => void, so: SubscribeOptions = {}): Subscription {
+      const webSocket = opts.webSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols));
+      return subscribe({ baseUrl: t.baseUrl, token: t.token, webSocket }, onEvent, so);
+    },
+  };
+}
+
+export type CacheClient = ReturnType<typeof createCacheClient>;
+
+const MAX_VERSIONS = 200;
+const one = (id: string) => `/api/assistants/${encodeURIComponent(id)}`;

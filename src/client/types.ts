@@ -1,0 +1,65 @@
+// Types of the client SDK. They mirror the service's API (docs/api.md) and import nothing from
+// the server, so the SDK can be bundled into a dashboard on its own.
+
+/** A Vapi assistant: four fields are always there; the rest is Vapi's. */
+export interface Assistant {
+  id: string;
+  orgId: string;
+  createdAt: string;
+  updatedAt: string;
+  name?: string;
+  [field: string]: unknown;
+}
+
+/** Where an answer came from: the cache service, or the direct-Vapi fallback. */
+export type Source = "cache" | "fallback";
+
+export interface ListResult {
+  assistants: Assistant[];
+  /** True when served without asking Vapi (a cache hit, or a 304 on the SDK's own copy). */
+  cached: boolean;
+  /** The list's validator; absent from the fallback. */
+  etag?: string;
+  source: Source;
+}
+
+export interface AssistantResult {
+  assistant: Assistant;
+  cached: boolean;
+  /** This version's validator: pass it as `expected` to updateAssistant/deleteAssistant. */
+  etag?: string;
+  source: Source;
+}
+
+/** The five operations of the seed's `d1Client`, as a direct-Vapi fallback implements them. */
+export interface AssistantOperations {
+  getAssistants(): Promise<Assistant[]>;
+  getAssistant(id: string): Promise<Assistant>;
+  createAssistant(data: Record<string, unknown>): Promise<Assistant>;
+  updateAssistant(id: string, patch: Record<string, unknown>): Promise<Assistant>;
+  deleteAssistant(id: string): Promise<void>;
+}
+
+/** A change pushed to every tab of the user, in `seq` order. */
+export type ChangeEvent =
+  | {
+      type: "created" | "updated";
+      seq: number;
+      id: string;
+      /** Vapi's `updatedAt`, in ms. */
+      version: number;
+      etag: string;
+      /** `write`: through this service; `vapi`: found by a refresh (an edit made in Vapi itself). */
+      origin: "write" | "vapi";
+      assistant: Assistant;
+    }
+  | { type: "deleted"; seq: number; id: string; origin: "write" | "vapi" }
+  /** The tab was too far behind for the log: reload the list, then events continue from `seq`. */
+  | { type: "resync"; seq: number };
+
+/** The slice of a WebSocket the SDK uses; the browser's satisfies it. */
+export interface SocketLike {
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: "close" | "error", listener: () => void): void;
+  close(code?: number, reason?: string): void;
+}

@@ -1,0 +1,69 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { EVENTS_PROTOCOL, USER_HEADER } from "../../durable-objects/sockets";
+import { ApiError } from "../lib/errors";
+import { errors } from "../lib/openapi";
+import { router } from "../lib/validation";
+import { ensureUser } from "../db/users";
+import { unauthorized, verifyToken } from "../lib/jwt";
+import type { AppEnv } from "../types";
+
+const Query = z.object({
+  token: z.string().optional().openapi({ description: "The JWT, for browsers (which cannot set headers on a WebSocket)" }),
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a sequence number")
+    .optional()
+    .openapi({ description: "The last `seq` this tab saw: the events after it are sent first (or `resync`)" }),
+});
+
+const events = createRoute({
+  operationId: "assistantEvents",
+  method: "get",
+  path: "/",
+  tags: ["assistants"],
+  summary: "Live updates: a WebSocket that pushes every change of the user's assistants to each of their tabs",
+  description:
+    "Send `Upgrade: websocket`. The token goes in `Authorization`, in `Sec-WebSocket-Protocol` as `bearer.<jwt>` " +
+    `beside \`${EVENTS_PROTOCOL}\`, or in \`?token=\`. Messages are JSON; see docs/api.md for their schema.`,
+  request: { query: Query },
+  responses: {
+    101: { description: "Switching Protocols: the socket is open" },
+    ...errors([400, 401, 426]),
+  },
+});
+
+const protocolsOf = (c: Context<AppEnv>) =>
+  (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+
+/** The token from Authorization, from a `bearer.<jwt>` subprotocol, or from `?token=`. */
+function tokenOf(c: Context<AppEnv>): string {
+  const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+  const offered = protocolsOf(c).find((p) => p.startsWith("bearer."))?.slice("bearer.".length);
+  const token = header ?? offered ?? c.req.query("token");
+  if (!token) throw unauthorized("Send the token in Authorization, as a `bearer.<jwt>` subprotocol, or as ?token=.", false);
+  return token;
+}
+
+// Registered before the /api/* auth middleware: a browser's socket cannot send Authorization.
+export const assistantEvents = router().openapi(events, async (c) => {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "This endpoint is a WebSocket: send Upgrade: websocket.", {
+      Upgrade: "websocket",
+    });
+  }
+  // The same policy as every HTTP route (src/lib/jwt.ts), whichever way the token came.
+  const userId = await verifyToken(tokenOf(c), c.env);
+  await ensureUser(c.env.DB, userId);
+  c.set("userId", userId);
+  const url = new URL(c.req.url);
+  url.searchParams.delete("token");
+  const headers = new Headers(c.req.raw.headers);
+  // The coordinator needs only the verified user, never the token.
+  headers.delete("Authorization");
+  headers.set("Sec-WebSocket-Protocol", protocolsOf(c).filter((p) => !p.startsWith("bearer.")).join(", "));
+  headers.set(USER_HEADER, userId);
+  const res = await c.env.COORDINATOR.getByName(userId).fetch(new Request(url, { headers }));
+  // A Durable Object's answer has immutable headers; the app's middleware adds its own.
+  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket }) as never;
+});

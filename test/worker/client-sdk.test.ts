@@ -1,0 +1,173 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+  type ChangeEvent,
+  ConflictError,
+  createCacheClient,
+  directVapi,
+  NotFoundError,
+  type SocketLike,
+  UnavailableError,
+} from "../../src/client/index.ts";
+import { conforms } from "./openapi-conformance";
+import { newUser, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
+
+const BASE = "http://cache.test";
+
+/** A `fetch` that reaches the Worker under test (and checks every answer against /openapi.json). */
+function workerFetch(log: number[] = []): typeof fetch {
+  return async (input, init) => {
+    const req = new Request(input, init);
+    const res = await conforms(req, await exports.default.fetch(req.clone()));
+    log.push(res.status);
+    return res;
+  };
+}
+
+/** Opens the events socket through the Worker; `gate` holds reconnects back while a test writes. */
+function workerSockets(state: { gate?: Promise<void>; opened: WebSocket[] }) {
+  return async (url: string, protocols: string[]): Promise<SocketLike> => {
+    await state.gate;
+    const res = await exports.default.fetch(
+      new Request(url.replace(/^ws/, "http"), { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") } }),
+    );
+    if (!res.webSocket) throw new Error(`upgrade refused: ${res.status}`);
+    expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("vapi-edge-cache.v1");
+    res.webSocket.accept();
+    state.opened.push(res.webSocket);
+    return res.webSocket;
+  };
+}
+
+const client = (user: TestUser, extra: Partial<Parameters<typeof createCacheClient>[0]> = {}) =>
+  createCacheClient({ baseUrl: BASE, token: user.token, fetch: workerFetch(), ...extra });
+
+async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("client SDK against the Worker and the emulator", () => {
+  it("reads, revalidates with 304 on its own copy, and writes; a stale expected version is a ConflictError with both versions", async () => {
+    const user = await newUser({ assistants: 2 });
+    const statuses: number[] = [];
+    const sdk = client(user, { fetch: workerFetch(statuses) });
+    const first = await sdk.getAssistants();
+    expect(first).toMatchObject({ cached: false, source: "cache" });
+    const again = await sdk.getAssistants();
+    expect(again.assistants).toEqual(first.assistants);
+    expect(again.cached).toBe(true);
+    expect(statuses).toEqual([200, 304]);
+
+    const id = first.assistants[0]!.id;
+    const mine = await sdk.getAssistant(id);
+    const updated = await sdk.updateAssistant(id, { name: "Tab A" }, { expected: mine.etag });
+    expect(updated.assistant.name).toBe("Tab A");
+    const tabB = client(user);
+    const err = await tabB.updateAssistant(id, { name: "Tab B" }, { expected: mine.etag }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).current.name).toBe("Tab A");
+    expect((err as ConflictError).currentEtag).toBe(updated.etag);
+    // This client read the version it edited, so it can show it beside the current one.
+    const stale = await sdk.updateAssistant(id, { name: "Tab A again" }, { expected: mine.etag }).catch((e: unknown) => e);
+    expect((stale as ConflictError).base?.name).toBe(mine.assistant.name);
+
+    const created = await sdk.createAssistant({ name: "Made by the SDK" });
+    await sdk.deleteAssistant(created.assistant.id, { expected: created.etag });
+    await expect(sdk.getAssistant(created.assistant.id)).rejects.toBeInstanceOf(NotFoundError);
+    const inVapi = await vapiAssistants(user.key);
+    expect(inVapi).toHaveLength(2);
+    expect(inVapi.find((a) => a.id === id)?.name).toBe("Tab A");
+  });
+
+  it("retries a read answered 503 after Retry-After, and reports UnavailableError when it persists", async () => {
+    const user = await newUser({ assistants: 1 });
+    const at: number[] = [];
+    let failures = 1;
+    const flaky: typeof fetch = async (input, init) => {
+      at.push(Date.now());
+      if (failures-- > 0) return new Response('{"error":{"code":"busy","message":"later"}}', { status: 503, headers: { "Retry-After": "1" } });
+      return workerFetch()(input, init);
+    };
+    const sdk = client(user, { fetch: flaky });
+    expect((await sdk.getAssistants()).assistants).toHaveLength(1);
+    expect(at).toHaveLength(2);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
+
+    failures = 10;
+    const err = await client(user, { fetch: flaky, retries: 1, maxRetryDelayMs: 10 }).getAssistants().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as UnavailableError).retryAfterMs).toBe(1000);
+  });
+
+  it("falls back to direct Vapi only when the service is unreachable or answers 5xx", async () => {
+    const user = await newUser({ assistants: 2 });
+    let used = 0;
+    const vapi = directVapi({ privateKey: user.key, baseUrl: env.EMULATOR_URL });
+    const fallback = {
+      ...vapi,
+      getAssistants: () => {
+        used++;
+        return vapi.getAssistants();
+      },
+      getAssistant: (id: string) => {
+        used++;
+        return vapi.getAssistant(id);
+      },
+    };
+    const down: typeof fetch = () => Promise.reject(new TypeError("fetch failed"));
+    const offline = await client(user, { fetch: down, fallback }).getAssistants();
+    expect(offline.source).toBe("fallback");
+    expect(offline.assistants).toHaveLength(2);
+    const broken: typeof fetch = async () => new Response('{"error":{"code":"internal_error","message":"x"}}', { status: 500 });
+    expect((await client(user, { fetch: broken, fallback }).getAssistant(offline.assistants[0]!.id)).source).toBe("fallback");
+    expect(used).toBe(2);
+
+    // A 4xx is an answer, not an outage: no fallback.
+    const missing = "00000000-0000-4000-8000-000000000000";
+    await expect(client(user, { fallback }).getAssistant(missing)).rejects.toBeInstanceOf(NotFoundError);
+    expect(used).toBe(2);
+    await expect(client(user, { fetch: down }).getAssistants()).rejects.toMatchObject({ status: 0, code: "unreachable" });
+  });
+
+  it("subscribe delivers another tab's writes in order and, after a drop, resumes with exactly what it missed", async () => {
+    const user = await newUser({ assistants: 3 });
+    const writer = client(user);
+    const ids = (await writer.getAssistants()).assistants.map((a) => a.id);
+    const sockets: { gate?: Promise<void>; opened: WebSocket[] } = { opened: [] };
+    const events: ChangeEvent[] = [];
+    const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe((e) => events.push(e), { minDelayMs: 10 });
+    await until(() => (sub.lastSeq !== undefined ? true : undefined), "ready");
+    const calls = await upstreamCalls(user.key);
+
+    await writer.updateAssistant(ids[0]!, { name: "live" });
+    await until(() => events[0], "the first event");
+    let release!: () => void;
+    sockets.gate = new Promise((r) => (release = r));
+    sockets.opened[0]!.close(1011, "network drop");
+    await writer.updateAssistant(ids[1]!, { name: "missed" });
+    await writer.deleteAssistant(ids[2]!);
+    release();
+    await until(() => (events.length >= 3 ? true : undefined), "the missed events");
+    await writer.updateAssistant(ids[0]!, { name: "after" });
+    await until(() => (events.length >= 4 ? true : undefined), "the event after the resume");
+    sub.close();
+
+    expect(events.map((e) => [e.type, "id" in e ? e.id : ""])).toEqual([
+      ["updated", ids[0]],
+      ["updated", ids[1]],
+      ["deleted", ids[2]],
+      ["updated", ids[0]],
+    ]);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2, seqs[0]! + 3]);
+    expect(sockets.opened).toHaveLength(2);
+    // Resuming sends what was logged; it does not ask Vapi (three writes, no reads).
+    expect(await upstreamCalls(user.key)).toBe(calls + 4);
+  });
+});

@@ -1,0 +1,76 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { changed, externalChanges, snapshot } from "../../durable-objects/changes";
+import { EventLog } from "../../durable-objects/event-log";
+import { HotLayer } from "../../durable-objects/hot-layer";
+import { refreshDueAt } from "../../durable-objects/refresh-ahead";
+import { stubFor, uid } from "./helpers";
+
+const assistant = (id: string, name: string, updatedAt = "2026-01-01T00:00:00.000Z") => ({
+  id,
+  orgId: "o",
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt,
+  name,
+});
+
+/** The messages a socket receives, through a real WebSocketPair. */
+function socket() {
+  const { 0: client, 1: server } = new WebSocketPair();
+  const got: unknown[] = [];
+  client.addEventListener("message", (e) => {
+    got.push(JSON.parse(String(e.data)));
+  });
+  client.accept();
+  server.accept();
+  const settled = () => new Promise((r) => setTimeout(r, 20)).then(() => got);
+  return { server, settled };
+}
+
+describe("EventLog", () => {
+  it("numbers events per user, replays what a socket missed, and keeps only the last `size`", async () => {
+    await runInDurableObject(stubFor(uid()), async (_obj, state) => {
+      const log = new EventLog(state, () => 3);
+      const hot = new HotLayer();
+      for (const name of ["a", "b", "c", "d"]) {
+        log.publish([changed("updated", hot.write(assistant("x", name), 1, 0), "write")]);
+      }
+      expect(log.seq).toBe(4);
+      const resumed = socket();
+      log.catchUp(resumed.server, 2);
+      const replay = await resumed.settled();
+      expect(replay.map((m) => (m as { seq: number }).seq)).toEqual([3, 4, 4]);
+      expect(replay.at(-1)).toEqual({ type: "ready", seq: 4 });
+      const tooOld = socket();
+      log.catchUp(tooOld.server, 0);
+      expect(await tooOld.settled()).toEqual([{ type: "resync", seq: 4 }]);
+    });
+  });
+});
+
+describe("externalChanges", () => {
+  it("names what a refresh changed, and nothing it left alone", () => {
+    const hot = new HotLayer();
+    hot.applyList([assistant("a", "1"), assistant("b", "1")], 0, 0, 0);
+    const before = snapshot(hot);
+    hot.applyList([assistant("a", "1"), assistant("b", "2", "2026-01-02T00:00:00.000Z"), assistant("c", "1")], 0, 1, 0);
+    expect(externalChanges(before, hot).map((c) => [c.type, c.id])).toEqual([
+      ["updated", "b"],
+      ["created", "c"],
+    ]);
+    const next = snapshot(hot);
+    hot.applyList([assistant("c", "1")], 0, 2, 0);
+    expect(externalChanges(next, hot).map((c) => [c.type, c.id])).toEqual([
+      ["deleted", "a"],
+      ["deleted", "b"],
+    ]);
+  });
+});
+
+describe("refreshDueAt", () => {
+  it("refreshes `ahead` before staleness, never more often than every half TTL, and not at all without a TTL", () => {
+    expect(refreshDueAt(1000, 300_000, 30_000)).toBe(1000 + 270_000);
+    expect(refreshDueAt(1000, 10_000, 30_000)).toBe(1000 + 5_000);
+    expect(refreshDueAt(1000, 0, 30_000)).toBeNull();
+  });
+});

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { Assistant, call } from "./helpers";
+
+/** The events socket's messages, as docs/api.md documents them. */
+export const Message = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), seq: z.number() }),
+  z.object({ type: z.literal("resync"), seq: z.number() }),
+  z.object({ type: z.literal("pong") }),
+  z.object({
+    type: z.enum(["created", "updated"]),
+    seq: z.number(),
+    id: z.string(),
+    version: z.number(),
+    etag: z.string(),
+    origin: z.enum(["write", "vapi"]),
+    assistant: Assistant,
+  }),
+  z.object({ type: z.literal("deleted"), seq: z.number(), id: z.string(), origin: z.enum(["write", "vapi"]) }),
+]);
+export type Message = z.infer<typeof Message>;
+
+/** The sequence number a message carries, or -1 (pong). */
+export const seqOf = (m: Message) => ("seq" in m ? m.seq : -1);
+
+export interface Tab {
+  ws: WebSocket;
+  messages: Message[];
+  /** Waits (polling, bounded) until a message matches, and returns it. */
+  waitFor: (match: (m: Message) => boolean, timeoutMs?: number) => Promise<Message>;
+  /** The `seq` of the last event or `ready` seen. */
+  lastSeq: () => number;
+}
+
+/** Opens a dashboard tab's events socket through the Worker's fetch handler. */
+export async function openTab(token: string, opts: { after?: number; via?: "query" | "protocol" } = {}): Promise<Tab> {
+  const params = new URLSearchParams();
+  const headers: Record<string, string> = { Upgrade: "websocket" };
+  if (opts.via === "protocol") headers["Sec-WebSocket-Protocol"] = `vapi-edge-cache.v1, bearer.${token}`;
+  else params.set("token", token);
+  if (opts.after !== undefined) params.set("after", String(opts.after));
+  const res = await call(`/api/assistants/events?${params}`, { headers });
+  if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade: ${res.status} ${await res.text()}`);
+  const ws = res.webSocket;
+  const messages: Message[] = [];
+  ws.addEventListener("message", (e) => {
+    messages.push(Message.parse(JSON.parse(String(e.data))));
+  });
+  ws.accept();
+  const waitFor = async (match: (m: Message) => boolean, timeoutMs = 3000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = messages.find(match);
+      if (found) return found;
+      if (Date.now() > until) throw new Error(`no matching message; got ${JSON.stringify(messages)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const lastSeq = () => {
+    const seqs = messages.map(seqOf).filter((s) => s >= 0);
+    return seqs.length ? seqs[seqs.length - 1]! : 0;
+  };
+  return { ws, messages, waitFor, lastSeq };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { ErrorBody, fault, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
+
+const Conflict = ErrorBody.extend({ assistant: OneBody.shape.assistant });
+
+describe("validators (ETag, If-None-Match, If-Match)", () => {
+  it("answers a fresh If-None-Match with 304, no body and no Vapi call; a changed one with 200", async () => {
+    const user = await newUser({ assistants: 2 });
+    const first = await user.req("/api/assistants");
+    const listTag = first.headers.get("ETag")!;
+    expect(listTag).toMatch(/^"[^"]+"$/);
+    expect(first.headers.get("Cache-Control")).toBe("private, no-cache");
+    const [a] = (await listBody(first)).assistants;
+    const one = await user.req(`/api/assistants/${a!.id}`);
+    const tag = one.headers.get("ETag")!;
+    const calls = await upstreamCalls(user.key);
+
+    const same = await user.req(`/api/assistants/${a!.id}`, { headers: { "If-None-Match": tag } });
+    expect(same.status).toBe(304);
+    expect(await same.text()).toBe("");
+    expect(same.headers.get("ETag")).toBe(tag);
+    const sameList = await user.req("/api/assistants", { headers: { "If-None-Match": `W/${listTag}, "other"` } });
+    expect(sameList.status).toBe(304);
+    expect(await upstreamCalls(user.key)).toBe(calls);
+
+    const patched = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "Changed" } });
+    const newTag = patched.headers.get("ETag")!;
+    expect(newTag).not.toBe(tag);
+    const changed = await user.req(`/api/assistants/${a!.id}`, { headers: { "If-None-Match": tag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("ETag")).toBe(newTag);
+    expect(OneBody.parse(await changed.json()).assistant.name).toBe("Changed");
+    const list = await user.req("/api/assistants", { headers: { "If-None-Match": listTag } });
+    expect(list.status).toBe(200);
+    expect(list.headers.get("ETag")).not.toBe(listTag);
+  });
+
+  it("of N tabs that PATCH the same field with If-Match of one version, exactly one wins and Vapi gets one write", async () => {
+    const user = await newUser({ assistants: 1 });
+    const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
+    const tag = (await user.req(`/api/assistants/${a!.id}`)).headers.get("ETag")!;
+    const calls = await upstreamCalls(user.key);
+    const slow = await fault(user.key, { latencyMs: { min: 10, max: 30 } });
+    const n = 8;
+    const answers = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        user.req(`/api/assistants/${a!.id}`, { method: "PATCH", headers: { "If-Match": tag }, json: { name: `Tab ${i}` } }),
+      ),
+    );
+    await slow.clear();
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 412)).toHaveLength(n - 1);
+
+    const winner = OneBody.parse(await answers[statuses.indexOf(200)]!.json()).assistant;
+    const winnerTag = answers[statuses.indexOf(200)]!.headers.get("ETag");
+    for (const res of answers.filter((r) => r.status === 412)) {
+      const body = Conflict.parse(await res.json());
+      expect(body.error.code).toBe("precondition_failed");
+      // The losing tab gets the version that beat it, to show both to its user.
+      expect(body.assistant).toEqual(winner);
+      expect(res.headers.get("ETag")).toBe(winnerTag);
+    }
+    const vapi = await vapiAssistants(user.key);
+    expect(vapi[0]!.name).toBe(winner.name);
+    // The cached version was fresh, so the one call is the winner's PATCH: no read, no losing write.
+    expect(await upstreamCalls(user.key)).toBe(calls + 1);
+  });
+
+  it("refuses a DELETE with a stale If-Match and sends nothing to Vapi; the current tag deletes", async () => {
+    const user = await newUser({ assistants: 1 });
+    const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
+    const old = (await user.req(`/api/assistants/${a!.id}`)).headers.get("ETag")!;
+    const current = (await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "Newer" } })).headers.get("ETag")!;
+    const calls = await upstreamCalls(user.key);
+    const refused = await user.req(`/api/assistants/${a!.id}`, { method: "DELETE", headers: { "If-Match": old } });
+    expect(refused.status).toBe(412);
+    expect(Conflict.parse(await refused.json()).assistant.name).toBe("Newer");
+    expect(await upstreamCalls(user.key)).toBe(calls);
+    const deleted = await user.req(`/api/assistants/${a!.id}`, { method: "DELETE", headers: { "If-Match": current } });
+    expect(deleted.status).toBe(200);
+    expect(await vapiAssistants(user.key)).toEqual([]);
+  });
+});
