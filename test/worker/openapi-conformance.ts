@@ -66,14 +66,15 @@ const methodNotAllowed: ResponseSpec = {
 
 /** The declared response for this request and status, or why there is none. */
 function declared(d: Document, method: string, path: string, status: number): Declared | string {
+  let otherMethod = false;
   for (const [template, item] of Object.entries(d.paths)) {
     const names = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
     const match = new RegExp(`^${template.replace(/\{[^}]+\}/g, "([^/]+)")}$`).exec(path);
     if (!match) continue;
     if (item[method] === undefined) {
-      // A documented path, another method: only 405 with Allow, in the error envelope.
-      if (status !== 405) return `${method.toUpperCase()} ${template} is not in the document, yet answered ${status}`;
-      return { spec: methodNotAllowed, key: `405 ${template}`, params: [] };
+      // Another template may take this method (`/assistants/events` is also `/assistants/{id}`).
+      otherMethod = true;
+      continue;
     }
     const op = Operation.parse(item[method]);
     const spec = op.responses[String(status)];
@@ -84,6 +85,8 @@ function declared(d: Document, method: string, path: string, status: number): De
     });
     return { spec, key: `${method} ${template} ${status}`, params };
   }
+  // A documented path, another method: only 405 with Allow, in the error envelope.
+  if (otherMethod && status === 405) return { spec: methodNotAllowed, key: `405 ${path}`, params: [] };
   // No operation: only the route fallback, a 404 in the error envelope, is expected.
   if (status !== 404) return `${method.toUpperCase()} ${path} is not in the document, yet answered ${status}`;
   return { spec: { content: envelope }, key: "fallback 404", params: [] };
