@@ -35,6 +35,9 @@ export default defineConfig(async () => {
                   VAPI_LIST_PAGE_SIZE: "100",
                   CACHE_TTL_SECONDS: "300",
                   VAPI_TIMEOUT_MS: "2000",
+                  // Lean under 2 shared cores: tests that need more retry time or jitter set it per coordinator.
+                  VAPI_RETRY_BUDGET_MS: "300",
+                  CACHE_TTL_JITTER: "0",
                   TEST_MIGRATIONS: migrations,
                 },
               },

@@ -6,7 +6,10 @@ import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
+import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
+import { CircuitBreaker } from "./circuit-breaker";
 import { D1Writer } from "./d1-writer";
+import { type Freshness, freshness } from "./freshness";
 import { type Entry, HotLayer, toRow } from "./hot-layer";
 import { SingleFlight } from "./single-flight";
 import { CacheStats, type StatsSnapshot } from "./stats";
@@ -24,6 +27,14 @@ export interface CacheAnswer {
   body: string;
   cacheStatus: string;
   timing: Timing;
+}
+
+/** `Server-Timing` of an answer, success or failure. */
+export const serverTiming = (t: Timing) => `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`;
+
+/** How a read went forward to Vapi (RFC 9211 `fwd`), for the Cache-Status of a failure too. */
+interface Trace {
+  fwd: "miss" | "stale" | "request" | "method";
 }
 
 export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };
@@ -48,6 +59,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly hot = new HotLayer();
   private readonly flights = new SingleFlight<Timing>();
   private readonly stats = new CacheStats();
+  private readonly circuit = new CircuitBreaker(
+    () => this.config.circuitThreshold,
+    () => this.config.circuitOpenMs,
+  );
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
   private writeTail: Promise<unknown> = Promise.resolve();
   /** Completion counter: bumped each time Vapi acknowledges a write. Fences refreshes. */
@@ -63,36 +78,47 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
   async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing) => {
-      const synced = this.hot.listSyncedAt;
-      const age = synced === null ? null : Date.now() - synced;
-      if (!opts.noCache && age !== null && age < this.config.ttlMs) {
-        this.stats.hits++;
-        return this.listAnswer(true, `hit; ttl=${this.ttlLeft(age)}`, timing);
-      }
+    return this.answer(userId, "read", async (timing, trace) => {
+      const f = freshness(this.config, "list", this.hot.listSyncedAt);
+      const early = this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
+      if (early) return this.listAnswer(early, timing);
+      trace.fwd = fwdOf(opts, f);
       const joined = this.countMiss(this.flights.has("list"));
-      await this.refreshList(timing);
-      return this.listAnswer(false, this.fwd(opts, age, joined), timing);
+      try {
+        await this.refreshList(timing);
+      } catch (err) {
+        const stale = this.staleOnError(err, f, opts);
+        if (stale && this.hot.listSyncedAt !== null) return this.listAnswer(stale, timing);
+        throw err;
+      }
+      return this.listAnswer(this.forwarded(trace, joined), timing);
     });
   }
 
   /** GET /api/assistants/:id: one assistant, from memory while fresh. */
   async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing) => {
+    return this.answer(userId, "read", async (timing, trace) => {
       const cached = this.hot.get(id);
-      const age = cached ? Date.now() - cached.cachedAt : null;
-      if (!opts.noCache && cached && age !== null && age < this.config.ttlMs) {
-        this.stats.hits++;
-        return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing);
-      }
+      const f = freshness(this.config, id, cached ? cached.cachedAt : null);
+      const early = cached && this.servedFromCache(f, opts, () => this.refreshOne(id, newTiming()));
+      if (cached && early) return this.oneAnswer(cached, early, timing);
+      trace.fwd = fwdOf(opts, f);
       // A miss while the whole list is being fetched waits for that list instead of asking again.
       const listFlight = opts.noCache ? undefined : this.flights.current("list");
       const joined = this.countMiss(listFlight !== undefined || this.flights.has(`get:${id}`));
-      if (listFlight) Object.assign(timing, await listFlight);
-      else await this.refreshOne(id, timing);
+      try {
+        if (listFlight) Object.assign(timing, await listFlight);
+        else await this.refreshOne(id, timing);
+      } catch (err) {
+        // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
+        const now = this.hot.get(id);
+        const stale = this.staleOnError(err, f, opts);
+        if (stale && now) return this.oneAnswer(now, stale, timing);
+        throw err;
+      }
       const entry = this.hot.get(id);
       if (!entry) throw notFound();
-      return this.oneAnswer(entry, false, this.fwd(opts, age, joined), timing);
+      return this.oneAnswer(entry, this.forwarded(trace, joined), timing);
     });
   }
 
@@ -168,7 +194,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** GET /api/cache/stats. */
   async getStats(userId: string): Promise<StatsSnapshot> {
     await this.ready(userId);
-    return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes });
+    return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes }, this.circuit.snapshot());
   }
 
   /** Repairs D1 after a failed write: rewrites the user's rows from memory. */
@@ -264,8 +290,16 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.repairD1();
       return;
     }
-    const { rows, listSyncedAt } = await db.loadUserCache(this.env.DB, userId);
-    this.hot.hydrate(rows, listSyncedAt);
+    let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
+    try {
+      loaded = await db.loadUserCache(this.env.DB, userId);
+    } catch (err) {
+      // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
+      // rows stay valid and the next start reads them again.
+      console.error(JSON.stringify({ level: "error", msg: "d1 read failed while hydrating", error: String(err) }));
+      return;
+    }
+    this.hot.hydrate(loaded.rows, loaded.listSyncedAt);
   }
 
   /** Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. */
@@ -311,11 +345,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         "No Vapi private key is configured for this user. Save one with PUT /api/settings/vapi-key.",
       );
     }
+    if (!this.circuit.allow()) throw circuitOpen(this.circuit.retryAfterSeconds());
     return new VapiClient({
       baseUrl: this.config.vapiBaseUrl,
       privateKey: key,
       timeoutMs: this.config.vapiTimeoutMs,
       observe: (ms, ok) => this.stats.upstream(ms, ok),
+      retry: {
+        attempts: this.config.retryAttempts,
+        budgetMs: this.config.retryBudgetMs,
+        onRetry: () => this.stats.retries++,
+      },
     });
   }
 
@@ -348,10 +388,18 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     timing.d1 += await this.d1.run(statements);
   }
 
+  /** Every upstream call goes through here: its time, and its outcome for the circuit. */
   private async timed<T>(timing: Timing, work: () => Promise<T>): Promise<T> {
     const started = Date.now();
     try {
-      return await work();
+      const value = await work();
+      this.circuit.succeeded();
+      return value;
+    } catch (err) {
+      // Only "Vapi is unavailable" counts against the circuit; a 404 or 400 means Vapi is up.
+      if (isTransient(err)) this.circuit.failed();
+      else if (err instanceof UpstreamError) this.circuit.succeeded();
+      throw err;
     } finally {
       timing.vapi += Date.now() - started;
     }
@@ -361,40 +409,75 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async answer(
     userId: string,
     kind: "read" | "write",
-    work: (timing: Timing) => Promise<CacheAnswer>,
+    work: (timing: Timing, trace: Trace) => Promise<CacheAnswer>,
   ): Promise<CoordinatorResult> {
-    const timing: Timing = { cache: 0, d1: 0, vapi: 0 };
+    const timing = newTiming();
+    const trace: Trace = { fwd: kind === "write" ? "method" : "miss" };
     const started = Date.now();
+    const settle = () => (timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1));
     try {
       await this.ready(userId);
-      const answer = await work(timing);
+      const answer = await work(timing, trace);
       if (kind === "write") this.stats.writes++;
-      timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1);
+      settle();
       return { ok: true, answer };
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       this.stats.errors++;
-      const fwd = kind === "write" ? "method" : "miss";
+      settle();
       const failure = toFailure(err);
-      failure.headers = { ...failure.headers, "Cache-Status": `${CACHE}; fwd=${fwd}; fwd-status=${err.status}` };
+      failure.headers = { ...failure.headers, "Cache-Status": failureStatus(err, trace), "Server-Timing": serverTiming(timing) };
       return { ok: false, error: failure };
     }
   }
 
-  private listAnswer(cached: boolean, status: string, timing: Timing): CacheAnswer {
+  /**
+   * The answer a read gets without waiting for Vapi, if any: a fresh hit, or (within the
+   * stale-while-revalidate window) the stale data while `refresh` runs in the background.
+   */
+  private servedFromCache(f: Freshness, opts: ReadOptions, refresh: () => Promise<void>): Served | undefined {
+    if (opts.noCache) return undefined;
+    if (f.state === "fresh") {
+      this.stats.hits++;
+      return { cached: true, status: `hit; ttl=${Math.floor(f.ttlLeftMs / 1000)}` };
+    }
+    if (f.state !== "revalidate") return undefined;
+    this.stats.staleServed++;
+    // Single-flight: joins a refresh already under way. Its failure is counted in the stats and
+    // the next read past the window tries again, so there is nothing to do with it here.
+    this.ctx.waitUntil(refresh().catch(() => undefined));
+    return { cached: true, stale: true, status: "fwd=stale; detail=stale-while-revalidate" };
+  }
+
+  /** Stale data may stand in for an answer Vapi could not give (not for a refusal, not for no-cache). */
+  private staleOnError(err: unknown, f: Freshness, opts: ReadOptions): Served | undefined {
+    const open = err instanceof ApiError && err.code === CIRCUIT_OPEN;
+    if (opts.noCache || !(open || isTransient(err))) return undefined;
+    if (f.state !== "revalidate" && !(f.state === "stale" && f.usableOnError)) return undefined;
+    this.stats.staleServed++;
+    const vapiStatus = err instanceof UpstreamError && err.upstreamStatus ? `; fwd-status=${err.upstreamStatus}` : "";
+    const status = open ? "detail=circuit-open" : `fwd=stale${vapiStatus}; detail=stale-if-error`;
+    return { cached: true, stale: true, status };
+  }
+
+  private forwarded(trace: Trace, joined: boolean): Served {
+    return { cached: false, status: `fwd=${trace.fwd}; stored${joined ? "; collapsed" : ""}` };
+  }
+
+  private listAnswer(s: Served, timing: Timing): CacheAnswer {
     return {
       status: 200,
-      body: `{"assistants":${this.hot.listArrayJson()},"cached":${cached}}`,
-      cacheStatus: `${CACHE}; ${status}`,
+      body: `{"assistants":${this.hot.listArrayJson()},"cached":${s.cached}${s.stale ? `,"stale":true` : ""}}`,
+      cacheStatus: `${CACHE}; ${s.status}`,
       timing,
     };
   }
 
-  private oneAnswer(entry: Entry, cached: boolean, status: string, timing: Timing): CacheAnswer {
+  private oneAnswer(entry: Entry, s: Served, timing: Timing): CacheAnswer {
     return {
       status: 200,
-      body: `{"assistant":${entry.json},"cached":${cached}}`,
-      cacheStatus: `${CACHE}; ${status}`,
+      body: `{"assistant":${entry.json},"cached":${s.cached}${s.stale ? `,"stale":true` : ""}}`,
+      cacheStatus: `${CACHE}; ${s.status}`,
       timing,
     };
   }
@@ -409,15 +492,33 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return joined;
   }
 
-  private fwd(opts: ReadOptions, age: number | null, joined: boolean): string {
-    const fwd = opts.noCache ? "request" : age === null ? "miss" : "stale";
-    return `fwd=${fwd}; stored${joined ? "; collapsed" : ""}`;
-  }
-
-  private ttlLeft(age: number) {
-    return Math.max(0, Math.floor((this.config.ttlMs - age) / 1000));
-  }
 }
+
+/** How a read is answered: the body's flags and the Cache-Status parameters after the cache name. */
+interface Served {
+  cached: boolean;
+  stale?: true;
+  status: string;
+}
+
+const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0 });
+
+const fwdOf = (opts: ReadOptions, f: Freshness): Trace["fwd"] =>
+  opts.noCache ? "request" : f.state === "absent" ? "miss" : "stale";
+
+/** A failure's Cache-Status claims a forward only when the request went to Vapi. */
+function failureStatus(err: ApiError, trace: Trace): string {
+  if (!(err instanceof UpstreamError)) return `${CACHE}; detail=${err.code.replaceAll("_", "-")}`;
+  const status = err.upstreamStatus === undefined ? "" : `; fwd-status=${err.upstreamStatus}`;
+  return `${CACHE}; fwd=${trace.fwd}${status}`;
+}
+
+const CIRCUIT_OPEN = "vapi_circuit_open";
+
+const circuitOpen = (retryAfter: number) =>
+  new ApiError(503, CIRCUIT_OPEN, "Vapi has been failing for this user; the cache stops asking it for a moment.", {
+    "Retry-After": String(retryAfter),
+  });
 
 /** Where a refresh started: the write counter, the time, and the key generation. */
 interface Fence {

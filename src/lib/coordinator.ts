@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { CoordinatorResult } from "../../durable-objects/coordinator";
+import { type CoordinatorResult, serverTiming } from "../../durable-objects/coordinator";
 import type { AppEnv } from "../types";
 import { fromFailure } from "./errors";
 
@@ -17,10 +17,9 @@ export const noCache = (c: Context<AppEnv>) =>
 export function forward(c: Context<AppEnv>, result: CoordinatorResult): Response {
   if (!result.ok) throw fromFailure(result.error);
   const { answer } = result;
-  const t = answer.timing;
   return c.body(answer.body, answer.status, {
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Status": answer.cacheStatus,
-    "Server-Timing": `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`,
+    "Server-Timing": serverTiming(answer.timing),
   });
 }
