@@ -6,6 +6,7 @@ import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
+import { findCreated, markCreate } from "../src/vapi/create-marker";
 import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Writer } from "./d1-writer";
@@ -129,7 +130,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         const client = await this.clientFor(timing);
-        const created = await this.timed(timing, () => client.create(body));
+        const created = await this.createOnce(client, body, timing);
         const entry = this.hot.write(created, ++this.acked, Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
         return this.writeAnswer(201, `{"assistant":${entry.json}}`, timing);
@@ -374,6 +375,32 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
       }
       throw err;
+    }
+  }
+
+  /**
+   * One create, never retried. When its outcome is unknown (Vapi never answered: it may have
+   * created it), the marked assistant is looked up before answering, so no client retry is needed.
+   */
+  private async createOnce(client: VapiClient, body: Record<string, unknown>, timing: Timing): Promise<Assistant> {
+    const marker = crypto.randomUUID();
+    // Vapi's clock may differ from ours: look back a generous minute.
+    const since = new Date(Date.now() - 60_000).toISOString();
+    try {
+      return await this.timed(timing, () => client.create(markCreate(body, marker)));
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.upstreamStatus !== undefined) throw err;
+      const budget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
+      const found = await this.timed(timing, () =>
+        findCreated((iso) => client.listCreatedSince(iso), marker, since, budget),
+      );
+      if (found) return found;
+      throw new UpstreamError(
+        504,
+        "vapi_create_unknown",
+        "Vapi did not confirm the create in time; it may still appear in the list, so check before creating it again.",
+        undefined,
+      );
     }
   }
 

@@ -19,7 +19,10 @@ export type Freshness =
 function spread(key: string, storedAt: number): number {
   let h = 2166136261 ^ storedAt;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
-  return (h >>> 0) / 2 ** 32;
+  // FNV alone leaves similar keys clustered; murmur3's finalizer spreads them over the range.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /** The TTL of one stored item, shortened by up to `ttlJitter` of itself so expiries spread out. */

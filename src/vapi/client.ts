@@ -45,6 +45,12 @@ export class VapiClient {
     return parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?limit=${limit}`));
   }
 
+  /** Assistants created at or after `iso` (one page: enough for the last moments). */
+  async listCreatedSince(iso: string): Promise<Assistant[]> {
+    const q = `limit=1000&createdAtGe=${encodeURIComponent(iso)}`;
+    return parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?${q}`));
+  }
+
   async get(id: string): Promise<Assistant> {
     return parseAnswer(AssistantSchema, await this.send("GET", `/assistant/${id}`));
   }
