@@ -48,7 +48,9 @@ export interface ReadOptions {
 const CACHE = "vapi-edge-cache";
 const UNTRUSTED_KEY = "d1-untrusted-since";
 const USER_KEY = "user-id";
+const REPAIR_FAILURES_KEY = "d1-repair-failures";
 const REPAIR_DELAY_MS = 5_000;
+const REPAIR_MAX_DELAY_MS = 300_000;
 
 /**
  * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
@@ -312,14 +314,21 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         ...this.hot.rows().map((r) => db.upsertAssistant(this.env.DB, this.uid, r)),
         ...(synced === null ? [] : [db.markListSynced(this.env.DB, this.uid, synced)]),
       ],
-      () => this.ctx.storage.kv.delete(UNTRUSTED_KEY),
+      () => {
+        this.ctx.storage.kv.delete(UNTRUSTED_KEY);
+        this.ctx.storage.kv.delete(REPAIR_FAILURES_KEY);
+      },
     );
   }
 
   private async d1Failed(err: unknown) {
     console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));
     this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());
-    await this.ctx.storage.setAlarm(Date.now() + REPAIR_DELAY_MS);
+    // While D1 keeps failing, repairs back off instead of hammering it every few seconds.
+    const failures = (this.ctx.storage.kv.get<number>(REPAIR_FAILURES_KEY) ?? 0) + 1;
+    this.ctx.storage.kv.put(REPAIR_FAILURES_KEY, failures);
+    const delay = Math.min(REPAIR_DELAY_MS * 2 ** (failures - 1), REPAIR_MAX_DELAY_MS);
+    await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
   private async dropCache() {
