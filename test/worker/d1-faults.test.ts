@@ -66,5 +66,5 @@ describe("D1 faults", () => {
     expect(byId((await d1Rows(user.sub)).map((r) => r.assistant))).toEqual(byId(await vapiAssistants(user.key)));
     const untrusted = await runInDurableObject(stubFor(user.sub), (_obj, state) => state.storage.kv.get("d1-untrusted-since"));
     expect(untrusted).toBeUndefined();
-  });
+  }, 30_000);
 });
