@@ -39,6 +39,9 @@ export default defineConfig(async () => {
                   VAPI_RETRY_BUDGET_MS: "300",
                   CACHE_TTL_JITTER: "0",
                   TEST_MIGRATIONS: migrations,
+                  // `npm run soak` sets these for a longer consistency history.
+                  HISTORY_SEED: process.env.HISTORY_SEED ?? "",
+                  HISTORY_OPS_PER_CLIENT: process.env.HISTORY_OPS_PER_CLIENT ?? "",
                 },
               },
             })),

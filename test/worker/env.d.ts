@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     EMULATOR_URL: string;
     JWKS_URL: string;
+    HISTORY_SEED: string;
+    HISTORY_OPS_PER_CLIENT: string;
   }
 }
