@@ -37,5 +37,18 @@ describe("consistency under faults and evictions", () => {
       (obj as unknown as { hot: HotLayer }).hot.rows().map((r) => JSON.parse(r.json) as { id: string }),
     );
     expect(byId(hot)).toEqual(vapi);
-  }, 120_000);
+  }, 3_600_000);
+
+  it("the checker itself catches a lost write, a resurrection and a version going back", () => {
+    const seen = (entries: [string, number][]) => new Map(entries);
+    const found = violations([
+      { client: 0, kind: "update", id: "a", start: 0, end: 1, status: 200, version: 10 },
+      { client: 0, kind: "delete", id: "b", start: 2, end: 3, status: 200 },
+      { client: 1, kind: "list", start: 4, end: 5, status: 200, seen: seen([["a", 9], ["b", 1]]) },
+      { client: 1, kind: "get", id: "a", start: 6, end: 7, status: 200, seen: seen([["a", 12]]) },
+      { client: 1, kind: "get", id: "a", start: 8, end: 9, status: 200, seen: seen([["a", 11]]) },
+    ]);
+    expect(found).toHaveLength(3);
+    expect(found.join("\n")).toMatch(/older than acknowledged 10[\s\S]*deleted and acknowledged[\s\S]*went back from version 12 to 11/);
+  });
 });
