@@ -14,10 +14,10 @@ describe("consistency under faults and evictions", () => {
   it(`keeps invariants 1–3 and 9 over a random history of concurrent clients (seed ${seed})`, async () => {
     const user = await newUser({ assistants: 6 });
     const initial = (await listBody(await user.req("/api/assistants"))).assistants.map((a) => a.id);
-    await configure(user, { ttlMs: 150, retryBudgetMs: 500, circuitOpenMs: 200 });
+    await configure(user, { ttlMs: 150, retryAttempts: 2, retryBudgetMs: 300, circuitThreshold: 3, circuitOpenMs: 200 });
     const chaos = await fault(user.key, {
       latencyMs: { min: 5, max: 80 },
-      errorRate: 0.1,
+      errorRate: 0.25,
       errorStatus: 503,
       rateLimit: { every: 9, retryAfterSeconds: 0 },
     });
