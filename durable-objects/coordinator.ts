@@ -2,17 +2,19 @@ import { DurableObject } from "cloudflare:workers";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import { readConfig } from "../src/lib/config";
+import { serverTiming } from "../src/lib/coordinator";
 import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
-import { findCreated, markCreate } from "../src/vapi/create-marker";
+import { createOnce } from "../src/vapi/create-marker";
 import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Writer } from "./d1-writer";
 import { type Freshness, freshness } from "./freshness";
 import { type Entry, HotLayer, toRow } from "./hot-layer";
 import { SingleFlight } from "./single-flight";
+import { CACHE, circuitOpen, failureStatus, type Fwd, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
 
 /** Durations of one answer, in ms, for Server-Timing. */
@@ -30,12 +32,9 @@ export interface CacheAnswer {
   timing: Timing;
 }
 
-/** `Server-Timing` of an answer, success or failure. */
-export const serverTiming = (t: Timing) => `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`;
-
 /** How a read went forward to Vapi (RFC 9211 `fwd`), for the Cache-Status of a failure too. */
 interface Trace {
-  fwd: "miss" | "stale" | "request" | "method";
+  fwd: Fwd;
 }
 
 export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };
@@ -45,7 +44,6 @@ export interface ReadOptions {
   noCache?: boolean;
 }
 
-const CACHE = "vapi-edge-cache";
 const UNTRUSTED_KEY = "d1-untrusted-since";
 const USER_KEY = "user-id";
 const REPAIR_FAILURES_KEY = "d1-repair-failures";
@@ -85,7 +83,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const f = freshness(this.config, "list", this.hot.listSyncedAt);
       const early = this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
       if (early) return this.listAnswer(early, timing);
-      trace.fwd = fwdOf(opts, f);
+      trace.fwd = fwdOf(!!opts.noCache, f);
       const joined = this.countMiss(this.flights.has("list"));
       try {
         await this.refreshList(timing);
@@ -105,7 +103,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const f = freshness(this.config, id, cached ? cached.cachedAt : null);
       const early = cached && this.servedFromCache(f, opts, () => this.refreshOne(id, newTiming()));
       if (cached && early) return this.oneAnswer(cached, early, timing);
-      trace.fwd = fwdOf(opts, f);
+      trace.fwd = fwdOf(!!opts.noCache, f);
       // A miss while the whole list is being fetched waits for that list instead of asking again.
       const listFlight = opts.noCache ? undefined : this.flights.current("list");
       const joined = this.countMiss(listFlight !== undefined || this.flights.has(`get:${id}`));
@@ -132,7 +130,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         const client = await this.clientFor(timing);
-        const created = await this.createOnce(client, body, timing);
+        const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
+        const created = await createOnce(client, body, lookupBudget, (work) => this.timed(timing, work));
         const entry = this.hot.write(created, ++this.acked, Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
         return this.writeAnswer(201, `{"assistant":${entry.json}}`, timing);
@@ -387,32 +386,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     }
   }
 
-  /**
-   * One create, never retried. When its outcome is unknown (Vapi never answered: it may have
-   * created it), the marked assistant is looked up before answering, so no client retry is needed.
-   */
-  private async createOnce(client: VapiClient, body: Record<string, unknown>, timing: Timing): Promise<Assistant> {
-    const marker = crypto.randomUUID();
-    // Vapi's clock may differ from ours: look back a generous minute.
-    const since = new Date(Date.now() - 60_000).toISOString();
-    try {
-      return await this.timed(timing, () => client.create(markCreate(body, marker)));
-    } catch (err) {
-      if (!(err instanceof UpstreamError) || err.upstreamStatus !== undefined) throw err;
-      const budget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-      const found = await this.timed(timing, () =>
-        findCreated((iso) => client.listCreatedSince(iso), marker, since, budget),
-      );
-      if (found) return found;
-      throw new UpstreamError(
-        504,
-        "vapi_create_unknown",
-        "Vapi did not confirm the create in time; it may still appear in the list, so check before creating it again.",
-        undefined,
-      );
-    }
-  }
-
   /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.writeTail.then(work, work);
@@ -462,38 +435,28 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.stats.errors++;
       settle();
       const failure = toFailure(err);
-      failure.headers = { ...failure.headers, "Cache-Status": failureStatus(err, trace), "Server-Timing": serverTiming(timing) };
+      const headers = { "Cache-Status": failureStatus(err, trace.fwd), "Server-Timing": serverTiming(timing) };
+      failure.headers = { ...failure.headers, ...headers };
       return { ok: false, error: failure };
     }
   }
 
-  /**
-   * The answer a read gets without waiting for Vapi, if any: a fresh hit, or (within the
-   * stale-while-revalidate window) the stale data while `refresh` runs in the background.
-   */
+  /** A hit, or stale data inside the stale-while-revalidate window while `refresh` runs in the background. */
   private servedFromCache(f: Freshness, opts: ReadOptions, refresh: () => Promise<void>): Served | undefined {
-    if (opts.noCache) return undefined;
-    if (f.state === "fresh") {
-      this.stats.hits++;
-      return { cached: true, status: `hit; ttl=${Math.floor(f.ttlLeftMs / 1000)}` };
-    }
-    if (f.state !== "revalidate") return undefined;
-    this.stats.staleServed++;
-    // Single-flight: joins a refresh already under way. Its failure is counted in the stats and
-    // the next read past the window tries again, so there is nothing to do with it here.
-    this.ctx.waitUntil(refresh().catch(() => undefined));
-    return { cached: true, stale: true, status: "fwd=stale; detail=stale-while-revalidate" };
+    const served = servedEarly(f, !!opts.noCache);
+    if (served?.stale) {
+      this.stats.staleServed++;
+      // Single-flight: joins a refresh already under way. Its failure is counted in the stats and
+      // the next read past the window tries again, so there is nothing to do with it here.
+      this.ctx.waitUntil(refresh().catch(() => undefined));
+    } else if (served) this.stats.hits++;
+    return served;
   }
 
-  /** Stale data may stand in for an answer Vapi could not give (not for a refusal, not for no-cache). */
   private staleOnError(err: unknown, f: Freshness, opts: ReadOptions): Served | undefined {
-    const open = err instanceof ApiError && err.code === CIRCUIT_OPEN;
-    if (opts.noCache || !(open || isTransient(err))) return undefined;
-    if (f.state !== "revalidate" && !(f.state === "stale" && f.usableOnError)) return undefined;
-    this.stats.staleServed++;
-    const vapiStatus = err instanceof UpstreamError && err.upstreamStatus ? `; fwd-status=${err.upstreamStatus}` : "";
-    const status = open ? "detail=circuit-open" : `fwd=stale${vapiStatus}; detail=stale-if-error`;
-    return { cached: true, stale: true, status };
+    const served = servedOnError(err, f, !!opts.noCache);
+    if (served) this.stats.staleServed++;
+    return served;
   }
 
   private forwarded(trace: Trace, joined: boolean): Served {
@@ -530,31 +493,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
 }
 
-/** How a read is answered: the body's flags and the Cache-Status parameters after the cache name. */
-interface Served {
-  cached: boolean;
-  stale?: true;
-  status: string;
-}
-
 const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0 });
-
-const fwdOf = (opts: ReadOptions, f: Freshness): Trace["fwd"] =>
-  opts.noCache ? "request" : f.state === "absent" ? "miss" : "stale";
-
-/** A failure's Cache-Status claims a forward only when the request went to Vapi. */
-function failureStatus(err: ApiError, trace: Trace): string {
-  if (!(err instanceof UpstreamError)) return `${CACHE}; detail=${err.code.replaceAll("_", "-")}`;
-  const status = err.upstreamStatus === undefined ? "" : `; fwd-status=${err.upstreamStatus}`;
-  return `${CACHE}; fwd=${trace.fwd}${status}`;
-}
-
-const CIRCUIT_OPEN = "vapi_circuit_open";
-
-const circuitOpen = (retryAfter: number) =>
-  new ApiError(503, CIRCUIT_OPEN, "Vapi has been failing for this user; the cache stops asking it for a moment.", {
-    "Retry-After": String(retryAfter),
-  });
 
 /** Where a refresh started: the write counter, the time, and the key generation. */
 interface Fence {
