@@ -33,6 +33,8 @@ export default defineConfig(async () => {
                   EMULATOR_URL: `http://127.0.0.1:${inject("emulatorPort")}`,
                   JWKS_URL: inject("jwksUrl"),
                   VAPI_LIST_PAGE_SIZE: "100",
+                  // Deterministic logs: hits are never sampled unless a test asks for it.
+                  LOG_HIT_SAMPLE_RATE: "0",
                   CACHE_TTL_SECONDS: "300",
                   VAPI_TIMEOUT_MS: "2000",
                   // Lean under 2 shared cores: tests that need more retry time or jitter set it per coordinator.

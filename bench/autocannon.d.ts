@@ -12,6 +12,8 @@ declare module "autocannon" {
   export interface RequestSpec extends RequestParams {
     /** Called before each request; the returned params replace this spec's for that request. */
     setupRequest?: (req: RequestParams, context: Record<string, unknown>) => RequestParams;
+    /** Called with every answer to this spec (headers by their raw names; the body is buffered). */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
   }
 
   export interface Options {
@@ -19,6 +21,10 @@ declare module "autocannon" {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** Requests per second over all connections (0: as fast as possible). */
+    overallRate?: number;
+    /** Stop after this many requests even before `duration` is up. */
+    maxOverallRequests?: number;
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;

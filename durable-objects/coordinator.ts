@@ -13,6 +13,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 import { D1Writer } from "./d1-writer";
 import { type Freshness, freshness } from "./freshness";
 import { type Entry, HotLayer, toRow } from "./hot-layer";
+import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { SingleFlight } from "./single-flight";
 import { CACHE, circuitOpen, failureStatus, type Fwd, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
@@ -66,13 +67,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   );
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
   private writeTail: Promise<unknown> = Promise.resolve();
-  /** Completion counter: bumped each time Vapi acknowledges a write. Fences refreshes. */
+  /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
   private acked = 0;
-  /** Bumped when the user's Vapi key changes: refreshes begun under the old key are discarded. */
-  private generation = 0;
+  /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
+  private readonly keys = new KeySessions();
   private readonly refreshStarts = new Set<Fence>();
-  /** The decrypted Vapi key; undefined until read from D1, null when none is configured. */
-  private vapiKey: string | null | undefined;
   private started: Promise<void> | undefined;
 
   // ---- reads --------------------------------------------------------------------------
@@ -84,7 +83,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const early = this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
       if (early) return this.listAnswer(early, timing);
       trace.fwd = fwdOf(!!opts.noCache, f);
-      const joined = this.countMiss(this.flights.has("list"));
+      const joined = this.countMiss(this.flights.has(this.flightKey("list")));
       try {
         await this.refreshList(timing);
       } catch (err) {
@@ -104,9 +103,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const early = cached && this.servedFromCache(f, opts, () => this.refreshOne(id, newTiming()));
       if (cached && early) return this.oneAnswer(cached, early, timing);
       trace.fwd = fwdOf(!!opts.noCache, f);
-      // A miss while the whole list is being fetched waits for that list instead of asking again.
-      const listFlight = opts.noCache ? undefined : this.flights.current("list");
-      const joined = this.countMiss(listFlight !== undefined || this.flights.has(`get:${id}`));
+      // A miss (no-cache too) while the whole list is being fetched waits for that list.
+      const listFlight = this.flights.current(this.flightKey("list"));
+      const joined = this.countMiss(listFlight !== undefined || this.flights.has(this.flightKey(`get:${id}`)));
       try {
         if (listFlight) Object.assign(timing, await listFlight);
         else await this.refreshOne(id, timing);
@@ -164,6 +163,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.serialized(async () => {
         await this.upstreamWrite(id, timing, (c) => c.remove(id));
         this.hot.delete(id, ++this.acked);
+        this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
         return this.writeAnswer(200, `{"success":true}`, timing);
       }),
@@ -176,10 +176,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   async setKey(userId: string, privateKey: string): Promise<void> {
     await this.ready(userId);
     await this.serialized(async () => {
-      const previous = await this.loadKey();
-      await saveVapiKey(this.env.DB, this.env.ENCRYPTION_KEY, this.uid, privateKey);
-      if (previous !== privateKey) await this.dropCache();
-      this.vapiKey = privateKey;
+      const previous = await this.loadKey(this.keys.current);
+      await saveVapiKey(this.env, this.uid, privateKey);
+      if (previous !== privateKey) await this.switchKey(privateKey);
     });
   }
 
@@ -188,8 +187,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     await this.ready(userId);
     await this.serialized(async () => {
       await deleteVapiKey(this.env.DB, this.uid);
-      await this.dropCache();
-      this.vapiKey = null;
+      await this.switchKey(null);
     });
   }
 
@@ -210,11 +208,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   // ---- refreshes ---------------------------------------------------------------------
 
   private async refreshList(timing: Timing) {
-    const flight = await this.flights.run("list", () =>
+    const flight = await this.flights.run(this.flightKey("list"), () =>
       this.refresh(async (client, fence, t) => {
         const items = await this.timed(t, () => client.listAll(this.config.listPageSize));
         this.assertGeneration(fence);
-        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at);
+        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
         await this.persist(t, [
           ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
           ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
@@ -226,14 +224,15 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   private async refreshOne(id: string, timing: Timing) {
-    const flight = await this.flights.run(`get:${id}`, () =>
+    const flight = await this.flights.run(this.flightKey(`get:${id}`), () =>
       this.refresh(async (client, fence, t) => {
         let fetched: Assistant;
         try {
           fetched = await this.timed(t, () => client.get(id));
         } catch (err) {
           const gone = err instanceof ApiError && err.status === 404;
-          if (gone && this.generation === fence.generation && this.hot.applyGone(id, fence.ack)) {
+          // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
+          if (gone && this.keys.isCurrent(fence.session) && this.hot.applyGone(id, fence.ack, ++this.acked)) {
             await this.persist(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
           }
           throw err;
@@ -251,18 +250,28 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    * only replace entries whose last write was acknowledged by then (see HotLayer).
    */
   private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
-    const fence: Fence = { ack: this.acked, at: Date.now(), generation: this.generation };
+    const fence: Fence = { ack: this.acked, at: Date.now(), session: this.keys.current };
     const t: Timing = { cache: 0, d1: 0, vapi: 0 };
     this.refreshStarts.add(fence);
     try {
-      await work(await this.clientFor(t), fence, t);
+      await work(await this.clientFor(t, fence.session), fence, t);
       return t;
     } finally {
       this.refreshStarts.delete(fence);
-      let oldest = Number.POSITIVE_INFINITY;
-      for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
-      this.hot.pruneTombstones(oldest);
+      this.pruneTombstones();
     }
+  }
+
+  /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
+  private flightKey(key: string) {
+    return `${this.keys.current.generation}:${key}`;
+  }
+
+  /** Tombstones are needed only while a refresh that started before them is in flight. */
+  private pruneTombstones() {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
+    this.hot.pruneTombstones(oldest);
   }
 
   // ---- plumbing ----------------------------------------------------------------------
@@ -330,22 +339,28 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
-  private async dropCache() {
-    this.generation++;
+  /**
+   * A different key is a different org. The new session and the empty hot layer take effect
+   * before any `await`, so a refresh starting meanwhile uses the new key or none.
+   */
+  private async switchKey(key: string | null) {
+    this.keys.switchTo(key);
     this.hot.clear();
     await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));
   }
 
-  private async loadKey(): Promise<string | null> {
-    if (this.vapiKey === undefined) {
-      this.vapiKey = await readVapiKey(this.env.DB, this.env.ENCRYPTION_KEY, this.uid);
+  private async loadKey(session: Session): Promise<string | null> {
+    try {
+      return await this.keys.keyOf(session, () => readVapiKey(this.env, this.uid));
+    } catch (err) {
+      throw err instanceof SessionChanged ? keyChanged() : err;
     }
-    return this.vapiKey;
   }
 
-  private async clientFor(timing: Timing): Promise<VapiClient> {
+  /** A client for `session`'s key (writes run between key changes, so theirs is the current one). */
+  private async clientFor(timing: Timing, session = this.keys.current): Promise<VapiClient> {
     const started = Date.now();
-    const key = await this.loadKey();
+    const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;
     if (key === null) {
       throw new ApiError(
@@ -369,7 +384,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   private assertGeneration(fence: Fence) {
-    if (fence.generation !== this.generation) throw keyChanged();
+    if (!this.keys.isCurrent(fence.session)) throw keyChanged();
   }
 
   /** A Vapi write for an existing id; a 404 means it is gone, so it leaves the cache too. */
@@ -380,6 +395,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         this.hot.delete(id, ++this.acked);
+        this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
       }
       throw err;
@@ -495,11 +511,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
 const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0 });
 
-/** Where a refresh started: the write counter, the time, and the key generation. */
+/** Where a refresh started: the write counter, the time, and the key session. */
 interface Fence {
   ack: number;
   at: number;
-  generation: number;
+  session: Session;
 }
 
 const notFound = () =>

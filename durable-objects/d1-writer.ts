@@ -7,7 +7,8 @@ export class D1Writer {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly db: D1Database,
+    /** Not readonly: tests swap in a wrapper that holds batches (test/worker/d1-gate.ts). */
+    private db: Pick<D1Database, "batch">,
     private readonly onFailure: (err: unknown) => Promise<void>,
   ) {}
 

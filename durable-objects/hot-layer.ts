@@ -85,11 +85,15 @@ export class HotLayer {
     this.listSyncedAt = listSyncedAt;
   }
 
-  /** Records an acknowledged create or update. */
+  /**
+   * Records an acknowledged create or update and returns its entry. If a refresh already holds
+   * a newer version (edited elsewhere while the write's answer was on its way), that one stays.
+   */
   write(assistant: Assistant, ack: number, now: number): Entry {
     const entry = this.entry(assistant, now, ack);
     this.tombstones.delete(assistant.id);
-    this.set(assistant.id, entry);
+    const current = this.entries.get(assistant.id);
+    if (!current || current.version <= entry.version) this.set(assistant.id, entry);
     return entry;
   }
 
@@ -111,16 +115,24 @@ export class HotLayer {
     return fresh;
   }
 
-  /** Applies "Vapi says this id does not exist" from a refresh that started at `startAck`. */
-  applyGone(id: string, startAck: number): boolean {
+  /**
+   * Applies "Vapi says this id does not exist" from a refresh that started at `startAck`; with
+   * `tombstone`, older refreshes still in flight may not re-add it either. True if it was held.
+   */
+  applyGone(id: string, startAck: number, tombstone?: number): boolean {
     const current = this.entries.get(id);
-    if (!current || current.ackedAt > startAck) return false;
+    if (current && current.ackedAt > startAck) return false;
+    if (tombstone !== undefined) this.tombstones.set(id, tombstone);
+    if (!current) return false;
     this.remove(id);
     return true;
   }
 
-  /** Applies a complete list (every page) read by a refresh that started at `startAck`. */
-  applyList(items: Assistant[], startAck: number, fetchedAt: number): RefreshOutcome {
+  /**
+   * Applies a complete list (every page) read by a refresh that started at `startAck`; ids it
+   * drops get `tombstone`, so an older per-id read in flight cannot bring them back.
+   */
+  applyList(items: Assistant[], startAck: number, fetchedAt: number, tombstone: number): RefreshOutcome {
     const upserted: Entry[] = [];
     const seen = new Set<string>();
     for (const a of items) {
@@ -130,7 +142,7 @@ export class HotLayer {
     }
     const dropped: string[] = [];
     for (const id of [...this.entries.keys()]) {
-      if (!seen.has(id) && this.applyGone(id, startAck)) dropped.push(id);
+      if (!seen.has(id) && this.applyGone(id, startAck, tombstone)) dropped.push(id);
     }
     this.listSyncedAt = fetchedAt;
     return { upserted, dropped };

@@ -5,7 +5,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
 import { devSecrets } from "./dev-env.ts";
-import { devToken } from "./token.ts";
+import { devToken, maxAgeSeconds } from "./token.ts";
 
 const DEMO_USER = "demo";
 const DEMO_KEY = "dev-vapi-key";
@@ -22,9 +22,13 @@ const SETTINGS = [
   "CIRCUIT_FAILURE_THRESHOLD",
   "CIRCUIT_OPEN_SECONDS",
   "VAPI_LIST_PAGE_SIZE",
+  "LOG_HIT_SAMPLE_RATE",
+  "LOG_SLOW_MS",
   "JWT_JWKS_URL",
   "JWT_ISSUER",
   "JWT_AUDIENCE",
+  "JWT_MAX_AGE_SECONDS",
+  "CORS_ORIGINS",
 ];
 
 /** A start-up failure the user can act on: what failed, and what to do about it. */
@@ -134,7 +138,7 @@ try {
   console.log(`
 vapi-edge-cache is running at ${base}  (Vapi emulator: ${emulatorUrl}, docs: ${base}/docs)
 
-Dev JWT for user "${DEMO_USER}" (30 days; make others with: npm run token -- <sub>):
+Dev JWT for user "${DEMO_USER}" (${maxAgeSeconds() / 3600} h, the longest JWT_MAX_AGE_SECONDS allows; more: npm run token -- <sub>):
 ${token}
 
 Try:

@@ -2,8 +2,11 @@
 import { SignJWT } from "jose";
 import { devSecrets } from "./dev-env.ts";
 
-/** Signs a dev token the local Worker accepts. */
-export function devToken(sub: string, expiresIn = "30d"): Promise<string> {
+/** The Worker refuses tokens living longer than this (JWT_MAX_AGE_SECONDS, default 24 h). */
+export const maxAgeSeconds = () => Number(process.env.JWT_MAX_AGE_SECONDS) || 86_400;
+
+/** Signs a dev token the local Worker accepts: by default it lives as long as the Worker allows. */
+export function devToken(sub: string, expiresIn: string = `${maxAgeSeconds()}s`): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(sub)
@@ -15,7 +18,7 @@ export function devToken(sub: string, expiresIn = "30d"): Promise<string> {
 if (import.meta.main) {
   const [sub, expiresIn] = process.argv.slice(2);
   if (!sub) {
-    console.error("usage: npm run token -- <sub> [expiry, e.g. 1h or 30d]");
+    console.error(`usage: npm run token -- <sub> [expiry, e.g. 1h; at most ${maxAgeSeconds()}s]`);
     process.exit(2);
   }
   console.log(await devToken(sub, expiresIn));

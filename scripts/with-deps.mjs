@@ -4,22 +4,30 @@
 // which wrangler needs — and then runs <command> with node_modules/.bin first on PATH, so `node`
 // is the pinned one even on the very first run.
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "node_modules", ".bin");
-// The hash of the lockfile the installed tree came from: a changed lockfile means reinstall.
-const stamp = join(root, "node_modules", ".lock-sha256");
 
-const lockHash = () => createHash("sha256").update(readFileSync(join(root, "package-lock.json"))).digest("hex");
+const packagesOf = (file) => JSON.parse(readFileSync(join(root, file), "utf8")).packages ?? {};
+
+/**
+ * Whether node_modules holds exactly what package-lock.json locks: npm records what it installed
+ * in node_modules/.package-lock.json; optional packages (other platforms' builds) may be absent.
+ */
+function installed() {
+  if (!existsSync(join(bin, "node")) || !existsSync(join(root, "node_modules", ".package-lock.json"))) return false;
+  const locked = packagesOf("package-lock.json");
+  const present = packagesOf("node_modules/.package-lock.json");
+  return Object.entries(locked).every(
+    ([path, pkg]) => path === "" || (present[path] ? present[path].version === pkg.version : pkg.optional === true),
+  );
+}
 
 function ensureDeps() {
-  const wanted = lockHash();
-  const installed = existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : "";
-  if (installed === wanted && existsSync(join(bin, "node")) && existsSync(join(bin, "wrangler"))) return;
+  if (installed()) return;
   // stderr, so commands whose stdout is their output (`npm run token`) stay clean.
   console.error(`Installing the locked dependencies (npm ci) under Node ${process.version}…`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -31,7 +39,6 @@ function ensureDeps() {
     console.error("npm ci failed (see above); fix that, then run the command again.");
     process.exit(ci.status ?? 1);
   }
-  writeFileSync(stamp, `${wanted}\n`);
 }
 
 const [command, ...args] = process.argv.slice(2);

@@ -1,25 +1,27 @@
-import { swaggerUI } from "@hono/swagger-ui";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { auth } from "./middleware/auth";
+import { corsPolicy, securityHeaders } from "./middleware/browser";
 import { jsonBody } from "./middleware/json-body";
 import { requestLog } from "./middleware/request-log";
-import { notFound, onError } from "./lib/errors";
+import { notAllowed, notFound, onError } from "./lib/errors";
 import { document } from "./lib/openapi";
 import { router } from "./lib/validation";
 import { assistants } from "./routes/assistants";
+import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { cache } from "./routes/stats";
 import { settings } from "./routes/settings";
 
 const app = router();
 
-app.use(requestLog);
+app.use(requestLog, securityHeaders, methodNotAllowed({ app, onMethodNotAllowed: notAllowed }));
 
 app.route("/", health);
 app.doc31("/openapi.json", document);
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
-app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+app.route("/docs", docs);
 
-app.use("/api/*", auth, jsonBody);
+app.use("/api/*", corsPolicy, auth, jsonBody);
 app.route("/api/assistants", assistants);
 app.route("/api/settings", settings);
 app.route("/api/cache", cache);

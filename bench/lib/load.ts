@@ -8,6 +8,10 @@ export interface LoadSettings {
   connections: number;
   seconds: number;
   warmupSeconds: number;
+  /** Requests per second over all connections (default: as fast as answers come). */
+  rate?: number;
+  /** Stops the measured run after this many requests, even before `seconds` are up. */
+  maxRequests?: number;
 }
 
 export interface LoadRun {
@@ -22,6 +26,8 @@ export interface LoadResult extends Summary {
   /** The raw 2xx latencies and the measured window, for pooling several runs. */
   samples: number[];
   seconds: number;
+  /** Requests that got no answer: socket errors and timeouts. */
+  errors: number;
 }
 
 const TIMEOUT_S = 10;
@@ -31,28 +37,30 @@ const TIMEOUT_S = 10;
  * come from autocannon's per-response float timings, not its whole-millisecond histogram.
  */
 export async function load(run: LoadRun, s: LoadSettings): Promise<LoadResult> {
-  if (s.warmupSeconds > 0) await once(run, s.connections, s.warmupSeconds, () => {});
+  if (s.warmupSeconds > 0) await once(run, { ...s, seconds: s.warmupSeconds }, () => {});
   const samples: number[] = [];
-  const result = await once(run, s.connections, s.seconds, (status, ms) => {
+  const result = await once(run, s, (status, ms) => {
     if (status >= 200 && status < 300) samples.push(ms);
   });
-  const failed = result.errors + result.timeouts + result.non2xx;
+  const errors = result.errors + result.timeouts;
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, v]) => [code, v.count]));
-  return { ...summarize(samples, result.duration, failed), statuses, samples, seconds: result.duration };
+  return { ...summarize(samples, result.duration, errors + result.non2xx), statuses, samples, seconds: result.duration, errors };
 }
 
-async function once(run: LoadRun, connections: number, seconds: number, onResponse: (status: number, ms: number) => void) {
+async function once(run: LoadRun, s: LoadSettings, onResponse: (status: number, ms: number) => void) {
   const instance = autocannon({
     url: run.url,
-    connections,
-    duration: seconds,
+    connections: s.connections,
+    duration: s.seconds,
     timeout: TIMEOUT_S,
     headers: run.headers,
     requests: run.requests,
+    overallRate: s.rate,
+    maxOverallRequests: s.maxRequests,
   });
   instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => onResponse(status, ms));
   // autocannon stops by itself after `duration`; this only guards against a wedged run.
-  const guard = setTimeout(() => instance.stop(), (seconds + TIMEOUT_S + 5) * 1000);
+  const guard = setTimeout(() => instance.stop(), (s.seconds + TIMEOUT_S + 5) * 1000);
   try {
     return await instance;
   } finally {
@@ -79,6 +87,17 @@ export async function timedFetch(url: string, init: RequestInit = {}): Promise<S
     [...(res.headers.get("Server-Timing") ?? "").matchAll(/(\w+);dur=([\d.]+)/g)].map(([, name, dur]) => [name, Number(dur)]),
   );
   return { status: res.status, ms, timing, headers: res.headers };
+}
+
+/** `count` requests at once, one fetch each (Node's fetch opens as many connections as needed). */
+export function burst(count: number, url: string, init: RequestInit, onAnswer: () => void = () => {}): Promise<Sampled[]> {
+  return Promise.all(
+    Array.from({ length: count }, () =>
+      timedFetch(url, init)
+        .catch((err: unknown): Sampled => ({ status: 0, ms: Number.NaN, timing: {}, headers: new Headers({ "x-error": String(err) }) }))
+        .finally(onAnswer),
+    ),
+  );
 }
 
 /** Runs one request per item, `concurrency` at a time, and summarizes the 2xx latencies. */

@@ -1,6 +1,6 @@
 // 1000 concurrent cold reads of one user: how many reach Vapi (single-flight says exactly one).
 import { auth, type BenchUser } from "../lib/api.ts";
-import { type Sampled, timedFetch } from "../lib/load.ts";
+import { burst } from "../lib/load.ts";
 import { summarize } from "../lib/stats.ts";
 import type { CoalescingResult, Ctx } from "../lib/types.ts";
 
@@ -8,14 +8,7 @@ export async function coalescing(ctx: Ctx, user: BenchUser, concurrent: number):
   // Snapshot after the key was stored: storing it made one verification call of its own.
   const before = (await ctx.emulator.counters()).byKey[user.key] ?? 0;
   const started = performance.now();
-  // All at once: one fetch each (Node's fetch opens as many connections as needed).
-  const results = await Promise.all(
-    Array.from({ length: concurrent }, () =>
-      timedFetch(`${ctx.base}/api/assistants`, { headers: auth(user.token) }).catch(
-        (err: unknown): Sampled => ({ status: 0, ms: Number.NaN, timing: {}, headers: new Headers({ "x-error": String(err) }) }),
-      ),
-    ),
-  );
+  const results = await burst(concurrent, `${ctx.base}/api/assistants`, { headers: auth(user.token) });
   const wallMs = performance.now() - started;
   const after = (await ctx.emulator.counters()).byKey[user.key] ?? 0;
   const statuses: Record<string, number> = {};

@@ -1,8 +1,8 @@
 // Many users at once: random users, 95% reads (list or one), 5% PATCH name, from a cold start.
 // Measures throughput and how much of the traffic still reaches Vapi.
-import type { RequestParams } from "autocannon";
-import { auth, type BenchUser, pool } from "../lib/api.ts";
+import { type BenchUser, pool } from "../lib/api.ts";
 import { load } from "../lib/load.ts";
+import { mixedRequests } from "../lib/mix.ts";
 import type { Ctx, ManyUsersResult } from "../lib/types.ts";
 
 const WRITE_SHARE = 0.05;
@@ -15,57 +15,37 @@ export async function manyUsers(
   seconds: number,
 ): Promise<ManyUsersResult> {
   const ids = await pool(users, 20, async (u) => (await ctx.emulator.assistants(u.key)).map((a) => a.id));
-  const touched = new Set<number>();
-  let writesSent = 0;
-  const pick = <T>(items: readonly T[]): [T, number] => {
-    const i = Math.floor(Math.random() * items.length);
-    return [items[i] as T, i];
-  };
-  // autocannon uses what setupRequest returns as the whole request (host and port included).
-  const next = (req: RequestParams): RequestParams => {
-    const [user, u] = pick(users);
-    const [id] = pick(ids[u] ?? []);
-    touched.add(u);
-    const headers = auth(user.token);
-    const roll = Math.random();
-    if (roll < WRITE_SHARE) {
-      writesSent++;
-      return {
-        ...req,
-        method: "PATCH",
-        path: `/api/assistants/${id}`,
-        headers: { ...headers, "Content-Type": "application/json" },
-        body: JSON.stringify({ name: `Many ${writesSent}` }),
-      };
-    }
-    const list = roll < WRITE_SHARE + (1 - WRITE_SHARE) / 2;
-    return { ...req, method: "GET", path: list ? "/api/assistants" : `/api/assistants/${id}`, headers };
-  };
+  const spec = mixedRequests(
+    users.map((u, i) => ({ token: u.token, ids: ids[i] ?? [] })),
+    { writeShare: WRITE_SHARE, patchBody: (_user, _id, n) => JSON.stringify({ name: `Many ${n}` }) },
+  );
+  const touched = new Set<unknown>();
+  const requests = [{ ...spec, onResponse: (_s: number, _b: string, context: Record<string, unknown>) => touched.add(context.user) }];
 
   const before = await ctx.emulator.counters();
   // No warm-up: the cold start (one list read per user) is part of what this scenario measures.
   const r = await load(
-    { url: ctx.base, requests: [{ setupRequest: next }] },
+    { url: ctx.base, requests },
     { connections: MANY_USERS_CONNECTIONS, seconds, warmupSeconds: 0 },
   );
   if (r.count === 0) throw new Error(`many users: no request succeeded (${JSON.stringify(r.statuses)})`);
   const after = await ctx.emulator.counters();
   const delta = (route: keyof typeof after.byRoute) => after.byRoute[route] - before.byRoute[route];
-  const requests = r.count + r.failed;
+  const sent = r.count + r.failed;
   const total = after.total - before.total;
-  const { samples: _samples, seconds: _seconds, ...figures } = r;
+  const { samples: _samples, seconds: _seconds, errors: _errors, ...figures } = r;
   return {
     ...figures,
     users: touched.size,
     assistantsPerUser,
     connections: MANY_USERS_CONNECTIONS,
-    requests,
+    requests: sent,
     upstream: {
       total,
       listReads: delta("GET /assistant"),
       oneReads: delta("GET /assistant/:id"),
       writes: delta("PATCH /assistant/:id"),
-      perThousand: requests ? (total / requests) * 1000 : 0,
+      perThousand: sent ? (total / sent) * 1000 : 0,
     },
   };
 }

@@ -15,6 +15,10 @@ const ConfigSchema = z.object({
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).catch(5),
   CIRCUIT_OPEN_SECONDS: seconds(30),
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
+  LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
+  LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).catch(86_400),
+  CORS_ORIGINS: z.string().catch(""),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -32,6 +36,14 @@ export interface Config {
   circuitThreshold: number;
   circuitOpenMs: number;
   listPageSize: number;
+  /** Share of cache hits (and other routine answers) that get a log line. */
+  logHitSampleRate: number;
+  /** A request slower than this is always logged. */
+  logSlowMs: number;
+  /** Longest lifetime (`exp` − `iat`) a JWT may have. */
+  jwtMaxAgeSeconds: number;
+  /** Exact browser origins allowed to call the API (CORS); empty: same-origin only. Never `*`. */
+  corsOrigins: string[];
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -48,5 +60,20 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     circuitThreshold: c.CIRCUIT_FAILURE_THRESHOLD,
     circuitOpenMs: Math.round(c.CIRCUIT_OPEN_SECONDS * 1000),
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
+    logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
+    logSlowMs: c.LOG_SLOW_MS,
+    jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
+    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };
+}
+
+const parsed = new WeakMap<object, Config>();
+const NO_ENV = {};
+
+/** `readConfig` once per env object, for per-request callers (no env, as in `app.request`: defaults). */
+export function configFor(env: Env | undefined): Config {
+  const key = env ?? NO_ENV;
+  let config = parsed.get(key);
+  if (!config) parsed.set(key, (config = readConfig(key)));
+  return config;
 }

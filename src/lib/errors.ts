@@ -70,5 +70,14 @@ export function onError(err: Error, c: Context): Response {
   return errorResponse(c, new ApiError(500, "internal_error", "Something went wrong on our side."));
 }
 
+/** A known path asked with a method it does not have: 405 with `Allow` (RFC 9110). */
+export const notAllowed = (c: Context, methods: string[]): Response =>
+  errorResponse(
+    c,
+    new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(", ")}.`, {
+      Allow: methods.join(", "),
+    }),
+  );
+
 export const notFound = (c: Context): Response =>
   errorResponse(c, new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}.`));

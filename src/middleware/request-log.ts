@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
+import { configFor } from "../lib/config";
 import type { AppEnv } from "../types";
 
 const hashes = new Map<string, string>();
@@ -21,24 +22,40 @@ const timings = (header: string | null) =>
     [...(header ?? "").matchAll(/(\w+);dur=([\d.]+)/g)].map(([, name, dur]) => [`${name}Ms`, Number(dur)]),
   );
 
+/** Answers that carry no news: cache hits, unchanged revalidations, a healthy health check. */
+const routine = (status: number, cache: string | null, route: string) =>
+  status === 304 || (status === 200 && (cache?.startsWith("hit") || route === "/healthz"));
+
 /**
- * One JSON line per request, for `wrangler tail` and Workers Logs: route, status, how the cache
- * answered, durations and a hashed user id. Never headers, bodies, keys or tokens.
+ * One JSON line per miss, write, error and slow request, for `wrangler tail` and Workers Logs:
+ * route, status, how the cache answered, durations and a hashed user id. Routine answers (hits)
+ * are counted in the stats and logged only when sampled (`LOG_HIT_SAMPLE_RATE`), so log volume
+ * follows information, not traffic. Never headers, bodies, keys or tokens.
  */
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
+  const durationMs = Date.now() - started;
+  const route = routePath(c, -1);
+  const cache = c.res.headers.get("Cache-Status")?.replace(/^vapi-edge-cache; /, "") ?? null;
+  const { logHitSampleRate, logSlowMs } = configFor(c.env);
+  let sampled: number | undefined;
+  if (routine(c.res.status, cache, route) && durationMs < logSlowMs) {
+    if (Math.random() >= logHitSampleRate) return;
+    sampled = logHitSampleRate;
+  }
   const userId = c.get("userId");
   console.log(
     JSON.stringify({
       msg: "request",
       method: c.req.method,
-      route: routePath(c, -1),
+      route,
       status: c.res.status,
-      cache: c.res.headers.get("Cache-Status")?.replace(/^vapi-edge-cache; /, "") ?? null,
-      durationMs: Date.now() - started,
+      cache,
+      durationMs,
       ...timings(c.res.headers.get("Server-Timing")),
       user: userId ? await hashUser(userId) : null,
+      ...(sampled === undefined ? {} : { sampled }),
     }),
   );
 });

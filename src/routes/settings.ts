@@ -62,7 +62,14 @@ const deleteKey = createRoute({
   responses: { 204: { description: "Deleted" }, ...errors([401]) },
 });
 
-export const settings = router()
+const base = router();
+base.use(async (c, next) => {
+  await next();
+  // What a user's key setup looks like is nobody's to cache: not a browser, not a proxy.
+  c.header("Cache-Control", "no-store");
+});
+
+export const settings = base
   .openapi(read, async (c) => {
     const row = await readSettings(c.env.DB, c.var.userId);
     return c.json({ vapiKeyConfigured: row !== null, vapiKeyLast4: row?.vapi_key_last4 ?? null }, 200);

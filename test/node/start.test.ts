@@ -28,7 +28,7 @@ const listening = (port: number) =>
 // `npm` and `node` are the machine's.
 const machineEnv = (): NodeJS.ProcessEnv => {
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(npm_|NODE_|VITEST|TEST$)/i.test(k)),
+    Object.entries(process.env).filter(([k]) => !/^(npm_|VITEST|TEST$|NODE_OPTIONS$)/i.test(k)),
   );
   env.PATH = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes("node_modules")).join(delimiter);
   return env;
@@ -87,6 +87,7 @@ describe("npm start on a fresh clone", () => {
       await running.exited;
     }
     rmSync(dir, { recursive: true, force: true });
+    // Removing a clone's ~500 MB node_modules takes more than the default 10 s on a busy machine.
   }, 60_000);
 
   it("installs everything as the first command and prints a curl line that works as printed", async () => {

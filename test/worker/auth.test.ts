@@ -61,7 +61,7 @@ describe("HS256 tokens (JWT_SECRET)", () => {
 
   it("refuses a token that is not valid yet", async () => {
     const t = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(uid())
-      .setNotBefore(now() + 600).sign(secret());
+      .setNotBefore(now() + 600).setExpirationTime("1h").sign(secret());
     await expect401(await call("/api/settings", { token: t }), /not valid yet/);
   });
 

@@ -1,6 +1,6 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { breakD1For } from "./gates";
 import { d1Rows, fault, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 
 describe("the hot layer is not assumed durable", () => {
@@ -44,16 +44,6 @@ describe("the hot layer is not assumed durable", () => {
 });
 
 describe("write-through when D1 fails", () => {
-  // A real D1 failure, scoped to one user: a trigger that aborts their cache writes.
-  async function breakD1For(sub: string) {
-    const name = `fail_${sub.replace(/\W/g, "_")}`;
-    await env.DB.batch([
-      env.DB.prepare(`CREATE TRIGGER ${name}_i BEFORE INSERT ON assistants_cache WHEN NEW.user_id = '${sub}' BEGIN SELECT RAISE(ABORT, 'injected'); END`),
-      env.DB.prepare(`CREATE TRIGGER ${name}_u BEFORE UPDATE ON assistants_cache WHEN NEW.user_id = '${sub}' BEGIN SELECT RAISE(ABORT, 'injected'); END`),
-    ]);
-    return () => env.DB.batch([env.DB.prepare(`DROP TRIGGER ${name}_i`), env.DB.prepare(`DROP TRIGGER ${name}_u`)]);
-  }
-
   it("acknowledges the write, distrusts D1 after a restart, and never serves the older row", async () => {
     const user = await newUser({ assistants: 2 });
     const { assistants } = await listBody(await user.req("/api/assistants"));

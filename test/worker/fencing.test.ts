@@ -1,5 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, vapiAssistants } from "./helpers";
+import { holdNextVapiAnswer } from "./gates";
+import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, stubFor, vapiAssistants } from "./helpers";
 
 // A refresh that is slow on the way back: the emulator reads its answer when the request
 // arrives and delivers it after the latency, as a slow network would.
@@ -9,13 +11,13 @@ describe("refreshes never undo acknowledged writes", () => {
   it("no resurrection: a delete acknowledged during a slow list refresh stays deleted", async () => {
     const user = await newUser({ assistants: 4 });
     const victim = (await vapiAssistants(user.key))[1]!;
-    const slow = await slowList(user.key);
-    const refresh = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
-    await sleep(100); // the list has been read upstream; its answer is on its way
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const refresh = user.req("/api/assistants", noCache);
+    await held.answered(); // the list has been read upstream; its answer is on its way
     const del = await user.req(`/api/assistants/${victim.id}`, { method: "DELETE" });
     expect(del.status).toBe(200);
+    held.release();
     const listed = await listBody(await refresh);
-    await slow.clear();
 
     expect(listed.assistants.map((a) => a.id)).not.toContain(victim.id);
     expect((await listBody(await user.req("/api/assistants"))).assistants.map((a) => a.id)).not.toContain(victim.id);
@@ -24,12 +26,12 @@ describe("refreshes never undo acknowledged writes", () => {
 
   it("no lost create: a create acknowledged during a slow list refresh is kept", async () => {
     const user = await newUser({ assistants: 3 });
-    const slow = await slowList(user.key);
-    const refresh = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
-    await sleep(100);
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const refresh = user.req("/api/assistants", noCache);
+    await held.answered();
     const created = OneBody.parse(await (await user.req("/api/assistants", { method: "POST", json: { name: "Born mid-refresh" } })).json());
+    held.release();
     const listed = await listBody(await refresh);
-    await slow.clear();
 
     expect(listed.assistants.map((a) => a.id)).toContain(created.assistant.id);
     const again = await listBody(await user.req("/api/assistants"));
@@ -72,4 +74,97 @@ describe("refreshes never undo acknowledged writes", () => {
     expect(now).toMatchObject({ cached: true, assistant: { name: "Newer, from Vapi" } });
     expect((await d1Rows(user.sub)).find((r) => r.id === target.id)?.assistant.name).toBe("Newer, from Vapi");
   });
+
+  // Regression: HotLayer.write put the write's answer back over a newer version a refresh held.
+  it("monotonic versions: a write's late answer never replaces a newer version, in memory or D1", async () => {
+    const user = await newUser({ assistants: 2 });
+    const target = (await vapiAssistants(user.key))[0]!;
+    await user.req("/api/assistants");
+    const held = await holdNextVapiAnswer(user.sub, "update");
+    const patch = user.req(`/api/assistants/${target.id}`, { method: "PATCH", json: { name: "v1, through the cache" } });
+    await held.answered(); // Vapi has v1; its answer is slow on the way back
+    await admin.patchBehindBack(user.key, target.id, { name: "v2, from the dashboard" });
+    const read = OneBody.parse(await (await user.req(`/api/assistants/${target.id}`, noCache)).json());
+    expect(read.assistant.name).toBe("v2, from the dashboard");
+    held.release();
+    const patched = await patch;
+
+    // The client still gets its own write's answer; the cache keeps the newer version.
+    expect(OneBody.parse(await patched.json()).assistant.name).toBe("v1, through the cache");
+    const now = OneBody.parse(await (await user.req(`/api/assistants/${target.id}`)).json());
+    expect(now).toMatchObject({ cached: true, assistant: { name: "v2, from the dashboard" } });
+    expect((await d1Rows(user.sub)).find((r) => r.id === target.id)?.assistant.name).toBe("v2, from the dashboard");
+  });
+
+  it("no resurrection: two deletes during one slow list refresh both stay deleted", async () => {
+    const user = await newUser({ assistants: 4 });
+    const [, first, second] = await vapiAssistants(user.key);
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const refresh = user.req("/api/assistants", noCache);
+    await held.answered(); // the list, both victims included, is on its way back
+    expect((await user.req(`/api/assistants/${first!.id}`, { method: "DELETE" })).status).toBe(200);
+    expect((await user.req(`/api/assistants/${second!.id}`, { method: "DELETE" })).status).toBe(200);
+    held.release();
+    const listed = await listBody(await refresh);
+
+    for (const ids of [listed.assistants.map((a) => a.id), (await d1Rows(user.sub)).map((r) => r.id)]) {
+      expect(ids).toHaveLength(2);
+      expect(ids).not.toContain(first!.id);
+      expect(ids).not.toContain(second!.id);
+    }
+  });
+
+  // Regression: a per-id 404 removed the entry without a tombstone, so an older list re-added it.
+  it("no resurrection: an id found gone by a per-id read is not re-added by an older list in flight", async () => {
+    const user = await newUser({ assistants: 3 });
+    const victim = (await vapiAssistants(user.key))[0]!;
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const refresh = user.req("/api/assistants", noCache);
+    await held.answered(); // the list has read the victim
+    await admin.deleteBehindBack(user.key, victim.id);
+    // A nested patch needs the current version: an uncached id is read from Vapi, which says 404.
+    const patch = await user.req(`/api/assistants/${victim.id}`, { method: "PATCH", json: { metadata: { a: 1 } } });
+    expect(patch.status).toBe(404);
+    held.release();
+    const listed = await listBody(await refresh);
+
+    expect(listed.assistants.map((a) => a.id)).not.toContain(victim.id);
+    expect((await user.req(`/api/assistants/${victim.id}`)).status).toBe(404);
+    expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(victim.id);
+  });
+
+  // Regression: ids dropped by a list sync left no tombstone, so an older per-id read re-added them.
+  it("no resurrection: an id a list sync dropped is not re-added by an older per-id read in flight", async () => {
+    const user = await newUser({ assistants: 3 });
+    const victim = (await vapiAssistants(user.key))[0]!;
+    await user.req("/api/assistants");
+    const held = await holdNextVapiAnswer(user.sub, "get");
+    const oldRead = user.req(`/api/assistants/${victim.id}`, noCache);
+    await held.answered(); // Vapi still had the victim when it was read
+    await admin.deleteBehindBack(user.key, victim.id);
+    const synced = await listBody(await user.req("/api/assistants", noCache));
+    expect(synced.assistants.map((a) => a.id)).not.toContain(victim.id);
+    held.release();
+    await oldRead;
+
+    expect((await listBody(await user.req("/api/assistants"))).assistants.map((a) => a.id)).not.toContain(victim.id);
+    expect((await user.req(`/api/assistants/${victim.id}`)).status).toBe(404);
+    expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(victim.id);
+  });
+
+  // Regression: tombstones were pruned only when a refresh ended, so deletes of ids Vapi does
+  // not know (404) piled up for as long as no refresh ran.
+  it("deletes with no refresh in flight leave no tombstones behind", async () => {
+    const user = await newUser({ assistants: 1 });
+    const tombstones = () => runInDurableObject(stubFor(user.sub), (instance) => instance["hot"]["tombstones"].size);
+    for (let i = 0; i < 5; i++) {
+      expect((await user.req(`/api/assistants/${crypto.randomUUID()}`, { method: "DELETE" })).status).toBe(404);
+    }
+    expect(await tombstones()).toBe(0);
+    const [only] = await vapiAssistants(user.key);
+    expect((await user.req(`/api/assistants/${only!.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(await tombstones()).toBe(0);
+  });
 });
+
+const noCache = { headers: { "Cache-Control": "no-cache" } };

@@ -1,5 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import app from "../../src/app";
 import { fault, listBody, newUser, upstreamCalls } from "./helpers";
 
 const Stats = z.object({
@@ -23,6 +26,7 @@ const LogLine = z.object({
   cache: z.string().nullable(),
   durationMs: z.number(),
   user: z.string().nullable(),
+  sampled: z.number().optional(),
 }).loose();
 
 describe("GET /api/cache/stats", () => {
@@ -58,7 +62,7 @@ describe("response headers and logs", () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  it("every assistants answer carries Cache-Status and Server-Timing; each request logs one JSON line without secrets", async () => {
+  it("every assistants answer carries Cache-Status and Server-Timing; misses, writes and errors log one JSON line without secrets, hits none", async () => {
     const user = await newUser({ assistants: 2 });
     lines.length = 0;
     const miss = await user.req("/api/assistants");
@@ -76,9 +80,9 @@ describe("response headers and logs", () => {
     expect(Number(/vapi;dur=(\d+)/.exec(miss.headers.get("Server-Timing")!)![1])).toBeGreaterThanOrEqual(0);
 
     const logs = lines.map((l) => LogLine.parse(JSON.parse(l)));
+    // The suite runs with LOG_HIT_SAMPLE_RATE=0: the hit is counted in the stats, not logged.
     expect(logs.map((l) => [l.method, l.route, l.status, l.cache])).toEqual([
       ["GET", "/api/assistants", 200, "fwd=miss; stored"],
-      ["GET", "/api/assistants", 200, expect.stringMatching(/^hit; ttl=/)],
       ["POST", "/api/assistants", 201, "fwd=method; stored"],
       ["GET", "/api/assistants/:id", 404, "fwd=miss; fwd-status=404"],
     ]);
@@ -86,5 +90,41 @@ describe("response headers and logs", () => {
     const all = lines.join("\n");
     for (const secret of [user.sub, user.key, user.token]) expect(all).not.toContain(secret);
     expect(await upstreamCalls(user.key)).toBeGreaterThan(0);
+  });
+});
+
+describe("hit log sampling (LOG_HIT_SAMPLE_RATE, LOG_SLOW_MS)", () => {
+  let lines: string[];
+  beforeEach(() => {
+    lines = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  /** A request through the app with some settings changed (the bindings stay the real ones). */
+  async function withSettings(vars: Record<string, string>, path: string, token: string) {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request(`http://cache.test${path}`, { headers: { Authorization: `Bearer ${token}` } }),
+      { ...env, ...vars },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return res;
+  }
+
+  it("a sampled hit is logged and says it was sampled; a slow hit is always logged", async () => {
+    const user = await newUser({ assistants: 1 });
+    await user.req("/api/assistants"); // warm
+    lines.length = 0;
+
+    const sampled = await withSettings({ LOG_HIT_SAMPLE_RATE: "1" }, "/api/assistants", user.token);
+    const slow = await withSettings({ LOG_HIT_SAMPLE_RATE: "0", LOG_SLOW_MS: "0" }, "/api/assistants", user.token);
+    const quiet = await withSettings({ LOG_HIT_SAMPLE_RATE: "0" }, "/api/assistants", user.token);
+    for (const r of [sampled, slow, quiet]) expect(r.headers.get("Cache-Status")).toMatch(/; hit; /);
+
+    const logs = lines.map((l) => LogLine.parse(JSON.parse(l)));
+    expect(logs.map((l) => l.sampled)).toEqual([1, undefined]);
+    expect(logs.every((l) => l.cache?.startsWith("hit"))).toBe(true);
   });
 });

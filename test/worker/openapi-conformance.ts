@@ -57,13 +57,24 @@ interface Declared {
   params: { name: string; value: string; schema: Record<string, unknown> }[];
 }
 
+const envelope = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+// The exact Allow value is asserted where 405 is tested; here it must be there, in the envelope.
+const methodNotAllowed: ResponseSpec = {
+  headers: { Allow: { required: true, schema: { type: "string", minLength: 1 } } },
+  content: envelope,
+};
+
 /** The declared response for this request and status, or why there is none. */
 function declared(d: Document, method: string, path: string, status: number): Declared | string {
   for (const [template, item] of Object.entries(d.paths)) {
     const names = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
     const match = new RegExp(`^${template.replace(/\{[^}]+\}/g, "([^/]+)")}$`).exec(path);
     if (!match) continue;
-    if (item[method] === undefined) break;
+    if (item[method] === undefined) {
+      // A documented path, another method: only 405 with Allow, in the error envelope.
+      if (status !== 405) return `${method.toUpperCase()} ${template} is not in the document, yet answered ${status}`;
+      return { spec: methodNotAllowed, key: `405 ${template}`, params: [] };
+    }
     const op = Operation.parse(item[method]);
     const spec = op.responses[String(status)];
     if (!spec) return `${status} is not declared for ${method.toUpperCase()} ${template}`;
@@ -75,7 +86,7 @@ function declared(d: Document, method: string, path: string, status: number): De
   }
   // No operation: only the route fallback, a 404 in the error envelope, is expected.
   if (status !== 404) return `${method.toUpperCase()} ${path} is not in the document, yet answered ${status}`;
-  return { spec: { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }, key: "fallback 404", params: [] };
+  return { spec: { content: envelope }, key: "fallback 404", params: [] };
 }
 
 /**

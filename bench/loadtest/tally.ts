@@ -1,0 +1,50 @@
+// Every answer of a run, counted by status, by what its Cache-Status says and by user.
+
+/** One Cache-Status outcome per answer (docs/api.md), so the counts add up to the answers. */
+export const OUTCOMES = ["hit", "miss", "stale", "collapsed", "revalidated", "write", "error", "none"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export function classify(cacheStatus: string | undefined): Outcome {
+  if (!cacheStatus) return "none"; // errors answered before the cache (401, 400, 424…)
+  if (cacheStatus.includes("fwd-status")) return "error"; // an error answer, mostly Vapi's (docs/api.md)
+  if (cacheStatus.includes("collapsed")) return "collapsed";
+  if (/; hit\b/.test(cacheStatus)) return "hit";
+  if (cacheStatus.includes("fwd=miss")) return "miss";
+  if (cacheStatus.includes("fwd=stale")) return "stale";
+  if (cacheStatus.includes("fwd=request")) return "revalidated";
+  if (cacheStatus.includes("fwd=method")) return "write";
+  return "none";
+}
+
+/** autocannon gives headers by their raw names; Node's fetch by lower-case ones. */
+export function header(headers: Record<string, string | string[]>, name: string): string | undefined {
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  const value = key === undefined ? undefined : headers[key];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+export class Tally {
+  readonly statuses: Record<string, number> = {};
+  readonly cache = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  /** Requests sent, by user. */
+  readonly sentBy: number[];
+  sent = 0;
+  answers = 0;
+  /** Requests that got no answer (socket errors, timeouts). */
+  errors = 0;
+
+  constructor(users: number) {
+    this.sentBy = new Array<number>(users).fill(0);
+  }
+
+  send(user: number): void {
+    this.sent++;
+    this.sentBy[user] = (this.sentBy[user] ?? 0) + 1;
+  }
+
+  record(status: number, cacheStatus: string | undefined): void {
+    this.answers++;
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
+    this.cache[classify(cacheStatus)]++;
+  }
+}

@@ -1,0 +1,48 @@
+/** One Vapi key and the cache generation it belongs to. */
+export interface Session {
+  readonly generation: number;
+  /** The decrypted key; undefined until read from D1, null when none is configured. */
+  key: string | null | undefined;
+}
+
+/** Thrown when the key changed while a key read or a refresh begun under the old one was in flight. */
+export class SessionChanged extends Error {
+  constructor() {
+    super("the Vapi key changed");
+  }
+}
+
+/**
+ * The user's key and the generation of the cache built with it, swapped as one object and
+ * without an `await`, so no refresh can start under one key and apply under another. Work
+ * captures the session when it starts and checks `isCurrent` before its result lands.
+ */
+export class KeySessions {
+  private session: Session = { generation: 0, key: undefined };
+
+  get current(): Session {
+    return this.session;
+  }
+
+  isCurrent(session: Session): boolean {
+    return session === this.session;
+  }
+
+  /** Starts a new generation with `key` (null: none configured). */
+  switchTo(key: string | null): Session {
+    this.session = { generation: this.session.generation + 1, key };
+    return this.session;
+  }
+
+  /**
+   * The session's key, read once with `read`. A read that finishes after a switch may have seen
+   * either key, so it is discarded rather than stored under the wrong generation.
+   */
+  async keyOf(session: Session, read: () => Promise<string | null>): Promise<string | null> {
+    if (session.key !== undefined) return session.key;
+    const key = await read();
+    if (!this.isCurrent(session)) throw new SessionChanged();
+    session.key ??= key;
+    return session.key;
+  }
+}

@@ -1,0 +1,55 @@
+// Single-point mutations of the coordinator's guards, for `npm run mutants`. Each removes or
+// weakens one guard; `tests` are the worker test files that must notice. `find` must occur
+// exactly once in `file`, so a refactor that moves a guard fails loudly here instead of
+// letting its mutation rot. docs/architecture.md names the test that kills each one.
+
+export interface Mutant {
+  name: string;
+  file: string;
+  find: string;
+  replace: string;
+  tests: string[];
+}
+
+const T = (...names: string[]) => names.map((n) => `test/worker/${n}.test.ts`);
+const HOT = "durable-objects/hot-layer.ts";
+const COORD = "durable-objects/coordinator.ts";
+const DB = "src/db/assistants.ts";
+const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
+const PRUNE_THEN_PERSIST = `        this.pruneTombstones();\n${PERSIST}`;
+
+export const mutants: Mutant[] = [
+  // Invariant 2: monotonic versions.
+  { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at", replace: "", tests: T("fencing") },
+  { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > fresh.version) return undefined;\n", replace: "", tests: T("fencing") },
+  { name: "write answer may lower the version", file: HOT, find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
+  // Invariants 1 and 3: the write-counter fence and tombstones.
+  { name: "refresh skips the write-counter fence", file: HOT, find: "    if (current && current.ackedAt > startAck) return undefined;\n", replace: "", tests: T("hot-layer", "fencing") },
+  { name: "drop skips the write-counter fence", file: HOT, find: "    if (current && current.ackedAt > startAck) return false;\n", replace: "", tests: T("fencing") },
+  { name: "refresh ignores tombstones", file: HOT, find: "    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;\n", replace: "", tests: T("fencing") },
+  { name: "delete leaves no tombstone", file: HOT, find: "    this.remove(id);\n    this.tombstones.set(id, ack);", replace: "    this.remove(id);", tests: T("fencing") },
+  { name: "list drop leaves no tombstone", file: HOT, find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
+  { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
+  { name: "per-id 404 leaves no tombstone", file: COORD, find: "this.hot.applyGone(id, fence.ack, ++this.acked)", replace: "this.hot.applyGone(id, fence.ack)", tests: T("fencing") },
+  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        return`, replace: `${PERSIST}\n        return`, tests: T("fencing") },
+  { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n      }`, replace: `${PERSIST}\n      }`, tests: T("fencing") },
+  // Invariant 4: single-flight.
+  { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
+  { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
+  // Invariant 5: serialized writes.
+  { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
+  // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
+  { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
+  { name: "D1 failure not recorded", file: COORD, find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
+  { name: "restart trusts a failed D1", file: COORD, find: "    if (this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined) {", replace: "    if (false) {", tests: T("eviction") },
+  // Invariant 8: isolation in shared D1.
+  { name: "list sync deletes without user_id", file: DB, find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
+  { name: "rehydration loads without user_id", file: DB, find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
+  { name: "cache drop deletes without user_id", file: DB, find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
+  // Key changes: the key, its generation and the flight keys move together.
+  { name: "key switched after the D1 await", file: COORD, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
+  { name: "list results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        const { upserted", replace: "        const { upserted", tests: T("key-change") },
+  { name: "per-id results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        const entry", replace: "        const entry", tests: T("key-change") },
+  { name: "flight keys ignore the generation", file: COORD, find: "return `${this.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
+  { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
+];

@@ -1,0 +1,41 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { readConfig } from "../lib/config";
+import type { AppEnv } from "../types";
+
+/**
+ * CORS for dashboards on other origins: only the exact origins in CORS_ORIGINS (empty: none, so
+ * same-origin only). Tokens travel in the Authorization header, never in cookies, so credentials
+ * stay off and `*` is never sent. Preflights are answered here, before auth.
+ */
+export const corsPolicy: MiddlewareHandler<AppEnv> = cors({
+  origin: (origin, c) => (readConfig(c.env).corsOrigins.includes(origin) ? origin : null),
+  allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+  allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "If-Match", "If-None-Match"],
+  exposeHeaders: ["Cache-Status", "Server-Timing", "ETag", "Retry-After", "WWW-Authenticate"],
+  maxAge: 600,
+  credentials: false,
+});
+
+// The API answers JSON only: nothing in it may run, load or be framed.
+const api = secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } });
+
+// Swagger UI: scripts and styles from this origin only (served from the pinned swagger-ui-dist),
+// no inline script; React sets some inline styles, and the UI fetches /openapi.json.
+const docs = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", "data:"],
+    connectSrc: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  },
+});
+
+/** `nosniff`, HSTS, no framing and a CSP on every answer (Hono's secureHeaders). */
+export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) =>
+  c.req.path === "/docs" || c.req.path.startsWith("/docs/") ? docs(c, next) : api(c, next);

@@ -1,0 +1,85 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { stubFor } from "./helpers";
+
+// Deterministic stand-ins for a slow round trip: the test decides when a held answer arrives.
+
+/**
+ * A one-shot gate: the work marks that it reached it and waits for the test to open it. Both
+ * sides poll a flag on their own timers: a promise resolved from another request context
+ * would carry that context's I/O into the coordinator's answer (workerd refuses that).
+ */
+function gate() {
+  const state = { reached: false, open: false };
+  return {
+    entered: () => until(() => state.reached),
+    release: () => void (state.open = true),
+    wait: async () => {
+      state.reached = true;
+      await until(() => state.open, 30_000);
+    },
+  };
+}
+
+/** Holds the next D1 batch of the user's coordinator (queued after it, batches wait too). */
+export async function holdNextD1Batch(sub: string) {
+  const g = gate();
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const writer = instance["d1"];
+    const real = writer["db"];
+    writer["db"] = {
+      async batch<T>(statements: D1PreparedStatement[]) {
+        writer["db"] = real;
+        await g.wait();
+        return real.batch<T>(statements);
+      },
+    };
+  });
+  return { entered: g.entered, release: g.release };
+}
+
+/**
+ * Holds Vapi's answer to the user's next `listAll` (a list refresh), `get` or `update` (a PATCH) after
+ * Vapi has answered: the read or write is done upstream, its answer is "slow on the way back".
+ */
+export async function holdNextVapiAnswer(sub: string, method: "listAll" | "get" | "update") {
+  const g = gate();
+  const held = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const answer = await call(...args);
+      await g.wait();
+      return answer;
+    };
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const clientFor = instance["clientFor"].bind(instance);
+    instance["clientFor"] = async (...args) => {
+      const client = await clientFor(...args);
+      instance["clientFor"] = clientFor;
+      if (method === "update") client.update = held(client.update.bind(client));
+      else if (method === "get") client.get = held(client.get.bind(client));
+      else client.listAll = held(client.listAll.bind(client));
+      return client;
+    };
+  });
+  return { answered: g.entered, release: g.release };
+}
+
+/** Polls `check` until it holds (for states only visible from outside, like Vapi's counters). */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("until: condition not reached in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A real D1 failure scoped to one user: triggers that abort their cache writes. Returns the fix. */
+export async function breakD1For(sub: string) {
+  const name = `fail_${sub.replace(/\W/g, "_")}`;
+  const when = `ON assistants_cache WHEN NEW.user_id = '${sub}' BEGIN SELECT RAISE(ABORT, 'injected'); END`;
+  await env.DB.batch([
+    env.DB.prepare(`CREATE TRIGGER ${name}_i BEFORE INSERT ${when}`),
+    env.DB.prepare(`CREATE TRIGGER ${name}_u BEFORE UPDATE ${when}`),
+  ]);
+  return () => env.DB.batch([env.DB.prepare(`DROP TRIGGER ${name}_i`), env.DB.prepare(`DROP TRIGGER ${name}_u`)]);
+}
