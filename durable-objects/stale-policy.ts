@@ -50,9 +50,13 @@ export function servedOnError(err: unknown, f: Freshness, noCache: boolean): Ser
   return { cached: true, stale: true, status: `fwd=stale${vapiStatus}; detail=stale-if-error` };
 }
 
-/** A failure's Cache-Status claims a forward only when the request reached the upstream. */
+/**
+ * A failure's Cache-Status claims a forward only when the request reached the upstream, and a
+ * `fwd-status` only when the upstream answered; otherwise `detail` names the error.
+ */
 export function failureStatus(err: ApiError, fwd: Fwd): string {
-  if (!(err instanceof UpstreamError)) return `${CACHE}; detail=${err.code.replaceAll("_", "-")}`;
-  const status = err.upstreamStatus === undefined ? "" : `; fwd-status=${err.upstreamStatus}`;
-  return `${CACHE}; fwd=${fwd}${status}`;
+  const detail = `detail=${err.code.replaceAll("_", "-")}`;
+  if (!(err instanceof UpstreamError)) return `${CACHE}; ${detail}`;
+  const status = err.upstreamStatus === undefined ? detail : `fwd-status=${err.upstreamStatus}`;
+  return `${CACHE}; fwd=${fwd}; ${status}`;
 }

@@ -33,5 +33,6 @@ describe("stale policy", () => {
   it("a failure claims a forward only when it reached the upstream", () => {
     expect(failureStatus(down, "request")).toBe("vapi-edge-cache; fwd=request; fwd-status=503");
     expect(failureStatus(circuitOpen(1), "miss")).toBe("vapi-edge-cache; detail=vapi-circuit-open");
+    expect(failureStatus(timeout, "stale")).toBe("vapi-edge-cache; fwd=stale; detail=vapi-timeout");
   });
 });

@@ -50,7 +50,7 @@ describe("upstream failures map to the error envelope", () => {
     const res = await user.req("/api/assistants");
     await hang.clear();
     expect(await errorOf(res)).toMatchObject({ status: 504, code: "vapi_timeout" });
-    expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=miss");
+    expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=miss; detail=vapi-timeout");
   });
 
   it("an answer that is not what Vapi sends: 502, not a crash", async () => {
