@@ -40,10 +40,16 @@ export default defineConfig(async () => {
                   // Off for the suite, which writes a lot per user; rate-limits.test.ts sets its own.
                   RATE_LIMIT_WRITES_PER_MINUTE: "0",
                   RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "0",
-                  TEST_MIGRATIONS: migrations,
                   // `npm run fuzz` sets these; `npm test` runs the fuzz suite briefly with a fixed seed.
                   FUZZ_RUNS: process.env.FUZZ_RUNS ?? (process.env.npm_lifecycle_event === "fuzz" ? "500" : ""),
                   FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+                  // Lean under 2 shared cores: tests that need more retry time or jitter set it per coordinator.
+                  VAPI_RETRY_BUDGET_MS: "300",
+                  CACHE_TTL_JITTER: "0",
+                  TEST_MIGRATIONS: migrations,
+                  // `npm run soak` sets these for a longer consistency history.
+                  HISTORY_SEED: process.env.HISTORY_SEED ?? "",
+                  HISTORY_OPS_PER_CLIENT: process.env.HISTORY_OPS_PER_CLIENT ?? "",
                 },
               },
             })),

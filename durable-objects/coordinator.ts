@@ -2,20 +2,26 @@ import { DurableObject } from "cloudflare:workers";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import { readConfig } from "../src/lib/config";
+import { serverTiming } from "../src/lib/coordinator";
 import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
+import { createOnce } from "../src/vapi/create-marker";
+import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
 import { changed, externalChanges, snapshot } from "./changes";
+import { CircuitBreaker } from "./circuit-breaker";
 import { D1Writer } from "./d1-writer";
-import { RateLimiter } from "./rate-limiter";
 import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
+import { type Freshness, freshness } from "./freshness";
 import { type Entry, HotLayer, toRow } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
+import { RateLimiter } from "./rate-limiter";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, USER_HEADER } from "./sockets";
+import { CACHE, circuitOpen, failureStatus, type Fwd, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
 
 /** Durations of one answer, in ms, for Server-Timing. */
@@ -35,6 +41,11 @@ export interface CacheAnswer {
   timing: Timing;
 }
 
+/** How a read went forward to Vapi (RFC 9211 `fwd`), for the Cache-Status of a failure too. */
+interface Trace {
+  fwd: Fwd;
+}
+
 export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };
 
 export interface ReadOptions {
@@ -49,10 +60,11 @@ export interface WriteOptions {
   ifMatch?: string;
 }
 
-const CACHE = "vapi-edge-cache";
 const UNTRUSTED_KEY = "d1-untrusted-since";
 const USER_KEY = "user-id";
+const REPAIR_FAILURES_KEY = "d1-repair-failures";
 const REPAIR_DELAY_MS = 5_000;
+const REPAIR_MAX_DELAY_MS = 300_000;
 
 /**
  * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
@@ -65,6 +77,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly flights = new SingleFlight<Timing>();
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations">();
+  private readonly circuit = new CircuitBreaker(
+    () => this.config.circuitThreshold,
+    () => this.config.circuitOpenMs,
+  );
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
   private writeTail: Promise<unknown> = Promise.resolve();
   /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
@@ -80,30 +96,33 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
   async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing) => {
+    return this.answer(userId, "read", async (timing, trace) => {
       if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
-      const synced = this.hot.listSyncedAt;
-      const age = synced === null ? null : Date.now() - synced;
-      if (!opts.noCache && age !== null && age < this.config.ttlMs) {
-        this.stats.hits++;
-        return this.listAnswer(true, `hit; ttl=${this.ttlLeft(age)}`, timing, opts);
-      }
+      const f = freshness(this.config, "list", this.hot.listSyncedAt);
+      const early = this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
+      if (early) return this.listAnswer(early, timing, opts);
+      trace.fwd = fwdOf(!!opts.noCache, f);
       const joined = this.countMiss(this.flights.has(this.flightKey("list")));
-      await this.refreshList(timing);
-      return this.listAnswer(false, this.fwd(opts, age, joined), timing, opts);
+      try {
+        await this.refreshList(timing);
+      } catch (err) {
+        const stale = this.staleOnError(err, f, opts);
+        if (stale && this.hot.listSyncedAt !== null) return this.listAnswer(stale, timing, opts);
+        throw err;
+      }
+      return this.listAnswer(this.forwarded(trace, joined), timing, opts);
     });
   }
 
   /** GET /api/assistants/:id: one assistant, from memory while fresh. */
   async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing) => {
+    return this.answer(userId, "read", async (timing, trace) => {
       if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
       const cached = this.hot.get(id);
-      const age = cached ? Date.now() - cached.cachedAt : null;
-      if (!opts.noCache && cached && age !== null && age < this.config.ttlMs) {
-        this.stats.hits++;
-        return this.oneAnswer(cached, true, `hit; ttl=${this.ttlLeft(age)}`, timing, opts);
-      }
+      const f = freshness(this.config, id, cached ? cached.cachedAt : null);
+      const early = cached && this.servedFromCache(f, opts, () => this.refreshOne(id, newTiming()));
+      if (cached && early) return this.oneAnswer(cached, early, timing, opts);
+      trace.fwd = fwdOf(!!opts.noCache, f);
       // A miss (no-cache too) while the whole list is being fetched waits for that list.
       const listFlight = this.flights.current(this.flightKey("list"));
       // Else a fresh complete list vouches for every id the user has (own writes since are in it).
@@ -112,11 +131,19 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
       }
       const joined = this.countMiss(listFlight !== undefined || this.flights.has(this.flightKey(`get:${id}`)));
-      if (listFlight) Object.assign(timing, await listFlight);
-      else await this.refreshOne(id, timing);
+      try {
+        if (listFlight) Object.assign(timing, await listFlight);
+        else await this.refreshOne(id, timing);
+      } catch (err) {
+        // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
+        const now = this.hot.get(id);
+        const stale = this.staleOnError(err, f, opts);
+        if (stale && now) return this.oneAnswer(now, stale, timing, opts);
+        throw err;
+      }
       const entry = this.hot.get(id);
       if (!entry) throw notFound();
-      return this.oneAnswer(entry, false, this.fwd(opts, age, joined), timing, opts);
+      return this.oneAnswer(entry, this.forwarded(trace, joined), timing, opts);
     });
   }
 
@@ -127,7 +154,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         const client = await this.clientFor(timing);
-        const created = await this.timed(timing, () => client.create(body));
+        const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
+        const created = await createOnce(client, body, lookupBudget, (work) => this.timed(timing, work));
         const entry = this.hot.write(created, ++this.acked, Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
         this.events.publish([changed("created", entry, "write")]);
@@ -217,7 +245,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** GET /api/cache/stats. */
   async getStats(userId: string): Promise<StatsSnapshot> {
     await this.ready(userId);
-    return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes });
+    return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes }, this.circuit.snapshot());
   }
 
   /** The one alarm: repairs D1 after a failed write, and refreshes ahead for open tabs. */
@@ -373,8 +401,16 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.repairD1();
       return;
     }
-    const { rows, listSyncedAt } = await db.loadUserCache(this.env.DB, userId);
-    this.hot.hydrate(rows, listSyncedAt);
+    let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
+    try {
+      loaded = await db.loadUserCache(this.env.DB, userId);
+    } catch (err) {
+      // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
+      // rows stay valid and the next start reads them again.
+      console.error(JSON.stringify({ level: "error", msg: "d1 read failed while hydrating", error: String(err) }));
+      return;
+    }
+    this.hot.hydrate(loaded.rows, loaded.listSyncedAt);
   }
 
   /** Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. */
@@ -386,14 +422,21 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         ...this.hot.rows().map((r) => db.upsertAssistant(this.env.DB, this.uid, r)),
         ...(synced === null ? [] : [db.markListSynced(this.env.DB, this.uid, synced)]),
       ],
-      () => this.ctx.storage.kv.delete(UNTRUSTED_KEY),
+      () => {
+        this.ctx.storage.kv.delete(UNTRUSTED_KEY);
+        this.ctx.storage.kv.delete(REPAIR_FAILURES_KEY);
+      },
     );
   }
 
   private async d1Failed(err: unknown) {
     console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));
     this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());
-    await this.ctx.storage.setAlarm(Date.now() + REPAIR_DELAY_MS);
+    // While D1 keeps failing, repairs back off instead of hammering it every few seconds.
+    const failures = (this.ctx.storage.kv.get<number>(REPAIR_FAILURES_KEY) ?? 0) + 1;
+    this.ctx.storage.kv.put(REPAIR_FAILURES_KEY, failures);
+    const delay = Math.min(REPAIR_DELAY_MS * 2 ** (failures - 1), REPAIR_MAX_DELAY_MS);
+    await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
   /**
@@ -426,11 +469,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         "No Vapi private key is configured for this user. Save one with PUT /api/settings/vapi-key.",
       );
     }
+    if (!this.circuit.allow()) throw circuitOpen(this.circuit.retryAfterSeconds());
     return new VapiClient({
       baseUrl: this.config.vapiBaseUrl,
       privateKey: key,
       timeoutMs: this.config.vapiTimeoutMs,
       observe: (ms, ok) => this.stats.upstream(ms, ok),
+      retry: {
+        attempts: this.config.retryAttempts,
+        budgetMs: this.config.retryBudgetMs,
+        onRetry: () => this.stats.retries++,
+      },
     });
   }
 
@@ -456,8 +505,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   private listFresh(): boolean {
-    const synced = this.hot.listSyncedAt;
-    return synced !== null && Date.now() - synced < this.config.ttlMs;
+    return freshness(this.config, "list", this.hot.listSyncedAt).state === "fresh";
   }
 
   /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
@@ -471,10 +519,18 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     timing.d1 += await this.d1.run(statements);
   }
 
+  /** Every upstream call goes through here: its time, and its outcome for the circuit. */
   private async timed<T>(timing: Timing, work: () => Promise<T>): Promise<T> {
     const started = Date.now();
     try {
-      return await work();
+      const value = await work();
+      this.circuit.succeeded();
+      return value;
+    } catch (err) {
+      // Only "Vapi is unavailable" counts against the circuit; a 404 or 400 means Vapi is up.
+      if (isTransient(err)) this.circuit.failed();
+      else if (err instanceof UpstreamError) this.circuit.succeeded();
+      throw err;
     } finally {
       timing.vapi += Date.now() - started;
     }
@@ -484,41 +540,69 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async answer(
     userId: string,
     kind: "read" | "write",
-    work: (timing: Timing) => Promise<CacheAnswer>,
+    work: (timing: Timing, trace: Trace) => Promise<CacheAnswer>,
   ): Promise<CoordinatorResult> {
-    const timing: Timing = { cache: 0, d1: 0, vapi: 0 };
+    const timing = newTiming();
+    const trace: Trace = { fwd: kind === "write" ? "method" : "miss" };
     const started = Date.now();
+    const settle = () => (timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1));
     try {
       await this.ready(userId);
       if (kind === "write") this.limiter.admit("writes", this.config.writeLimit);
-      const answer = await work(timing);
+      const answer = await work(timing, trace);
       if (kind === "write" && answer.status < 300) this.stats.writes++;
-      timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1);
+      settle();
       return { ok: true, answer };
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       this.stats.errors++;
-      const fwd = kind === "write" ? "method" : "miss";
+      settle();
       const failure = toFailure(err);
-      const how = err.code === "rate_limited" ? "detail=rate-limited" : `fwd=${fwd}; fwd-status=${err.status}`;
-      failure.headers = { "Cache-Status": `${CACHE}; ${how}`, ...failure.headers };
+      failure.headers = {
+        "Cache-Status": failureStatus(err, trace.fwd),
+        ...failure.headers,
+        "Server-Timing": serverTiming(timing),
+      };
       return { ok: false, error: failure };
     }
   }
 
-  private listAnswer(cached: boolean, status: string, timing: Timing, opts: ReadOptions): CacheAnswer {
-    const json = this.hot.listArrayJson();
-    const etag = this.listTag.of(json);
-    const notModified = opts.ifNoneMatch !== undefined && matches(opts.ifNoneMatch, etag, true);
-    const body = notModified ? "" : `{"assistants":${json},"cached":${cached}}`;
-    return { status: notModified ? 304 : 200, body, etag, cacheStatus: `${CACHE}; ${status}`, timing };
+  /** A hit, or stale data inside the stale-while-revalidate window while `refresh` runs in the background. */
+  private servedFromCache(f: Freshness, opts: ReadOptions, refresh: () => Promise<void>): Served | undefined {
+    const served = servedEarly(f, !!opts.noCache);
+    if (served?.stale) {
+      this.stats.staleServed++;
+      // Single-flight: joins a refresh already under way. Its failure is counted in the stats and
+      // the next read past the window tries again, so there is nothing to do with it here.
+      this.ctx.waitUntil(refresh().catch(() => undefined));
+    } else if (served) this.stats.hits++;
+    return served;
   }
 
-  private oneAnswer(entry: Entry, cached: boolean, status: string, timing: Timing, opts: ReadOptions): CacheAnswer {
-    const etag = etagOf(entry);
+  private staleOnError(err: unknown, f: Freshness, opts: ReadOptions): Served | undefined {
+    const served = servedOnError(err, f, !!opts.noCache);
+    if (served) this.stats.staleServed++;
+    return served;
+  }
+
+  private forwarded(trace: Trace, joined: boolean): Served {
+    return { cached: false, status: `fwd=${trace.fwd}; stored${joined ? "; collapsed" : ""}` };
+  }
+
+  private listAnswer(s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
+    const json = this.hot.listArrayJson();
+    return this.readAnswer(`{"assistants":${json}`, this.listTag.of(json), s, timing, opts);
+  }
+
+  private oneAnswer(entry: Entry, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
+    return this.readAnswer(`{"assistant":${entry.json}`, etagOf(entry), s, timing, opts);
+  }
+
+  /** 200 with the body's flags, or 304 without a body when `If-None-Match` names this version. */
+  private readAnswer(head: string, etag: string, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
     const notModified = opts.ifNoneMatch !== undefined && matches(opts.ifNoneMatch, etag, true);
-    const body = notModified ? "" : `{"assistant":${entry.json},"cached":${cached}}`;
-    return { status: notModified ? 304 : 200, body, etag, cacheStatus: `${CACHE}; ${status}`, timing };
+    const body = notModified ? "" : `${head},"cached":${s.cached}${s.stale ? `,"stale":true` : ""}}`;
+    return { status: notModified ? 304 : 200, body, etag, cacheStatus: `${CACHE}; ${s.status}`, timing };
   }
 
   private writeAnswer(status: 200 | 201, body: string, timing: Timing, etag?: string): CacheAnswer {
@@ -543,15 +627,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return joined;
   }
 
-  private fwd(opts: ReadOptions, age: number | null, joined: boolean): string {
-    const fwd = opts.noCache ? "request" : age === null ? "miss" : "stale";
-    return `fwd=${fwd}; stored${joined ? "; collapsed" : ""}`;
-  }
-
-  private ttlLeft(age: number) {
-    return Math.max(0, Math.floor((this.config.ttlMs - age) / 1000));
-  }
 }
+
+const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0 });
 
 /** Where a refresh started: the write counter, the time, and the key session. */
 interface Fence {

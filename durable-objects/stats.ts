@@ -1,3 +1,6 @@
+import type { CircuitBreaker } from "./circuit-breaker";
+
+type CircuitSnapshot = ReturnType<CircuitBreaker["snapshot"]>;
 const SAMPLES = 1024;
 
 /** Per-user counters and a ring of recent upstream latencies. Memory only: reset on eviction. */
@@ -8,6 +11,8 @@ export class CacheStats {
   coalesced = 0;
   upstreamCalls = 0;
   upstreamErrors = 0;
+  /** Extra attempts of upstream reads (each logical read is one `upstreamCalls` per attempt too). */
+  retries = 0;
   errors = 0;
   writes = 0;
   private readonly since = Date.now();
@@ -22,7 +27,7 @@ export class CacheStats {
     this.next = (this.next + 1) % SAMPLES;
   }
 
-  snapshot(hot: { entries: number; bytes: number }) {
+  snapshot(hot: { entries: number; bytes: number }, circuit: CircuitSnapshot) {
     const sorted = [...this.latencies].sort((a, b) => a - b);
     const pct = (p: number) =>
       sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null) : null;
@@ -34,6 +39,8 @@ export class CacheStats {
       coalesced: this.coalesced,
       upstreamCalls: this.upstreamCalls,
       upstreamErrors: this.upstreamErrors,
+      retries: this.retries,
+      circuit,
       errors: this.errors,
       writes: this.writes,
       hotLayer: hot,

@@ -6,7 +6,10 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 export function classify(cacheStatus: string | undefined): Outcome {
   if (!cacheStatus) return "none"; // errors answered before the cache (401, 400, 424…)
-  if (cacheStatus.includes("fwd-status")) return "error"; // an error answer, mostly Vapi's (docs/api.md)
+  // Stale answers (200s) carry a detail and may carry Vapi's failed status: check them first.
+  if (/detail=(stale-|circuit-open)/.test(cacheStatus)) return "stale";
+  // An error answer: Vapi's status, or a detail naming the error (timeout, no key, open circuit).
+  if (cacheStatus.includes("fwd-status") || cacheStatus.includes("detail=")) return "error";
   if (cacheStatus.includes("collapsed")) return "collapsed";
   if (/; hit\b/.test(cacheStatus)) return "hit";
   if (cacheStatus.includes("fwd=miss")) return "miss";

@@ -2,12 +2,19 @@ import { z } from "zod";
 import type { RateRule } from "../../durable-objects/rate-limiter";
 
 const seconds = (fallback: number) => z.coerce.number().min(0).catch(fallback);
-const count = seconds;
+const count = (fallback: number) => z.coerce.number().int().min(0).catch(fallback);
 
 const ConfigSchema = z.object({
   VAPI_BASE_URL: z.url().catch("https://api.vapi.ai"),
   CACHE_TTL_SECONDS: seconds(300),
+  CACHE_TTL_JITTER: z.coerce.number().min(0).max(1).catch(0.1),
+  CACHE_STALE_WHILE_REVALIDATE_SECONDS: seconds(0),
+  CACHE_STALE_IF_ERROR_SECONDS: seconds(86_400),
   VAPI_TIMEOUT_MS: z.coerce.number().int().min(1).catch(10_000),
+  VAPI_RETRY_BUDGET_MS: count(5_000),
+  VAPI_RETRY_ATTEMPTS: z.coerce.number().int().min(1).catch(3),
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).catch(5),
+  CIRCUIT_OPEN_SECONDS: seconds(30),
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
   CACHE_REFRESH_AHEAD_SECONDS: seconds(30),
   EVENTS_LOG_SIZE: z.coerce.number().int().min(1).max(100_000).catch(1000),
@@ -25,7 +32,16 @@ const ConfigSchema = z.object({
 export interface Config {
   vapiBaseUrl: string;
   ttlMs: number;
+  /** Up to this share of the TTL is cut per entry, so entries fetched together expire apart. */
+  ttlJitter: number;
+  staleWhileRevalidateMs: number;
+  staleIfErrorMs: number;
   vapiTimeoutMs: number;
+  /** Total time a read may spend on retries after its first attempt. */
+  retryBudgetMs: number;
+  retryAttempts: number;
+  circuitThreshold: number;
+  circuitOpenMs: number;
   listPageSize: number;
   /** While a tab is open, the list is refreshed this long before it goes stale. */
   refreshAheadMs: number;
@@ -50,7 +66,14 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
   return {
     vapiBaseUrl: c.VAPI_BASE_URL.replace(/\/+$/, ""),
     ttlMs: Math.round(c.CACHE_TTL_SECONDS * 1000),
+    ttlJitter: c.CACHE_TTL_JITTER,
+    staleWhileRevalidateMs: Math.round(c.CACHE_STALE_WHILE_REVALIDATE_SECONDS * 1000),
+    staleIfErrorMs: Math.round(c.CACHE_STALE_IF_ERROR_SECONDS * 1000),
     vapiTimeoutMs: c.VAPI_TIMEOUT_MS,
+    retryBudgetMs: c.VAPI_RETRY_BUDGET_MS,
+    retryAttempts: c.VAPI_RETRY_ATTEMPTS,
+    circuitThreshold: c.CIRCUIT_FAILURE_THRESHOLD,
+    circuitOpenMs: Math.round(c.CIRCUIT_OPEN_SECONDS * 1000),
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
     refreshAheadMs: Math.round(c.CACHE_REFRESH_AHEAD_SECONDS * 1000),
     eventLogSize: c.EVENTS_LOG_SIZE,

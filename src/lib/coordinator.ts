@@ -1,10 +1,13 @@
 import type { Context } from "hono";
-import type { CoordinatorResult } from "../../durable-objects/coordinator";
+import type { CoordinatorResult, Timing } from "../../durable-objects/coordinator";
 import type { AppEnv } from "../types";
 import { fromFailure } from "./errors";
 
 /** The calling user's coordinator (one Durable Object per JWT `sub`). */
 export const coordinator = (c: Context<AppEnv>) => c.env.COORDINATOR.getByName(c.var.userId);
+
+/** `Server-Timing` of an answer, success or failure. */
+export const serverTiming = (t: Timing) => `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`;
 
 /** Whether the request asks to revalidate with Vapi (`Cache-Control: no-cache`). */
 export const noCache = (c: Context<AppEnv>) =>
@@ -17,10 +20,9 @@ export const noCache = (c: Context<AppEnv>) =>
 export function forward(c: Context<AppEnv>, result: CoordinatorResult): Response {
   if (!result.ok) throw fromFailure(result.error);
   const { answer } = result;
-  const t = answer.timing;
   const headers: Record<string, string> = {
     "Cache-Status": answer.cacheStatus,
-    "Server-Timing": `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`,
+    "Server-Timing": serverTiming(answer.timing),
     // Per user, and only reusable after revalidation: browsers send If-None-Match instead of reusing it.
     "Cache-Control": "private, no-cache",
   };

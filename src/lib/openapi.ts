@@ -41,7 +41,7 @@ const header = (description: string, required: boolean) => ({ description, requi
 
 const cacheStatus = (required: boolean) =>
   header(
-    "How the cache served this answer (RFC 9211), e.g. `vapi-edge-cache; hit; ttl=212` or `vapi-edge-cache; fwd=miss; stored`",
+    "How the cache served this answer (RFC 9211), e.g. `vapi-edge-cache; hit; ttl=212`, `vapi-edge-cache; fwd=miss; stored`, `vapi-edge-cache; fwd=stale; fwd-status=503; detail=stale-if-error`",
     required,
   );
 
@@ -112,7 +112,7 @@ const ERRORS: Record<number, string> = {
   429: "The user exceeded the cache's own write or revalidation limit (`rate_limited`), or Vapi rate-limited the key (`vapi_rate_limited`)",
   500: "A bug on our side (`internal_error`)",
   502: "Vapi failed or could not be reached (`vapi_error`, `vapi_unreachable`)",
-  503: "The Vapi key changed while the request was in flight; retry (`cache_reset`)",
+  503: "Vapi has been failing for this user and the circuit is open (`vapi_circuit_open`), or the Vapi key changed while the request was in flight (`cache_reset`); retry after `Retry-After`",
   504: "Vapi did not answer in time (`vapi_timeout`)",
 };
 
@@ -122,7 +122,10 @@ function errorHeaders(status: number, cached: boolean) {
   if (status === 429) headers["Retry-After"] = header("Seconds to wait: until the user's bucket refills (`rate_limited`), or as Vapi sent it", false);
   if (status === 503) headers["Retry-After"] = header("Seconds to wait before retrying", true);
   // Failures decided by the coordinator say so; those refused at the edge (auth, validation) do not.
-  if (cached && status !== 401 && status !== 413 && status !== 415) headers["Cache-Status"] = cacheStatus(false);
+  if (cached && status !== 401 && status !== 413 && status !== 415) {
+    headers["Cache-Status"] = cacheStatus(false);
+    headers["Server-Timing"] = header("Where the time went before the failure, in ms", false);
+  }
   return headers;
 }
 

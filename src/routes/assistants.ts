@@ -34,7 +34,10 @@ const MergePatch = z.record(z.string(), z.unknown()).openapi("AssistantMergePatc
 });
 
 const Freshness = z.object({
-  cached: z.boolean().openapi({ description: "true when served from the cache without asking Vapi" }),
+  cached: z.boolean().openapi({ description: "true when the data was served from the cache, not from Vapi's answer to this request" }),
+  stale: z.literal(true).optional().openapi({
+    description: "Present when the data is past its TTL: served while it is revalidated, or because Vapi is unavailable",
+  }),
 });
 
 const tags = ["assistants"];

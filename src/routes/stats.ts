@@ -19,6 +19,13 @@ const Stats = z
     coalesced: z.number().openapi({ description: "Reads that joined an upstream read already in flight" }),
     upstreamCalls: z.number(),
     upstreamErrors: z.number(),
+    retries: z.number().openapi({ description: "Extra attempts of upstream reads after a 429, 5xx or timeout" }),
+    circuit: z.object({
+      state: z.enum(["closed", "open", "half-open"]),
+      consecutiveFailures: z.number(),
+      opens: z.number().openapi({ description: "How often the circuit has opened since `since`" }),
+      openUntil: z.string().nullable().openapi({ description: "While open: when one probe will be let through" }),
+    }),
     errors: z.number(),
     writes: z.number(),
     hotLayer: z.object({ entries: z.number(), bytes: z.number() }),

@@ -1,6 +1,8 @@
-import { ApiError } from "../lib/errors";
 import type { z } from "@hono/zod-openapi";
+import { ApiError } from "../lib/errors";
+import { type RetryPolicy, withRetry } from "./retry";
 import { type Assistant, AssistantListSchema, AssistantSchema, VapiErrorSchema } from "./types";
+import { UpstreamError } from "./upstream-error";
 
 /** Called once per upstream request with its duration, for stats and Server-Timing. */
 export type UpstreamObserver = (ms: number, ok: boolean) => void;
@@ -10,6 +12,8 @@ export interface VapiClientOptions {
   privateKey: string;
   timeoutMs: number;
   observe?: UpstreamObserver;
+  /** Applied to reads only: a write is never retried blindly. */
+  retry?: RetryPolicy;
 }
 
 const MAX_PAGES = 1000;
@@ -41,6 +45,12 @@ export class VapiClient {
     return parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?limit=${limit}`));
   }
 
+  /** Assistants created at or after `iso` (one page: enough for the last moments). */
+  async listCreatedSince(iso: string): Promise<Assistant[]> {
+    const q = `limit=1000&createdAtGe=${encodeURIComponent(iso)}`;
+    return parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?${q}`));
+  }
+
   async get(id: string): Promise<Assistant> {
     return parseAnswer(AssistantSchema, await this.send("GET", `/assistant/${id}`));
   }
@@ -57,7 +67,12 @@ export class VapiClient {
     await this.send("DELETE", `/assistant/${id}`);
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<unknown> {
+  private send(method: string, path: string, body?: unknown): Promise<unknown> {
+    const once = () => this.attempt(method, path, body);
+    return method === "GET" && this.opts.retry ? withRetry(once, this.opts.retry) : once();
+  }
+
+  private async attempt(method: string, path: string, body?: unknown): Promise<unknown> {
     const started = Date.now();
     let res: Response;
     try {
@@ -73,9 +88,9 @@ export class VapiClient {
     } catch (err) {
       this.opts.observe?.(Date.now() - started, false);
       if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
-        throw new ApiError(504, "vapi_timeout", `Vapi did not answer within ${this.opts.timeoutMs} ms.`);
+        throw new UpstreamError(504, "vapi_timeout", `Vapi did not answer within ${this.opts.timeoutMs} ms.`, undefined);
       }
-      throw new ApiError(502, "vapi_unreachable", "Vapi could not be reached.");
+      throw new UpstreamError(502, "vapi_unreachable", "Vapi could not be reached.", undefined);
     }
     const text = await res.text();
     this.opts.observe?.(Date.now() - started, res.ok);
@@ -83,17 +98,18 @@ export class VapiClient {
     try {
       return text ? JSON.parse(text) : null;
     } catch {
-      throw badAnswer();
+      throw badAnswer(res.status);
     }
   }
 }
 
-const badAnswer = () => new ApiError(502, "vapi_error", "Vapi answered with something that is not an assistant.");
+const badAnswer = (status?: number) =>
+  new UpstreamError(502, "vapi_error", "Vapi answered with something that is not an assistant.", status);
 
 /** Vapi's answer in the expected shape, or a 502: a surprise upstream must not become a 500. */
 function parseAnswer<T>(schema: z.ZodType<T>, data: unknown): T {
   const parsed = schema.safeParse(data);
-  if (!parsed.success) throw badAnswer();
+  if (!parsed.success) throw badAnswer(200);
   return parsed.data;
 }
 
@@ -106,33 +122,36 @@ function vapiMessage(text: string): string | undefined {
   }
 }
 
-function upstreamError(res: Response, text: string): ApiError {
+function upstreamError(res: Response, text: string): UpstreamError {
   const message = vapiMessage(text);
-  switch (res.status) {
+  const s = res.status;
+  switch (s) {
     case 400:
     case 422:
-      return new ApiError(400, "vapi_validation_error", message ?? "Vapi rejected the request.");
+      return new UpstreamError(400, "vapi_validation_error", message ?? "Vapi rejected the request.", s);
     case 401:
     case 403:
-      return new ApiError(
+      return new UpstreamError(
         424,
         "vapi_key_rejected",
         "Vapi rejected the stored API key. Save a valid private key with PUT /api/settings/vapi-key.",
+        s,
       );
     case 404:
-      return new ApiError(404, "assistant_not_found", "No assistant with that id exists in Vapi.");
+      return new UpstreamError(404, "assistant_not_found", "No assistant with that id exists in Vapi.", s);
     case 409:
-      return new ApiError(409, "vapi_conflict", message ?? "Vapi refused the change (conflict).");
+      return new UpstreamError(409, "vapi_conflict", message ?? "Vapi refused the change (conflict).", s);
     case 429: {
       const retryAfter = res.headers.get("Retry-After");
-      return new ApiError(
+      return new UpstreamError(
         429,
         "vapi_rate_limited",
         "Vapi is rate limiting this key; retry later.",
+        s,
         retryAfter ? { "Retry-After": retryAfter } : {},
       );
     }
     default:
-      return new ApiError(502, "vapi_error", `Vapi answered with status ${res.status}.`);
+      return new UpstreamError(502, "vapi_error", `Vapi answered with status ${s}.`, s);
   }
 }

@@ -6,5 +6,7 @@ declare namespace Cloudflare {
     JWKS_URL: string;
     FUZZ_RUNS: string;
     FUZZ_SEED: string;
+    HISTORY_SEED: string;
+    HISTORY_OPS_PER_CLIENT: string;
   }
 }

@@ -1,7 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { z } from "zod";
+import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
 import { emulatorAdmin, type FaultsInput } from "../../emulator/client";
+import type { Config } from "../../src/lib/config";
 import { conforms } from "./openapi-conformance";
 
 export const Assistant = z.looseObject({
@@ -13,7 +16,7 @@ export const Assistant = z.looseObject({
 });
 export type Assistant = z.infer<typeof Assistant>;
 export const ListBody = z.object({ assistants: z.array(Assistant), cached: z.boolean(), stale: z.boolean().optional() });
-export const OneBody = z.object({ assistant: Assistant, cached: z.boolean().optional() });
+export const OneBody = z.object({ assistant: Assistant, cached: z.boolean().optional(), stale: z.boolean().optional() });
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export const uid = (prefix = "user") => `${prefix}-${crypto.randomUUID()}`;
@@ -84,6 +87,13 @@ export async function fault(key: string, faults: Omit<FaultsInput, "keys">) {
 /** The user's coordinator, for eviction and for running it with a short configured TTL. */
 export function stubFor(sub: string) {
   return env.COORDINATOR.getByName(sub);
+}
+
+/** Runs this user's coordinator as a deployment with these settings would (short TTLs, budgets). */
+export async function configure(user: { sub: string }, settings: Partial<Config>) {
+  await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
+    obj.config = { ...obj.config, ...settings };
+  });
 }
 
 export async function d1Rows(sub: string) {

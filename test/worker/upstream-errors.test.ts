@@ -11,6 +11,8 @@ describe("upstream failures map to the error envelope", () => {
   it("no key configured: 424 telling the user to save one", async () => {
     const res = await call("/api/assistants", { token: await token(uid()) });
     expect(await errorOf(res)).toMatchObject({ status: 424, code: "vapi_key_not_configured", message: expect.stringMatching(/PUT \/api\/settings\/vapi-key/) });
+    // It never reached Vapi, and does not claim it did.
+    expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; detail=vapi-key-not-configured");
   });
 
   it("a stored key Vapi no longer accepts: 424 telling the user to update it", async () => {
@@ -20,13 +22,14 @@ describe("upstream failures map to the error envelope", () => {
     expect(await errorOf(res)).toMatchObject({ status: 424, code: "vapi_key_rejected", message: expect.stringMatching(/update|valid private key/i) });
   });
 
-  it("Vapi 5xx: 502", async () => {
+  it("Vapi 5xx: 502, and Cache-Status names the status Vapi gave", async () => {
     const user = await newUser({ assistants: 1 });
     const broken = await fault(user.key, { errorRate: 1, errorStatus: 500 });
     const res = await user.req("/api/assistants");
     await broken.clear();
     expect(await errorOf(res)).toMatchObject({ status: 502, code: "vapi_error" });
-    expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=miss; fwd-status=502");
+    expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=miss; fwd-status=500");
+    expect(res.headers.get("Server-Timing")).toMatch(/^cache;dur=\d+, d1;dur=\d+, vapi;dur=\d+$/);
   });
 
   it("Vapi 429: 429 with Vapi's Retry-After", async () => {
@@ -47,6 +50,7 @@ describe("upstream failures map to the error envelope", () => {
     const res = await user.req("/api/assistants");
     await hang.clear();
     expect(await errorOf(res)).toMatchObject({ status: 504, code: "vapi_timeout" });
+    expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=miss; detail=vapi-timeout");
   });
 
   it("an answer that is not what Vapi sends: 502, not a crash", async () => {

@@ -1,0 +1,70 @@
+import type { VapiClient } from "./client";
+import { backoffMs } from "./retry";
+import type { Assistant } from "./types";
+import { UpstreamError } from "./upstream-error";
+
+/** The `metadata` field each create carries, so a create whose answer was lost can be found. */
+export const CREATE_MARKER = "vapiEdgeCacheCreateId";
+
+/** `body` with a fresh marker in its metadata (left as is if its metadata is not an object: Vapi refuses it anyway). */
+export function markCreate(body: Record<string, unknown>, marker: string): Record<string, unknown> {
+  const meta = body.metadata ?? {};
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return body;
+  return { ...body, metadata: { ...meta, [CREATE_MARKER]: marker } };
+}
+
+const isMarked = (a: Assistant, marker: string) => {
+  const meta = (a as { metadata?: unknown }).metadata;
+  return typeof meta === "object" && meta !== null && (meta as Record<string, unknown>)[CREATE_MARKER] === marker;
+};
+
+/**
+ * After a create timed out or lost its connection, Vapi may or may not have created it, and a
+ * slow create may still land. Looks for the marked assistant among those created since
+ * `sinceIso`, a few times within `budgetMs`; undefined if it has not appeared by then.
+ */
+export async function findCreated(
+  listSince: (sinceIso: string) => Promise<Assistant[]>,
+  marker: string,
+  sinceIso: string,
+  budgetMs: number,
+): Promise<Assistant | undefined> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const found = (await listSince(sinceIso)).find((a) => isMarked(a, marker));
+    if (found) return found;
+    const wait = backoffMs(attempt, 100);
+    if (Date.now() - started + wait > budgetMs) return undefined;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/**
+ * One create, never retried. When its outcome is unknown (Vapi never answered, so it may have
+ * created it), the marked assistant is looked up before answering: 201 if it appeared, else a
+ * 504 telling the client to check the list rather than create again. `call` wraps each upstream
+ * call (timing, circuit).
+ */
+export async function createOnce(
+  client: VapiClient,
+  body: Record<string, unknown>,
+  lookupBudgetMs: number,
+  call: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<Assistant> {
+  const marker = crypto.randomUUID();
+  // Vapi's clock may differ from ours: look back a generous minute.
+  const since = new Date(Date.now() - 60_000).toISOString();
+  try {
+    return await call(() => client.create(markCreate(body, marker)));
+  } catch (err) {
+    if (!(err instanceof UpstreamError) || err.upstreamStatus !== undefined) throw err;
+    const found = await call(() => findCreated((iso) => client.listCreatedSince(iso), marker, since, lookupBudgetMs));
+    if (found) return found;
+    throw new UpstreamError(
+      504,
+      "vapi_create_unknown",
+      "Vapi did not confirm the create in time; it may still appear in the list, so check before creating it again.",
+      undefined,
+    );
+  }
+}
