@@ -54,14 +54,15 @@ describe("GET /api/cache/stats", () => {
   });
 });
 
-describe("response headers and logs", () => {
-  let lines: string[];
-  beforeEach(() => {
-    lines = [];
-    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
-  });
-  afterEach(() => vi.restoreAllMocks());
+// The Worker's request log lines, captured per test.
+let lines: string[];
+beforeEach(() => {
+  lines = [];
+  vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+});
+afterEach(() => vi.restoreAllMocks());
 
+describe("response headers and logs", () => {
   it("every assistants answer carries Cache-Status and Server-Timing; misses, writes and errors log one JSON line without secrets, hits none", async () => {
     const user = await newUser({ assistants: 2 });
     lines.length = 0;
@@ -94,13 +95,6 @@ describe("response headers and logs", () => {
 });
 
 describe("hit log sampling (LOG_HIT_SAMPLE_RATE, LOG_SLOW_MS)", () => {
-  let lines: string[];
-  beforeEach(() => {
-    lines = [];
-    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
-  });
-  afterEach(() => vi.restoreAllMocks());
-
   /** A request through the app with some settings changed (the bindings stay the real ones). */
   async function withSettings(vars: Record<string, string>, path: string, token: string) {
     const ctx = createExecutionContext();
