@@ -31,7 +31,9 @@ function ensureDeps() {
   // stderr, so commands whose stdout is their output (`npm run token`) stay clean.
   console.error(`Installing the locked dependencies (npm ci) under Node ${process.version}…`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const ci = spawnSync(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=warn"], {
+  // --loglevel=error: installing under an older Node than wrangler's own (by design) makes npm
+  // warn EBADENGINE for packages that will only ever run under the pinned Node 22.
+  const ci = spawnSync(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: root,
     stdio: ["ignore", 2, 2],
   });
