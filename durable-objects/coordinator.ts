@@ -2,69 +2,48 @@ import { DurableObject } from "cloudflare:workers";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import { readConfig } from "../src/lib/config";
-import { serverTiming } from "../src/lib/coordinator";
 import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
-import { VapiClient } from "../src/vapi/client";
+import type { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
 import { createOnce } from "../src/vapi/create-marker";
-import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
+import {
+  type CacheAnswer,
+  type CoordinatorResult,
+  failed,
+  forwarded,
+  keyChanged,
+  listAnswer,
+  newTiming,
+  notFound,
+  oneAnswer,
+  preconditionFailed,
+  type ReadOptions,
+  type Timing,
+  type Trace,
+  type WriteOptions,
+  writeAnswer,
+} from "./answers";
 import { changed, externalChanges, snapshot } from "./changes";
 import { CircuitBreaker } from "./circuit-breaker";
+import { D1Trust } from "./d1-repair";
 import { D1Writer } from "./d1-writer";
 import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
 import { type Freshness, freshness } from "./freshness";
-import { type Entry, HotLayer, toRow } from "./hot-layer";
+import { HotLayer, toRow } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
 import { RateLimiter } from "./rate-limiter";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, USER_HEADER } from "./sockets";
-import { CACHE, circuitOpen, failureStatus, type Fwd, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
+import { CACHE, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
+import { Upstream } from "./upstream";
 
-/** Durations of one answer, in ms, for Server-Timing. */
-export interface Timing {
-  cache: number;
-  d1: number;
-  vapi: number;
-}
+export type { CacheAnswer, CoordinatorResult, ReadOptions, Timing, WriteOptions } from "./answers";
 
-/** A successful answer: the JSON body is serialized here, once, so the Worker only forwards it. */
-export interface CacheAnswer {
-  status: 200 | 201 | 304 | 412;
-  body: string;
-  /** The validator of the assistant or list answered (a 412 carries the current one). */
-  etag?: string;
-  cacheStatus: string;
-  timing: Timing;
-}
-
-/** How a read went forward to Vapi (RFC 9211 `fwd`), for the Cache-Status of a failure too. */
-interface Trace {
-  fwd: Fwd;
-}
-
-export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };
-
-export interface ReadOptions {
-  /** The client sent `Cache-Control: no-cache`: revalidate with Vapi (still single-flight). */
-  noCache?: boolean;
-  /** `If-None-Match`: answer 304 without a body when it names the current version. */
-  ifNoneMatch?: string;
-}
-
-export interface WriteOptions {
-  /** `If-Match`: refuse the write (412) unless it names the current version. */
-  ifMatch?: string;
-}
-
-const UNTRUSTED_KEY = "d1-untrusted-since";
 const USER_KEY = "user-id";
-const REPAIR_FAILURES_KEY = "d1-repair-failures";
-const REPAIR_DELAY_MS = 5_000;
-const REPAIR_MAX_DELAY_MS = 300_000;
 
 /**
  * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
@@ -81,7 +60,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     () => this.config.circuitThreshold,
     () => this.config.circuitOpenMs,
   );
-  private readonly d1 = new D1Writer(this.env.DB, (err) => this.d1Failed(err));
+  private readonly upstream = new Upstream(() => this.config, this.stats, this.circuit);
+  private readonly trust = new D1Trust(this.ctx);
+  private readonly d1 = new D1Writer(this.env.DB, (err) => this.trust.failed(err));
   private writeTail: Promise<unknown> = Promise.resolve();
   /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
   private acked = 0;
@@ -100,17 +81,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
       const f = freshness(this.config, "list", this.hot.listSyncedAt);
       const early = this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
-      if (early) return this.listAnswer(early, timing, opts);
+      if (early) return listAnswer(this.hot, this.listTag, early, timing, opts);
       trace.fwd = fwdOf(!!opts.noCache, f);
       const joined = this.countMiss(this.flights.has(this.flightKey("list")));
       try {
         await this.refreshList(timing);
       } catch (err) {
         const stale = this.staleOnError(err, f, opts);
-        if (stale && this.hot.listSyncedAt !== null) return this.listAnswer(stale, timing, opts);
+        if (stale && this.hot.listSyncedAt !== null) return listAnswer(this.hot, this.listTag, stale, timing, opts);
         throw err;
       }
-      return this.listAnswer(this.forwarded(trace, joined), timing, opts);
+      return listAnswer(this.hot, this.listTag, forwarded(trace, joined), timing, opts);
     });
   }
 
@@ -121,7 +102,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const cached = this.hot.get(id);
       const f = freshness(this.config, id, cached ? cached.cachedAt : null);
       const early = cached && this.servedFromCache(f, opts, () => this.refreshOne(id, newTiming()));
-      if (cached && early) return this.oneAnswer(cached, early, timing, opts);
+      if (cached && early) return oneAnswer(cached, early, timing, opts);
       trace.fwd = fwdOf(!!opts.noCache, f);
       // A miss (no-cache too) while the whole list is being fetched waits for that list.
       const listFlight = this.flights.current(this.flightKey("list"));
@@ -138,12 +119,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
         const now = this.hot.get(id);
         const stale = this.staleOnError(err, f, opts);
-        if (stale && now) return this.oneAnswer(now, stale, timing, opts);
+        if (stale && now) return oneAnswer(now, stale, timing, opts);
         throw err;
       }
       const entry = this.hot.get(id);
       if (!entry) throw notFound();
-      return this.oneAnswer(entry, this.forwarded(trace, joined), timing, opts);
+      return oneAnswer(entry, forwarded(trace, joined), timing, opts);
     });
   }
 
@@ -155,11 +136,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.serialized(async () => {
         const client = await this.clientFor(timing);
         const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-        const created = await createOnce(client, body, lookupBudget, (work) => this.timed(timing, work));
+        const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work));
         const entry = this.hot.write(created, ++this.acked, Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
         this.events.publish([changed("created", entry, "write")]);
-        return this.writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
+        return writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
     );
   }
@@ -176,14 +157,14 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         }
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
-          return this.preconditionFailed(base, timing);
+          return preconditionFailed(base, timing);
         }
         const body = vapiPatchBody(base?.assistant, patch);
         const updated = await this.upstreamWrite(id, timing, (c) => c.update(id, body));
         const entry = this.hot.write(updated, ++this.acked, Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
         this.events.publish([changed("updated", entry, "write")]);
-        return this.writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
+        return writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
     );
   }
@@ -197,14 +178,14 @@ export class UserCacheCoordinator extends DurableObject<Env> {
           if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await this.refreshOne(id, timing);
           base = this.hot.get(id);
           if (!base) throw notFound();
-          if (!matches(opts.ifMatch, etagOf(base), false)) return this.preconditionFailed(base, timing);
+          if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);
         }
         await this.upstreamWrite(id, timing, (c) => c.remove(id));
         this.hot.delete(id, ++this.acked);
         this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
         this.events.publish([{ type: "deleted", id, origin: "write" }]);
-        return this.writeAnswer(200, `{"success":true}`, timing);
+        return writeAnswer(200, `{"success":true}`, timing);
       }),
     );
   }
@@ -252,9 +233,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const userId = this.ctx.storage.kv.get<string>(USER_KEY);
     if (!userId) return;
-    if (this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined) {
+    if (this.trust.untrusted) {
       await this.ready(userId);
-      await this.repairD1();
+      await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
     }
     await this.refreshAhead(userId);
   }
@@ -304,7 +285,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async refreshList(timing: Timing) {
     const flight = await this.flights.run(this.flightKey("list"), () =>
       this.refresh(async (client, fence, t) => {
-        const items = await this.timed(t, () => client.listAll(this.config.listPageSize));
+        const items = await this.upstream.timed(t, () => client.listAll(this.config.listPageSize));
         this.assertGeneration(fence);
         // Only a list that was known before can say what changed; a cold one has no "before".
         const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
@@ -325,7 +306,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.refresh(async (client, fence, t) => {
         let fetched: Assistant;
         try {
-          fetched = await this.timed(t, () => client.get(id));
+          fetched = await this.upstream.timed(t, () => client.get(id));
         } catch (err) {
           const gone = err instanceof ApiError && err.status === 404;
           // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
@@ -396,9 +377,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async hydrate(userId: string) {
     this.userId = userId;
     if (this.ctx.storage.kv.get(USER_KEY) !== userId) this.ctx.storage.kv.put(USER_KEY, userId);
-    if (this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined) {
+    if (this.trust.untrusted) {
       // A D1 write failed before the restart: its rows may be older than what was acknowledged.
-      await this.repairD1();
+      await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
       return;
     }
     let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
@@ -411,32 +392,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       return;
     }
     this.hot.hydrate(loaded.rows, loaded.listSyncedAt);
-  }
-
-  /** Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. */
-  private async repairD1() {
-    const synced = this.hot.listSyncedAt;
-    await this.d1.run(
-      [
-        ...db.deleteAllAssistants(this.env.DB, this.uid),
-        ...this.hot.rows().map((r) => db.upsertAssistant(this.env.DB, this.uid, r)),
-        ...(synced === null ? [] : [db.markListSynced(this.env.DB, this.uid, synced)]),
-      ],
-      () => {
-        this.ctx.storage.kv.delete(UNTRUSTED_KEY);
-        this.ctx.storage.kv.delete(REPAIR_FAILURES_KEY);
-      },
-    );
-  }
-
-  private async d1Failed(err: unknown) {
-    console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));
-    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());
-    // While D1 keeps failing, repairs back off instead of hammering it every few seconds.
-    const failures = (this.ctx.storage.kv.get<number>(REPAIR_FAILURES_KEY) ?? 0) + 1;
-    this.ctx.storage.kv.put(REPAIR_FAILURES_KEY, failures);
-    const delay = Math.min(REPAIR_DELAY_MS * 2 ** (failures - 1), REPAIR_MAX_DELAY_MS);
-    await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
   /**
@@ -462,25 +417,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     const started = Date.now();
     const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;
-    if (key === null) {
-      throw new ApiError(
-        424,
-        "vapi_key_not_configured",
-        "No Vapi private key is configured for this user. Save one with PUT /api/settings/vapi-key.",
-      );
-    }
-    if (!this.circuit.allow()) throw circuitOpen(this.circuit.retryAfterSeconds());
-    return new VapiClient({
-      baseUrl: this.config.vapiBaseUrl,
-      privateKey: key,
-      timeoutMs: this.config.vapiTimeoutMs,
-      observe: (ms, ok) => this.stats.upstream(ms, ok),
-      retry: {
-        attempts: this.config.retryAttempts,
-        budgetMs: this.config.retryBudgetMs,
-        onRetry: () => this.stats.retries++,
-      },
-    });
+    return this.upstream.client(key);
   }
 
   private assertGeneration(fence: Fence) {
@@ -491,7 +428,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async upstreamWrite<T>(id: string, timing: Timing, call: (c: VapiClient) => Promise<T>) {
     const client = await this.clientFor(timing);
     try {
-      return await this.timed(timing, () => call(client));
+      return await this.upstream.timed(timing, () => call(client));
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         const held = this.hot.get(id) !== undefined;
@@ -519,23 +456,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     timing.d1 += await this.d1.run(statements);
   }
 
-  /** Every upstream call goes through here: its time, and its outcome for the circuit. */
-  private async timed<T>(timing: Timing, work: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-      const value = await work();
-      this.circuit.succeeded();
-      return value;
-    } catch (err) {
-      // Only "Vapi is unavailable" counts against the circuit; a 404 or 400 means Vapi is up.
-      if (isTransient(err)) this.circuit.failed();
-      else if (err instanceof UpstreamError) this.circuit.succeeded();
-      throw err;
-    } finally {
-      timing.vapi += Date.now() - started;
-    }
-  }
-
   /** Runs one RPC: readiness, timing, and expected failures returned as values (not thrown). */
   private async answer(
     userId: string,
@@ -557,13 +477,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       if (!(err instanceof ApiError)) throw err;
       this.stats.errors++;
       settle();
-      const failure = toFailure(err);
-      failure.headers = {
-        "Cache-Status": failureStatus(err, trace.fwd),
-        ...failure.headers,
-        "Server-Timing": serverTiming(timing),
-      };
-      return { ok: false, error: failure };
+      return failed(err, trace, timing);
     }
   }
 
@@ -585,51 +499,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return served;
   }
 
-  private forwarded(trace: Trace, joined: boolean): Served {
-    return { cached: false, status: `fwd=${trace.fwd}; stored${joined ? "; collapsed" : ""}` };
-  }
-
-  private listAnswer(s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
-    const json = this.hot.listArrayJson();
-    return this.readAnswer(`{"assistants":${json}`, this.listTag.of(json), s, timing, opts);
-  }
-
-  private oneAnswer(entry: Entry, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
-    return this.readAnswer(`{"assistant":${entry.json}`, etagOf(entry), s, timing, opts);
-  }
-
-  /** 200 with the body's flags, or 304 without a body when `If-None-Match` names this version. */
-  private readAnswer(head: string, etag: string, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
-    const notModified = opts.ifNoneMatch !== undefined && matches(opts.ifNoneMatch, etag, true);
-    const body = notModified ? "" : `${head},"cached":${s.cached}${s.stale ? `,"stale":true` : ""}}`;
-    return { status: notModified ? 304 : 200, body, etag, cacheStatus: `${CACHE}; ${s.status}`, timing };
-  }
-
-  private writeAnswer(status: 200 | 201, body: string, timing: Timing, etag?: string): CacheAnswer {
-    return { status, body, etag, cacheStatus: `${CACHE}; fwd=method; stored`, timing };
-  }
-
-  /** 412 with the current version, so the tab can show both and let its user choose. */
-  private preconditionFailed(current: Entry, timing: Timing): CacheAnswer {
-    const error = `{"code":"precondition_failed","message":"The assistant changed since the version named in If-Match."}`;
-    return {
-      status: 412,
-      body: `{"error":${error},"assistant":${current.json}}`,
-      etag: etagOf(current),
-      cacheStatus: `${CACHE}; fwd=method; fwd-status=412`,
-      timing,
-    };
-  }
-
   private countMiss(joined: boolean): boolean {
     if (joined) this.stats.coalesced++;
     else this.stats.misses++;
     return joined;
   }
-
 }
-
-const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0 });
 
 /** Where a refresh started: the write counter, the time, and the key session. */
 interface Fence {
@@ -638,10 +513,3 @@ interface Fence {
   session: Session;
 }
 
-const notFound = (headers: Record<string, string> = {}) =>
-  new ApiError(404, "assistant_not_found", "No assistant with that id exists for this user.", headers);
-
-const keyChanged = () =>
-  new ApiError(503, "cache_reset", "The Vapi key changed while this request was in flight; retry.", {
-    "Retry-After": "0",
-  });

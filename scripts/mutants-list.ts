@@ -31,8 +31,8 @@ export const mutants: Mutant[] = [
   { name: "list drop leaves no tombstone", file: HOT, find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
   { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
   { name: "per-id 404 leaves no tombstone", file: COORD, find: "this.hot.applyGone(id, fence.ack, ++this.acked)", replace: "this.hot.applyGone(id, fence.ack)", tests: T("fencing") },
-  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        return`, replace: `${PERSIST}\n        return`, tests: T("fencing") },
-  { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n      }`, replace: `${PERSIST}\n      }`, tests: T("fencing") },
+  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, tests: T("fencing") },
+  { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
   { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
@@ -40,16 +40,16 @@ export const mutants: Mutant[] = [
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
   { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
-  { name: "D1 failure not recorded", file: COORD, find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
-  { name: "restart trusts a failed D1", file: COORD, find: "    if (this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined) {", replace: "    if (false) {", tests: T("eviction") },
+  { name: "D1 failure not recorded", file: "durable-objects/d1-repair.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
+  { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
   { name: "list sync deletes without user_id", file: DB, find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
   { name: "rehydration loads without user_id", file: DB, find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
   { name: "cache drop deletes without user_id", file: DB, find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
   { name: "key switched after the D1 await", file: COORD, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
-  { name: "list results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        const { upserted", replace: "        const { upserted", tests: T("key-change") },
-  { name: "per-id results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        const entry", replace: "        const entry", tests: T("key-change") },
+  { name: "list results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        // Only a list that was known before", replace: "        // Only a list that was known before", tests: T("key-change") },
+  { name: "per-id results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        const before = snapshot(this.hot, [id]);", replace: "        const before = snapshot(this.hot, [id]);", tests: T("key-change") },
   { name: "flight keys ignore the generation", file: COORD, find: "return `${this.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
 ];

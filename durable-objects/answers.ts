@@ -1,0 +1,105 @@
+import { serverTiming } from "../src/lib/coordinator";
+import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
+import { etagOf, type ListEtag, matches } from "./etag";
+import type { Entry, HotLayer } from "./hot-layer";
+import { CACHE, failureStatus, type Fwd, type Served } from "./stale-policy";
+
+/** Durations of one answer, in ms, for Server-Timing. */
+export interface Timing {
+  cache: number;
+  d1: number;
+  vapi: number;
+}
+
+/** A successful answer: the JSON body is serialized here, once, so the Worker only forwards it. */
+export interface CacheAnswer {
+  status: 200 | 201 | 304 | 412;
+  body: string;
+  /** The validator of the assistant or list answered (a 412 carries the current one). */
+  etag?: string;
+  cacheStatus: string;
+  timing: Timing;
+}
+
+/** How a read went forward to Vapi (RFC 9211 `fwd`), for the Cache-Status of a failure too. */
+export interface Trace {
+  fwd: Fwd;
+}
+
+export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };
+
+export interface ReadOptions {
+  /** The client sent `Cache-Control: no-cache`: revalidate with Vapi (still single-flight). */
+  noCache?: boolean;
+  /** `If-None-Match`: answer 304 without a body when it names the current version. */
+  ifNoneMatch?: string;
+}
+
+export interface WriteOptions {
+  /** `If-Match`: refuse the write (412) unless it names the current version. */
+  ifMatch?: string;
+}
+
+/** A zeroed Timing. */
+export const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0 });
+
+/** An expected failure as a value, with its Cache-Status and Server-Timing headers. */
+export function failed(err: ApiError, trace: Trace, timing: Timing): CoordinatorResult {
+  const failure = toFailure(err);
+  failure.headers = {
+    "Cache-Status": failureStatus(err, trace.fwd),
+    ...failure.headers,
+    "Server-Timing": serverTiming(timing),
+  };
+  return { ok: false, error: failure };
+}
+
+/** The Cache-Status detail of a read that went forward to Vapi (or joined one that did). */
+export function forwarded(trace: Trace, joined: boolean): Served {
+  return { cached: false, status: `fwd=${trace.fwd}; stored${joined ? "; collapsed" : ""}` };
+}
+
+/** The whole list as the hot layer holds it. */
+export function listAnswer(hot: HotLayer, listTag: ListEtag, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
+  const json = hot.listArrayJson();
+  return readAnswer(`{"assistants":${json}`, listTag.of(json), s, timing, opts);
+}
+
+/** One assistant. */
+export function oneAnswer(entry: Entry, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
+  return readAnswer(`{"assistant":${entry.json}`, etagOf(entry), s, timing, opts);
+}
+
+/** 200 with the body's flags, or 304 without a body when `If-None-Match` names this version. */
+function readAnswer(head: string, etag: string, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
+  const notModified = opts.ifNoneMatch !== undefined && matches(opts.ifNoneMatch, etag, true);
+  const body = notModified ? "" : `${head},"cached":${s.cached}${s.stale ? `,"stale":true` : ""}}`;
+  return { status: notModified ? 304 : 200, body, etag, cacheStatus: `${CACHE}; ${s.status}`, timing };
+}
+
+/** A write Vapi acknowledged. */
+export function writeAnswer(status: 200 | 201, body: string, timing: Timing, etag?: string): CacheAnswer {
+  return { status, body, etag, cacheStatus: `${CACHE}; fwd=method; stored`, timing };
+}
+
+/** 412 with the current version, so the tab can show both and let its user choose. */
+export function preconditionFailed(current: Entry, timing: Timing): CacheAnswer {
+  const error = `{"code":"precondition_failed","message":"The assistant changed since the version named in If-Match."}`;
+  return {
+    status: 412,
+    body: `{"error":${error},"assistant":${current.json}}`,
+    etag: etagOf(current),
+    cacheStatus: `${CACHE}; fwd=method; fwd-status=412`,
+    timing,
+  };
+}
+
+/** 404 for an assistant the user does not have. */
+export const notFound = (headers: Record<string, string> = {}) =>
+  new ApiError(404, "assistant_not_found", "No assistant with that id exists for this user.", headers);
+
+/** 503 for a request whose Vapi key was replaced while it ran. */
+export const keyChanged = () =>
+  new ApiError(503, "cache_reset", "The Vapi key changed while this request was in flight; retry.", {
+    "Retry-After": "0",
+  });

@@ -1,0 +1,48 @@
+import * as db from "../src/db/assistants";
+import type { D1Writer } from "./d1-writer";
+import type { HotLayer } from "./hot-layer";
+
+const UNTRUSTED_KEY = "d1-untrusted-since";
+const REPAIR_FAILURES_KEY = "d1-repair-failures";
+const REPAIR_DELAY_MS = 5_000;
+const REPAIR_MAX_DELAY_MS = 300_000;
+
+/**
+ * Whether D1's rows for the user can be trusted. The marker lives in the object's storage, so it
+ * survives a restart or eviction; the alarm retries the repair.
+ */
+export class D1Trust {
+  constructor(private readonly ctx: DurableObjectState) {}
+
+  /** A D1 write failed (and no repair has succeeded since). */
+  get untrusted(): boolean {
+    return this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined;
+  }
+
+  /** Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. */
+  async repair(d1: D1Writer, database: D1Database, userId: string, hot: HotLayer) {
+    const synced = hot.listSyncedAt;
+    await d1.run(
+      [
+        ...db.deleteAllAssistants(database, userId),
+        ...hot.rows().map((r) => db.upsertAssistant(database, userId, r)),
+        ...(synced === null ? [] : [db.markListSynced(database, userId, synced)]),
+      ],
+      () => {
+        this.ctx.storage.kv.delete(UNTRUSTED_KEY);
+        this.ctx.storage.kv.delete(REPAIR_FAILURES_KEY);
+      },
+    );
+  }
+
+  /** Records a failed D1 write and schedules the repair. */
+  async failed(err: unknown) {
+    console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));
+    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());
+    // While D1 keeps failing, repairs back off instead of hammering it every few seconds.
+    const failures = (this.ctx.storage.kv.get<number>(REPAIR_FAILURES_KEY) ?? 0) + 1;
+    this.ctx.storage.kv.put(REPAIR_FAILURES_KEY, failures);
+    const delay = Math.min(REPAIR_DELAY_MS * 2 ** (failures - 1), REPAIR_MAX_DELAY_MS);
+    await this.ctx.storage.setAlarm(Date.now() + delay);
+  }
+}

@@ -1,0 +1,58 @@
+import type { Config } from "../src/lib/config";
+import { ApiError } from "../src/lib/errors";
+import { VapiClient } from "../src/vapi/client";
+import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
+import type { Timing } from "./answers";
+import type { CircuitBreaker } from "./circuit-breaker";
+import { circuitOpen } from "./stale-policy";
+import type { CacheStats } from "./stats";
+
+/** The user's calls to Vapi: clients behind the circuit, with retries, and each call's time. */
+export class Upstream {
+  constructor(
+    private readonly config: () => Config,
+    private readonly stats: CacheStats,
+    private readonly circuit: CircuitBreaker,
+  ) {}
+
+  /** A client for `key`, unless there is none or the circuit is open. */
+  client(key: string | null): VapiClient {
+    if (key === null) {
+      throw new ApiError(
+        424,
+        "vapi_key_not_configured",
+        "No Vapi private key is configured for this user. Save one with PUT /api/settings/vapi-key.",
+      );
+    }
+    if (!this.circuit.allow()) throw circuitOpen(this.circuit.retryAfterSeconds());
+    const config = this.config();
+    return new VapiClient({
+      baseUrl: config.vapiBaseUrl,
+      privateKey: key,
+      timeoutMs: config.vapiTimeoutMs,
+      observe: (ms, ok) => this.stats.upstream(ms, ok),
+      retry: {
+        attempts: config.retryAttempts,
+        budgetMs: config.retryBudgetMs,
+        onRetry: () => this.stats.retries++,
+      },
+    });
+  }
+
+  /** Every upstream call goes through here: its time, and its outcome for the circuit. */
+  async timed<T>(timing: Timing, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      const value = await work();
+      this.circuit.succeeded();
+      return value;
+    } catch (err) {
+      // Only "Vapi is unavailable" counts against the circuit; a 404 or 400 means Vapi is up.
+      if (isTransient(err)) this.circuit.failed();
+      else if (err instanceof UpstreamError) this.circuit.succeeded();
+      throw err;
+    } finally {
+      timing.vapi += Date.now() - started;
+    }
+  }
+}
