@@ -92,7 +92,7 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
 const parsed = new WeakMap<object, Config>();
 const NO_ENV = {};
 
-/** `readConfig` once per env object, for per-request callers (no env, as in `app.request`: defaults). */
+/** `readConfig` once per env object, for the Worker's per-request callers (no env, as in `app.request`: defaults). */
 export function configFor(env: Env | undefined): Config {
   const key = env ?? NO_ENV;
   let config = parsed.get(key);

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
-import { readConfig } from "./config";
+import { configFor } from "./config";
 import { ApiError } from "./errors";
 
 /** Clock skew allowed on `exp`, `nbf` and `iat`. */
@@ -82,7 +82,7 @@ export async function verifyToken(token: string, env: Env): Promise<string> {
   const { iat, exp } = payload;
   if (iat !== undefined && iat > now + CLOCK_TOLERANCE_SECONDS) throw invalid("The token was issued in the future.");
   // Without `iat` the lifetime left is what counts: a token may never outlive the maximum.
-  if (exp! - (iat ?? now) > readConfig(env).jwtMaxAgeSeconds) {
+  if (exp! - (iat ?? now) > configFor(env).jwtMaxAgeSeconds) {
     throw invalid("The token lives longer than this service accepts; ask for a shorter-lived token.");
   }
   const sub = payload.sub;

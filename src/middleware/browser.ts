@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import { readConfig } from "../lib/config";
+import { configFor } from "../lib/config";
 import type { AppEnv } from "../types";
 
 /**
@@ -10,7 +10,7 @@ import type { AppEnv } from "../types";
  * stay off and `*` is never sent. Preflights are answered here, before auth.
  */
 export const corsPolicy: MiddlewareHandler<AppEnv> = cors({
-  origin: (origin, c) => (readConfig(c.env).corsOrigins.includes(origin) ? origin : null),
+  origin: (origin, c) => (configFor(c.env).corsOrigins.includes(origin) ? origin : null),
   allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
   allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "If-Match", "If-None-Match"],
   exposeHeaders: ["Cache-Status", "Server-Timing", "ETag", "Retry-After", "WWW-Authenticate"],

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { readSettings } from "../db/settings";
 import { coordinator } from "../lib/coordinator";
-import { readConfig } from "../lib/config";
+import { configFor } from "../lib/config";
 import { ApiError, fromFailure } from "../lib/errors";
 import { errors, json } from "../lib/openapi";
 import { router } from "../lib/validation";
@@ -79,7 +79,7 @@ export const settings = base
     // Verifying costs a Vapi call with a key the client chose: limited like any write.
     const limited = await coordinator(c).admitWrite(c.var.userId);
     if (limited) throw fromFailure(limited);
-    const config = readConfig(c.env);
+    const config = configFor(c.env);
     const client = new VapiClient({ baseUrl: config.vapiBaseUrl, privateKey, timeoutMs: config.vapiTimeoutMs });
     try {
       await client.listPage(1);
