@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { devSecrets } from "../scripts/dev-env.ts";
 import { auth, call, EmulatorAdmin, provision } from "./lib/api.ts";
-import { calibrate, machineBusyMs, treeCpuMs } from "./lib/cpu.ts";
+import { calibrate, machineBusyMs, treeCpuMs, WORKER } from "./lib/cpu.ts";
 import type { LoadSettings } from "./lib/load.ts";
 import { Processes, ROOT } from "./lib/procs.ts";
 import { portPool, productSetting, snapshotProduct, startEmulator, startFloor, startProduct } from "./lib/servers.ts";
@@ -15,6 +15,7 @@ import { chart } from "./report/chart.ts";
 import { lines, targets } from "./report/targets.ts";
 import { markdownTable, textTable } from "./report/table.ts";
 import { coalescing } from "./scenarios/coalescing.ts";
+import { cpuPerRead } from "./scenarios/cpu.ts";
 import { hotPath } from "./scenarios/hot-path.ts";
 import { manyUsers } from "./scenarios/many-users.ts";
 import { memory } from "./scenarios/memory.ts";
@@ -26,6 +27,7 @@ const ASSISTANTS = 20;
 const MANY_USERS = quick ? 50 : 200;
 const COALESCE = 1000;
 const COLD_USERS = quick ? 24 : 240;
+const CPU_USERS = quick ? 10 : 30;
 // Hot paths at 10 connections and at 1: quick 1.5 s per target, full 2 interleaved rounds of 5 s.
 const LOAD: LoadSettings = quick
   ? { connections: 10, seconds: 1.5, warmupSeconds: 0.5 }
@@ -77,14 +79,15 @@ async function main(): Promise<BenchResults> {
   const listBodyBytes = Buffer.byteLength(listBody);
 
   // The floor starts while the other users are provisioned (both take a few seconds).
-  const [floorBase, cold, [coalesceUser], many] = await Promise.all([
+  const [floorBase, cold, [coalesceUser], many, cpuUsers] = await Promise.all([
     startFloor(procs, state, listBodyBytes, { port: port(), inspectorPort: port() }),
     provision(emulator, base, "cold", COLD_USERS, ASSISTANTS),
     provision(emulator, base, "coalesce", 1, ASSISTANTS),
     provision(emulator, base, "many", MANY_USERS, ASSISTANTS),
+    provision(emulator, base, "cpu", CPU_USERS, ASSISTANTS),
   ]);
   if (!coalesceUser) throw new Error("no coalescing user");
-  log(`floor on ${floorBase}; ${cold.length + many.length + 2} users provisioned`);
+  log(`floor on ${floorBase}; ${cold.length + many.length + cpuUsers.length + 2} users provisioned`);
 
   const ctx: Ctx = { quick, base, floorBase, emulator, hot, hotIds, load: LOAD };
   const hotResults = await hotPath(ctx, ROUNDS, log);
@@ -92,13 +95,15 @@ async function main(): Promise<BenchResults> {
   log(`miss: p50 ${miss.p50.toFixed(1)} ms, overhead ${miss.overhead.toFixed(1)} ms`);
   const write = await writes(ctx, cold);
   log(`write: p50 ${write.p50.toFixed(1)} ms, overhead ${write.overhead.toFixed(1)} ms`);
+  const cpu = await cpuPerRead(ctx, cpuUsers, procs.pid("product") ?? 0);
+  log(`CPU per read (Worker): cold ${cpu.cold[WORKER]?.p50.toFixed(2)} ms, revalidation ${cpu.revalidation[WORKER]?.p50.toFixed(2)} ms`);
   const coalesced = await coalescing(ctx, coalesceUser, COALESCE);
   log(`coalescing: ${coalesced.upstreamCalls} upstream call(s), statuses ${JSON.stringify(coalesced.statuses)}`);
   const manyResult = await manyUsers(ctx, many, ASSISTANTS, quick ? 3 : 10);
   log(`many users: ${Math.round(manyResult.rps ?? 0)} req/s, ${manyResult.upstream.listReads} list reads`);
   const mem = await memory(ctx, tmp, listBodyBytes);
 
-  const cpu = cpus();
+  const machine = cpus();
   // Others' share of the machine while the bench ran: all busy CPU minus this process tree's.
   // Exited children (migrations, heap estimate) are not in the tree any more: a slight overcount.
   const others = machineBusyMs() - busyAtStart - (treeCpuMs(process.pid) - ownAtStart);
@@ -107,9 +112,9 @@ async function main(): Promise<BenchResults> {
     meta: {
       date: new Date().toISOString(),
       quick,
-      machine: { cpus: cpu.length, model: cpu[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      machine: { cpus: machine.length, model: machine[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30) },
       loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
-      othersCpuShare: Math.max(0, others / (wallMs * cpu.length)),
+      othersCpuShare: Math.max(0, others / (wallMs * machine.length)),
       calibrationMs: { start: calibrationAtStart, end: calibrate() },
       node: process.version,
       product: { commit: product.commit, uncommitted: product.dirty },
@@ -125,6 +130,7 @@ async function main(): Promise<BenchResults> {
     ...hotResults,
     miss,
     write,
+    cpu,
     coalescing: coalesced,
     manyUsers: manyResult,
     memory: mem,

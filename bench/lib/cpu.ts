@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-interface Proc {
+export interface Proc {
   pid: number;
   ppid: number;
   cpuMs: number;
@@ -23,23 +23,30 @@ function read(pid: number): Proc | undefined {
   }
 }
 
-/** CPU ms so far of `root` and all its descendants, by role. */
-export function cpuByRole(root: number): Record<string, number> {
+/** `root` and all its descendants, as they are now. */
+export function treeOf(root: number): Proc[] {
   const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((d) => read(Number(d)) ?? []);
   const tree = new Set([root]);
   // Parents come before children in most listings, but not always: repeat until stable (bounded).
   for (let pass = 0; pass < 5; pass++) for (const p of all) if (tree.has(p.ppid)) tree.add(p.pid);
+  return all.filter((p) => tree.has(p.pid));
+}
+
+/** CPU ms so far of `root` and all its descendants, by role. */
+export function cpuByRole(root: number): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const p of all) {
-    if (!tree.has(p.pid)) continue;
+  for (const p of treeOf(root)) {
     const role = roleOf(p.cmd);
     out[role] = (out[role] ?? 0) + p.cpuMs;
   }
   return out;
 }
 
-function roleOf(cmd: string): string {
-  if (cmd.includes("workerd")) return /entry=127\.0\.0\.1:0\b/.test(cmd) ? "workerd (Worker)" : "workerd (proxy)";
+/** The role of the workerd process that runs the Worker (and, locally, its Durable Objects and D1). */
+export const WORKER = "workerd (Worker)";
+
+export function roleOf(cmd: string): string {
+  if (cmd.includes("workerd")) return /entry=127\.0\.0\.1:0\b/.test(cmd) ? WORKER : "workerd (proxy)";
   if (cmd.includes("esbuild")) return "esbuild";
   if (cmd.includes("wrangler")) return "wrangler (Node)";
   return "other";

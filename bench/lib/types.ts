@@ -1,5 +1,6 @@
 // What the scenarios measure and the report reads (bench/results/latest.json has this shape).
 import type { BenchUser, EmulatorAdmin } from "./api.ts";
+import type { CpuFigures } from "./cpu-meter.ts";
 import type { LoadSettings } from "./load.ts";
 import type { Summary } from "./stats.ts";
 
@@ -57,6 +58,18 @@ export interface MemoryResult {
   listStringBytes: number;
 }
 
+/** Worker CPU per list read, by process, one read at a time (lib/cpu-meter.ts). */
+export interface CpuResult {
+  /** Reads measured per path (one per user). */
+  reads: number;
+  /** The processes' background burn, CPU ms per second, subtracted from every read. */
+  idleMsPerSecond: Record<string, number>;
+  /** A user's first list read: upstream list, validation, hot layer, D1. */
+  cold: CpuFigures;
+  /** `Cache-Control: no-cache` on a cached list while Vapi's data is unchanged. */
+  revalidation: CpuFigures;
+}
+
 export interface BenchResults {
   meta: {
     date: string;
@@ -89,6 +102,7 @@ export interface BenchResults {
   unloaded: { floorStatic: Summary; floorDo: Summary; hotList: Summary; hotOne: Summary };
   miss: OverheadResult;
   write: OverheadResult;
+  cpu: CpuResult;
   coalescing: CoalescingResult;
   manyUsers: ManyUsersResult;
   memory: MemoryResult;

@@ -1,5 +1,7 @@
 // Turns measured figures into table lines: each with its ratio and, where the issue set one,
 // the target and whether it was met. Targets are reported, never asserted.
+import type { CpuFigures } from "../lib/cpu-meter.ts";
+import { WORKER } from "../lib/cpu.ts";
 import type { Summary } from "../lib/stats.ts";
 import type { BenchResults } from "../lib/types.ts";
 
@@ -24,6 +26,15 @@ const x = (v: number) => `${v.toFixed(2)}×`;
 const ms = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(1)} ms`;
 const figures = (s: Summary) => ({ p50: s.p50, p99: s.p99, rps: s.rps });
 
+// Issue #12's targets. The hit is judged against the bare Durable Object floor only: the product
+// needs that hop by design, so the static floor's ratio (hop included) and the speed-up over
+// Vapi (the emulator's configured latency ÷ this VM's speed) are reported as figures.
+const HIT_P50_TO_DO = 1.05;
+const HIT_RPS_TO_DO = 0.95;
+const PAIRED_OVERHEAD_MS = 10;
+const CPU_COLD_MS = 6;
+const CPU_REVALIDATION_MS = 3;
+
 /** A hot-hit row and its target lines against the floors measured with the same connections. */
 function hotHit(name: string, s: Summary, floors: { floorStatic: Summary; floorDo: Summary }, direct: Summary, withRps: boolean): Line[] {
   const toDo = s.p50 / floors.floorDo.p50;
@@ -31,10 +42,28 @@ function hotHit(name: string, s: Summary, floors: { floorStatic: Summary; floorD
   const rps = (s.rps ?? 0) / (floors.floorDo.rps ?? 1);
   const faster = direct.p50 / s.p50;
   return [
-    { scenario: name, ...figures(s), ratio: `${x(toDo)} DO floor`, target: "p50 ≤ 1.1× DO floor", met: toDo <= 1.1 },
-    { scenario: "", ratio: `${x(toStatic)} static floor`, target: "p50 ≤ 1.6× static floor", met: toStatic <= 1.6 },
-    ...(withRps ? [{ scenario: "", ratio: `${x(rps)} DO floor req/s`, target: "req/s ≥ 0.9× DO floor", met: rps >= 0.9 }] : []),
-    { scenario: "", ratio: `${faster.toFixed(0)}× faster than direct`, target: "≥ 50× faster than direct", met: faster >= 50 },
+    { scenario: name, ...figures(s), ratio: `${x(toDo)} DO floor`, target: `p50 ≤ ${HIT_P50_TO_DO}× DO floor`, met: toDo <= HIT_P50_TO_DO },
+    ...(withRps
+      ? [{ scenario: "", ratio: `${x(rps)} DO floor req/s`, target: `req/s ≥ ${HIT_RPS_TO_DO}× DO floor`, met: rps >= HIT_RPS_TO_DO }]
+      : []),
+    { scenario: "", ratio: `${x(toStatic)} static floor; ${faster.toFixed(0)}× faster than direct` },
+  ];
+}
+
+const cpuMs = (v: number | undefined) => (v === undefined ? "?" : v.toFixed(2));
+
+/** The Worker's CPU per read against its target, and the other processes' as figures. */
+function cpuLines(name: string, figures: CpuFigures, target: number): Line[] {
+  const worker = figures[WORKER]?.p50 ?? Number.NaN;
+  const others = Object.entries(figures).filter(([role]) => role !== WORKER && role !== "other");
+  return [
+    {
+      scenario: name,
+      ratio: `Worker ${cpuMs(worker)} ms p50 (mean ${cpuMs(figures[WORKER]?.mean)})`,
+      target: `Worker CPU ≤ ${target} ms p50`,
+      met: worker <= target,
+    },
+    ...(others.length ? [{ scenario: "", ratio: `also ${others.map(([role, f]) => `${role} ${cpuMs(f.p50)}`).join(", ")} ms p50` }] : []),
   ];
 }
 
@@ -57,20 +86,23 @@ export function lines(r: BenchResults): Line[] {
       {
         scenario: name,
         ...figures(o),
-        ratio: `${ms(o.overhead)} over emulator p50 ${o.emulatorP50.toFixed(0)} ms (±${o.noise.toFixed(1)})`,
-        target: "overhead ≤ 10 ms",
-        met: o.overhead <= 10,
-      },
-      {
-        scenario: "",
         ratio: `${ms(o.pairedOverhead)} paired (latency − Server-Timing vapi)`,
-        target: "paired overhead ≤ 10 ms",
-        met: o.pairedOverhead <= 10,
+        target: `paired overhead ≤ ${PAIRED_OVERHEAD_MS} ms p50`,
+        met: o.pairedOverhead <= PAIRED_OVERHEAD_MS,
       },
+      { scenario: "", ratio: `${ms(o.overhead)} over emulator p50 ${o.emulatorP50.toFixed(0)} ms (±${o.noise.toFixed(1)})` },
       {
         scenario: "",
         ratio: `Server-Timing p50: cache ${o.serverTiming.cache} ms, d1 ${o.serverTiming.d1} ms, vapi ${o.serverTiming.vapi} ms`,
       },
+    );
+  }
+  // Older results (before the CPU scenario) have no `cpu`.
+  if (r.cpu) {
+    const n = r.cpu.reads;
+    out.push(
+      ...cpuLines(`CPU: cold list read ×${n}`, r.cpu.cold, CPU_COLD_MS),
+      ...cpuLines(`CPU: no-cache, unchanged ×${n}`, r.cpu.revalidation, CPU_REVALIDATION_MS),
     );
   }
   const c = r.coalescing;
