@@ -1,7 +1,6 @@
-import type { z } from "@hono/zod-openapi";
 import { ApiError } from "../lib/errors";
 import { type RetryPolicy, withRetry } from "./retry";
-import { type Assistant, AssistantListSchema, AssistantSchema, VapiErrorSchema } from "./types";
+import { type Assistant, AssistantFields, AssistantListEnvelope, VapiErrorSchema } from "./types";
 import { UpstreamError } from "./upstream-error";
 
 /** Called once per upstream request with its duration, for stats and Server-Timing. */
@@ -27,7 +26,7 @@ export class VapiClient {
     const seen = new Map<string, Assistant>();
     let bound = "";
     for (let page = 0; page < MAX_PAGES; page++) {
-      const items = parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?limit=${pageSize}${bound}`));
+      const items = assistantList(await this.send("GET", `/assistant?limit=${pageSize}${bound}`));
       let fresh = 0;
       for (const a of items) if (!seen.has(a.id) && seen.set(a.id, a)) fresh++;
       const oldest = items.at(-1);
@@ -42,25 +41,25 @@ export class VapiClient {
 
   /** One page of the list; also the cheapest call that proves a key is valid. */
   async listPage(limit: number): Promise<Assistant[]> {
-    return parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?limit=${limit}`));
+    return assistantList(await this.send("GET", `/assistant?limit=${limit}`));
   }
 
   /** Assistants created at or after `iso` (one page: enough for the last moments). */
   async listCreatedSince(iso: string): Promise<Assistant[]> {
     const q = `limit=1000&createdAtGe=${encodeURIComponent(iso)}`;
-    return parseAnswer(AssistantListSchema, await this.send("GET", `/assistant?${q}`));
+    return assistantList(await this.send("GET", `/assistant?${q}`));
   }
 
   async get(id: string): Promise<Assistant> {
-    return parseAnswer(AssistantSchema, await this.send("GET", `/assistant/${id}`));
+    return assistant(await this.send("GET", `/assistant/${id}`));
   }
 
   async create(body: Record<string, unknown>): Promise<Assistant> {
-    return parseAnswer(AssistantSchema, await this.send("POST", "/assistant", body));
+    return assistant(await this.send("POST", "/assistant", body));
   }
 
   async update(id: string, body: Record<string, unknown>): Promise<Assistant> {
-    return parseAnswer(AssistantSchema, await this.send("PATCH", `/assistant/${id}`, body));
+    return assistant(await this.send("PATCH", `/assistant/${id}`, body));
   }
 
   async remove(id: string): Promise<void> {
@@ -106,11 +105,21 @@ export class VapiClient {
 const badAnswer = (status?: number) =>
   new UpstreamError(502, "vapi_error", "Vapi answered with something that is not an assistant.", status);
 
-/** Vapi's answer in the expected shape, or a 502: a surprise upstream must not become a 500. */
-function parseAnswer<T>(schema: z.ZodType<T>, data: unknown): T {
-  const parsed = schema.safeParse(data);
+/** Vapi's list answer with every item checked by `assistant`, or a 502. */
+function assistantList(data: unknown): Assistant[] {
+  const parsed = AssistantListEnvelope.safeParse(data);
   if (!parsed.success) throw badAnswer(200);
-  return parsed.data;
+  for (const item of parsed.data) assistant(item);
+  return parsed.data as Assistant[];
+}
+
+/**
+ * Vapi's answer if it has the fields the cache relies on, or a 502: a surprise upstream must not
+ * become a 500. The object itself is returned, not zod's copy: the rest of it is Vapi's.
+ */
+function assistant(data: unknown): Assistant {
+  if (!AssistantFields.safeParse(data).success) throw badAnswer(200);
+  return data as Assistant;
 }
 
 function vapiMessage(text: string): string | undefined {

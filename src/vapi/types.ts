@@ -12,9 +12,22 @@ export const AssistantSchema = z
 
 export type Assistant = z.infer<typeof AssistantSchema>;
 
-export const AssistantListSchema = z.union([
-  z.array(AssistantSchema),
-  z.object({ results: z.array(AssistantSchema) }).transform((r) => r.results),
+/**
+ * The fields the cache relies on (ids, ordering, versions), for checking Vapi's answers. Parsing
+ * with AssistantSchema would copy every key of every assistant (a loose object is rebuilt); this
+ * one builds four keys, and the client keeps Vapi's object as it came.
+ */
+export const AssistantFields = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** Vapi's list answer: an array, or the paginated `{ results: [...] }`; items checked one by one. */
+export const AssistantListEnvelope = z.union([
+  z.array(z.unknown()),
+  z.object({ results: z.array(z.unknown()) }).transform((r) => r.results),
 ]);
 
 /** NestJS error body as Vapi sends it. */
