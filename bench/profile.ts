@@ -1,21 +1,23 @@
-// `node bench/profile.ts [--variant NAME]... [--rounds N] [--seconds N] [--cold N]`: where the
-// hot path's time goes. Starts the emulator, the floor Worker, the product (A) and, with
-// --variant, a second copy of the product (B) with one suspect switched off (see
+// `node bench/profile.ts [--variant NAME]... [--rounds N] [--seconds N] [--cold N] [--profile hot|cold|revalidate]
+// [--profile-of A|B] [--latency MIN-MAX]`: where the time goes. Starts the emulator, the floor Worker, the product (A) and,
+// with --variant, a second copy of the product (B) with one suspect switched off (see
 // lib/profile-report.ts; only the bench's private copy is edited, never src/). It then measures,
 // interleaved in rounds so that background load on a shared machine hits every case alike:
 //   latency at 1 and 10 connections, req/s, and CPU ms per request by process (/proc);
-// then analyses cold reads on A, and takes a V8 CPU profile of A under hot-list load.
+// then cold list reads and unchanged revalidations (`no-cache`), one at a time, alternating A and
+// B, with CPU per read; and last a V8 CPU profile of one product's isolate (A unless --profile-of)
+// under hot-list load, during cold reads of fresh users, or during revalidations.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { devSecrets } from "../scripts/dev-env.ts";
-import { auth, EmulatorAdmin, provision, storeKey } from "./lib/api.ts";
+import { auth, EmulatorAdmin, pool, provision, storeKey } from "./lib/api.ts";
 import { cpuByRole, diff } from "./lib/cpu.ts";
 import { cpuProfile } from "./lib/inspector.ts";
 import { load, type LoadRun } from "./lib/load.ts";
 import { Processes } from "./lib/procs.ts";
-import { applyVariants, coldReads, printProfile } from "./lib/profile-report.ts";
+import { applyVariants, coldReads, printProfile, type Product } from "./lib/profile-report.ts";
 import { portPool, snapshotProduct, startEmulator, startFloor, startProduct } from "./lib/servers.ts";
 import { summarize } from "./lib/stats.ts";
 
@@ -25,9 +27,17 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "3" },
     cold: { type: "string", default: "15" },
+    profile: { type: "string", default: "hot" },
+    "profile-of": { type: "string", default: "A" },
+    latency: { type: "string", default: "200-500" },
   },
 });
 const [rounds, seconds, coldCount] = [Number(values.rounds), Number(values.seconds), Number(values.cold)];
+if (!["hot", "cold", "revalidate"].includes(values.profile)) throw new Error("--profile is hot, cold or revalidate");
+// The emulator's delay. V8's sampler charges a wait for Vapi partly to the function that awaits
+// it (the isolate is not marked idle), so a profile of cold reads is truer with `--latency 0-0`.
+const [minMs, maxMs] = values.latency.split("-").map(Number);
+if (minMs === undefined || maxMs === undefined || !(minMs >= 0 && maxMs >= minMs)) throw new Error("--latency is MIN-MAX in ms");
 const tmp = mkdtempSync(join(tmpdir(), "vapi-profile-"));
 const procs = new Processes();
 const watchdog = setTimeout(() => void stop(1), 600_000);
@@ -53,7 +63,7 @@ interface Case {
 try {
   devSecrets();
   const port = await portPool(7);
-  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), { min: 200, max: 500 }));
+  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), { min: minMs, max: maxMs }));
   const a = snapshotProduct(join(tmp, "a"));
   const aAt = { port: port(), inspectorPort: port() };
   const baseA = await startProduct(procs, "A", a.dir, join(tmp, "state-a"), emulator.url, aAt);
@@ -63,15 +73,23 @@ try {
   const listBytes = (await (await fetch(`${baseA}/api/assistants`, { headers: auth(hot.token) })).arrayBuffer()).byteLength;
   const floor = await startFloor(procs, join(tmp, "state"), listBytes, { port: port(), inspectorPort: port() });
   const products: [string, string][] = [["A", baseA]];
+  const dirs: Record<string, { dir: string; inspectorPort: number }> = { A: { dir: a.dir, inspectorPort: aAt.inspectorPort } };
   if (values.variant.length > 0) {
     const b = snapshotProduct(join(tmp, "b"));
     applyVariants(b.dir, values.variant);
-    const baseB = await startProduct(procs, "B", b.dir, join(tmp, "state-b"), emulator.url, { port: port(), inspectorPort: port() });
+    const bAt = { port: port(), inspectorPort: port() };
+    const baseB = await startProduct(procs, "B", b.dir, join(tmp, "state-b"), emulator.url, bAt);
     await storeKey(baseB, hot);
     await fetch(`${baseB}/api/assistants`, { headers: auth(hot.token) }).then((r) => r.arrayBuffer());
     products.push(["B", baseB]);
+    dirs.B = { dir: b.dir, inspectorPort: bAt.inspectorPort };
   }
-  const cold = await provision(emulator, baseA, "cold", coldCount, 20);
+  const profiled = products.find(([who]) => who === values["profile-of"]);
+  if (!profiled) throw new Error(`--profile-of ${values["profile-of"]}: no such product`);
+  // Cold users for the measurements, and more for a profile of cold reads; every product has their keys.
+  const cold = await provision(emulator, baseA, "cold", coldCount * (values.profile === "cold" ? 2 : 1), 20);
+  for (const [, base] of products.slice(1)) await pool(cold, 10, (u) => storeKey(base, u));
+  const coldForProfile = cold.splice(coldCount);
 
   const cases: Case[] = [
     { name: "floor: static", who: "floor", run: { url: `${floor}/static` } },
@@ -108,15 +126,27 @@ try {
   }
 
   console.log("");
-  await coldReads(baseA, cold, procs.pid("A") ?? 0);
+  const measured: Product[] = products.map(([name, base]) => ({ name, base, pid: procs.pid(name) ?? 0 }));
+  await coldReads(measured, cold);
   // Last and not fatal: under the profiler, wrangler's proxy workerd has been seen to pile up
   // sockets until "Too many open files", so it runs after the measurements, with 4 connections.
-  console.log(`\nV8 profile of A's isolate under hot-list load (${seconds} s, 4 connections), top self time:`);
+  const [who, base] = profiled;
+  const target = dirs[who];
+  const list = (u: { token: string }, noCache: boolean) =>
+    fetch(`${base}/api/assistants`, { headers: { ...auth(u.token), ...(noCache ? { "Cache-Control": "no-cache" } : {}) } }).then((r) => r.arrayBuffer());
+  const during = {
+    hot: () => load({ url: `${base}/api/assistants`, headers: auth(hot.token) }, { connections: 4, seconds, warmupSeconds: 0 }),
+    // A few in flight, so the isolate is rarely waiting with nothing to do.
+    cold: () => pool(coldForProfile, 4, (u) => list(u, false)),
+    revalidate: () => pool([...cold, ...cold, ...cold], 4, (u) => list(u, true)),
+  }[values.profile as "hot" | "cold" | "revalidate"];
+  console.log(`\nV8 profile of ${who}'s isolate (${values.profile}), top self time (idle left out):`);
   try {
-    const fns = await cpuProfile(aAt.inspectorPort, async () => {
-      await load({ url: `${baseA}/api/assistants`, headers: auth(hot.token) }, { connections: 4, seconds, warmupSeconds: 0 });
+    if (!target) throw new Error(`no product ${who}`);
+    const fns = await cpuProfile(target.inspectorPort, async () => {
+      await during();
     });
-    printProfile(fns, a.dir);
+    printProfile(fns, target.dir);
   } catch (err) {
     console.log(`  (no profile: ${err instanceof Error ? err.message : String(err)})`);
   }

@@ -18,7 +18,11 @@ interface Profile {
 
 export interface HotFunction {
   name: string;
+  /** The script's file name and 1-based line, when the function has one. */
+  file: string;
+  line: number;
   selfMs: number;
+  /** Share of the profile's non-idle time ("(idle)" itself: of that time too, so it may exceed 1). */
   share: number;
 }
 
@@ -26,8 +30,8 @@ export interface HotFunction {
 // Node's WebSocket (undici) takes headers in a second, non-standard argument.
 const NodeWebSocket = WebSocket as unknown as new (url: string, init: { headers: Record<string, string> }) => WebSocket;
 
-/** Profiles the isolate while `during` runs; returns the top functions by self time. */
-export async function cpuProfile(inspectorPort: number, during: () => Promise<void>, top = 25): Promise<HotFunction[]> {
+/** Profiles the isolate while `during` runs; returns every function by self time (and "(idle)"). */
+export async function cpuProfile(inspectorPort: number, during: () => Promise<void>): Promise<HotFunction[]> {
   const ws = new NodeWebSocket(`ws://127.0.0.1:${inspectorPort}/ws`, { headers: { Origin: "http://127.0.0.1" } });
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener("open", () => resolve(), { once: true });
@@ -52,26 +56,28 @@ export async function cpuProfile(inspectorPort: number, during: () => Promise<vo
     await send("Profiler.start");
     await during();
     const { profile } = (await send("Profiler.stop")) as { profile: Profile };
-    return summarize(profile, top);
+    return summarize(profile);
   } finally {
     ws.close();
   }
 }
 
-function summarize(p: Profile, top: number): HotFunction[] {
+function summarize(p: Profile): HotFunction[] {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
+  const self = new Map<string, Omit<HotFunction, "share">>();
   let total = 0;
   p.samples.forEach((id, i) => {
     const f = byId.get(id)?.callFrame;
+    if (!f) return;
     const ms = (p.timeDeltas[i] ?? 0) / 1000;
-    total += ms;
-    const file = f?.url.split("/").at(-1) ?? "";
-    const key = f ? `${f.functionName || "(anonymous)"} ${file}${file ? `:${f.lineNumber + 1}` : ""}` : "?";
-    self.set(key, (self.get(key) ?? 0) + ms);
+    // Waiting (for Vapi, D1, the next request) is not CPU: kept as an entry, out of the shares.
+    if (f.functionName !== "(idle)") total += ms;
+    const file = f.url.split("/").at(-1) ?? "";
+    const line = f.lineNumber + 1;
+    const key = `${f.functionName || "(anonymous)"} ${file}${file ? `:${line}` : ""}`;
+    const entry = self.get(key) ?? { name: key, file, line, selfMs: 0 };
+    entry.selfMs += ms;
+    self.set(key, entry);
   });
-  return [...self]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([name, selfMs]) => ({ name, selfMs, share: total ? selfMs / total : 0 }));
+  return [...self.values()].sort((a, b) => b.selfMs - a.selfMs).map((f) => ({ ...f, share: total ? f.selfMs / total : 0 }));
 }

@@ -2,7 +2,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { auth, type BenchUser } from "./api.ts";
-import { cpuByRole, diff } from "./cpu.ts";
+import { COLD, HIT, REVALIDATED } from "../scenarios/cpu.ts";
+import { CpuMeter, cpuFigures } from "./cpu-meter.ts";
 import type { HotFunction } from "./inspector.ts";
 import { type Sampled, timedFetch } from "./load.ts";
 import { summarize } from "./stats.ts";
@@ -22,6 +23,23 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
         "const benchSkip = (token: string, ..._: unknown[]) => Promise.resolve({ payload: benchDecode(token) });\n",
     },
   ],
+  // Vapi's answers parsed with the full loose schema again (every assistant copied key by key by
+  // zod) instead of checking the four fields the cache relies on and keeping Vapi's object.
+  "full-schema": [
+    {
+      file: "src/vapi/client.ts",
+      edit: (t) =>
+        `import { z as benchZ } from "@hono/zod-openapi";\nimport { AssistantSchema as BenchAssistant } from "./types";\n` +
+        replace(
+          replace(t, "function assistantList(data: unknown): Assistant[] {", "$&\n  return benchParse(BenchList, data);"),
+          "function assistant(data: unknown): Assistant {",
+          "$&\n  return benchParse(BenchAssistant, data);",
+        ) +
+        "const BenchList = benchZ.union([benchZ.array(BenchAssistant), benchZ.object({ results: benchZ.array(BenchAssistant) }).transform((r) => r.results)]);\n" +
+        "function benchParse<T>(schema: benchZ.ZodType<T>, data: unknown): T {\n" +
+        "  const parsed = schema.safeParse(data);\n  if (!parsed.success) throw badAnswer(200);\n  return parsed.data;\n}\n",
+    },
+  ],
 };
 
 function replace(text: string, from: string | RegExp, to: string): string {
@@ -39,40 +57,99 @@ export function applyVariants(dir: string, names: string[]) {
   }
 }
 
-/**
- * Cold list reads one at a time: latency, Server-Timing parts and CPU per read by process, with
- * the processes' idle background burn (measured over 3 s first) subtracted.
- */
-export async function coldReads(base: string, users: BenchUser[], root: number) {
-  const idleStart = cpuByRole(root);
-  const idleFrom = performance.now();
-  await new Promise((r) => setTimeout(r, 3_000));
-  const idle = diff(cpuByRole(root), idleStart);
-  const idleMs = performance.now() - idleFrom;
-  const before = cpuByRole(root);
-  const from = performance.now();
-  const rows: Sampled[] = [];
-  for (const u of users) rows.push(await timedFetch(`${base}/api/assistants`, { headers: auth(u.token) }));
-  const wall = performance.now() - from;
-  const used = diff(cpuByRole(root), before);
-  const cpu = Object.entries(used).map(([k, v]) => `${k} ${((v - ((idle[k] ?? 0) / idleMs) * wall) / rows.length).toFixed(1)}`);
-  const med = (f: (r: Sampled) => number) => summarize(rows.map(f), null).p50.toFixed(1);
-  const t = (r: Sampled, k: string) => r.timing[k] ?? 0;
-  console.log(`${rows.length} cold list reads, one at a time (ms; outside = latency − cache − d1 − vapi):`);
-  console.log(`  p50 latency ${med((r) => r.ms)}, vapi ${med((r) => t(r, "vapi"))}, d1 ${med((r) => t(r, "d1"))}, cache ${med((r) => t(r, "cache"))}, outside ${med((r) => r.ms - t(r, "vapi") - t(r, "d1") - t(r, "cache"))}`);
-  console.log(`  CPU ms per cold read (idle background subtracted): ${cpu.join(", ")}`);
+export interface Product {
+  name: string;
+  base: string;
+  /** The pid of its `wrangler dev`. */
+  pid: number;
 }
 
-/** Anonymous functions are named by their line in wrangler's bundle: show that line's code. */
-export function printProfile(fns: HotFunction[], productDir: string) {
+interface Path {
+  label: string;
+  noCache: boolean;
+  expect: RegExp;
+}
+
+const PATHS: Path[] = [
+  { label: "cold list read", noCache: false, expect: COLD },
+  { label: "no-cache, unchanged", noCache: true, expect: REVALIDATED },
+  { label: "hit, one at a time", noCache: false, expect: HIT },
+];
+
+/**
+ * Each user's list read cold, revalidated (`no-cache`, Vapi unchanged), then hit, one read at a time,
+ * alternating between the products (A, B) so background load falls on both alike: latency,
+ * Server-Timing parts and CPU per read by process (lib/cpu-meter.ts, idle burn subtracted).
+ * Every user must have stored its key in every product.
+ */
+export async function coldReads(products: Product[], users: BenchUser[]) {
+  const meters = products.map((p) => new CpuMeter(p.pid));
+  await Promise.all(meters.map((m) => m.idle()));
+  console.log(`${users.length} reads per path and product, one at a time, interleaved (ms; outside = latency − cache − d1 − vapi):`);
+  for (const path of PATHS) {
+    const rows = products.map(() => ({ samples: [] as Sampled[], cpu: [] as Record<string, number>[] }));
+    for (const u of users) {
+      for (const [i, p] of products.entries()) {
+        const row = rows[i];
+        const meter = meters[i];
+        if (!row || !meter) continue;
+        row.cpu.push(
+          await meter.measure(async () => {
+            const headers = { ...auth(u.token), ...(path.noCache ? { "Cache-Control": "no-cache" } : {}) };
+            const r = await timedFetch(`${p.base}/api/assistants`, { headers });
+            if (r.status !== 200 || !path.expect.test(r.headers.get("Cache-Status") ?? "")) {
+              throw new Error(`${p.name} ${path.label}: ${r.status} ${r.headers.get("Cache-Status")}`);
+            }
+            row.samples.push(r);
+          }),
+        );
+      }
+    }
+    for (const [i, p] of products.entries()) {
+      const row = rows[i];
+      if (!row) continue;
+      const med = (f: (r: Sampled) => number) => summarize(row.samples.map(f), null).p50.toFixed(1);
+      const t = (r: Sampled, k: string) => r.timing[k] ?? 0;
+      const cpu = Object.entries(cpuFigures(row.cpu)).map(([k, v]) => `${k} ${v.p50.toFixed(2)} (mean ${v.mean.toFixed(2)})`);
+      console.log(`  ${p.name}: ${path.label}`);
+      console.log(`    p50 latency ${med((r) => r.ms)}, vapi ${med((r) => t(r, "vapi"))}, d1 ${med((r) => t(r, "d1"))}, cache ${med((r) => t(r, "cache"))}, outside ${med((r) => r.ms - t(r, "vapi") - t(r, "d1") - t(r, "cache"))}`);
+      console.log(`    CPU ms per read, p50: ${cpu.join(", ")}`);
+    }
+  }
+}
+
+/**
+ * The profile by function (anonymous ones named by their line in wrangler's bundle) and by the
+ * source file the bundle says each line came from.
+ */
+export function printProfile(fns: HotFunction[], productDir: string, top = 25) {
   const tmpDir = join(productDir, ".wrangler/tmp");
   const bundle = existsSync(tmpDir)
     ? readdirSync(tmpDir).map((d) => join(tmpDir, d, "index.js")).find((f) => existsSync(f))
     : undefined;
   const lines = bundle ? readFileSync(bundle, "utf8").split("\n") : [];
-  for (const f of fns) {
-    const line = /index\.js:(\d+)$/.exec(f.name)?.[1];
-    const code = line ? ` | ${(lines[Number(line) - 1] ?? "").trim().slice(0, 90)}` : "";
+  // esbuild starts each module's code with a `// path/to/module.ts` comment.
+  const sourceOf: string[] = [];
+  let source = "(bundle)";
+  for (const [i, l] of lines.entries()) {
+    const m = /^\/\/ ((?:src|durable-objects|node_modules)\/\S+)$/.exec(l);
+    if (m?.[1]) source = m[1].replace(/^node_modules\/(\.pnpm\/)?((@[^/]+\/)?[^/]+).*/, "$2");
+    sourceOf[i + 1] = source;
+  }
+  const idle = fns.find((f) => f.name.startsWith("(idle)"));
+  const busy = fns.filter((f) => f !== idle);
+  console.log(`  sampled: ${busy.reduce((s, f) => s + f.selfMs, 0).toFixed(0)} ms busy, ${(idle?.selfMs ?? 0).toFixed(0)} ms idle`);
+  for (const f of busy.slice(0, top)) {
+    const code = f.file === "index.js" ? ` [${sourceOf[f.line] ?? "?"}] | ${(lines[f.line - 1] ?? "").trim().slice(0, 70)}` : "";
     console.log(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(6)} ms  ${f.name}${code}`);
+  }
+  const byFile = new Map<string, number>();
+  for (const f of busy) {
+    const key = f.file === "index.js" ? (sourceOf[f.line] ?? "(bundle)") : f.file ? `(runtime: ${f.file})` : f.name.trim();
+    byFile.set(key, (byFile.get(key) ?? 0) + f.share);
+  }
+  console.log("  by source (self time, the bundle's module comments):");
+  for (const [key, share] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${key}`);
   }
 }

@@ -68,6 +68,8 @@ export interface CpuResult {
   cold: CpuFigures;
   /** `Cache-Control: no-cache` on a cached list while Vapi's data is unchanged. */
   revalidation: CpuFigures;
+  /** A hit on the same list, one at a time: the part of the above that any request costs. */
+  hit: CpuFigures;
 }
 
 export interface BenchResults {

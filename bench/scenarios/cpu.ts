@@ -17,6 +17,7 @@ export async function listRead(base: string, user: BenchUser, noCache: boolean, 
 
 export const COLD = /fwd=miss/;
 export const REVALIDATED = /fwd=request/;
+export const HIT = /; hit/;
 
 /** `users` have stored their keys and never been read: each is read cold once, then revalidated once. */
 export async function cpuPerRead(ctx: Ctx, users: BenchUser[], productPid: number): Promise<CpuResult> {
@@ -26,5 +27,14 @@ export async function cpuPerRead(ctx: Ctx, users: BenchUser[], productPid: numbe
   for (const u of users) cold.push(await meter.measure(() => listRead(ctx.base, u, false, COLD)));
   const revalidation: Record<string, number>[] = [];
   for (const u of users) revalidation.push(await meter.measure(() => listRead(ctx.base, u, true, REVALIDATED)));
-  return { reads: users.length, idleMsPerSecond: idle, cold: cpuFigures(cold), revalidation: cpuFigures(revalidation) };
+  // The same users' cached lists, measured the same way: what any request of the path costs.
+  const hit: Record<string, number>[] = [];
+  for (const u of users) hit.push(await meter.measure(() => listRead(ctx.base, u, false, HIT)));
+  return {
+    reads: users.length,
+    idleMsPerSecond: idle,
+    cold: cpuFigures(cold),
+    revalidation: cpuFigures(revalidation),
+    hit: cpuFigures(hit),
+  };
 }
