@@ -11,7 +11,7 @@ import { summarize } from "./stats.ts";
 /** Edits of the product copy, one suspect each. They fail loudly if the code has moved. */
 const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[]> = {
   // The per-request JSON log line (src/middleware/request-log.ts).
-  "no-request-log": [{ file: "src/app.ts", edit: (t) => replace(t, "app.use(requestLog);", "") }],
+  "no-request-log": [{ file: "src/app.ts", edit: (t) => replace(t, "app.use(requestLog, ", "app.use(") }],
   // [observability] in wrangler.toml: local dev records every invocation's trace.
   "no-observability": [{ file: "wrangler.toml", edit: (t) => replace(t, /\[observability\]\s*enabled = true/, "") }],
   // JWT verification replaced by decoding only: an upper bound of what caching verifications saves.
