@@ -128,12 +128,13 @@ export function printProfile(fns: HotFunction[], productDir: string, top = 25) {
     ? readdirSync(tmpDir).map((d) => join(tmpDir, d, "index.js")).find((f) => existsSync(f))
     : undefined;
   const lines = bundle ? readFileSync(bundle, "utf8").split("\n") : [];
-  // esbuild starts each module's code with a `// path/to/module.ts` comment.
+  // esbuild starts each module's code with a `// path/to/module.ts` comment; packages are named by
+  // their real path (the product copy's node_modules is a symlink), e.g. `// ../../work/x/node_modules/jose/…`.
   const sourceOf: string[] = [];
   let source = "(bundle)";
   for (const [i, l] of lines.entries()) {
-    const m = /^\/\/ ((?:src|durable-objects|node_modules)\/\S+)$/.exec(l);
-    if (m?.[1]) source = m[1].replace(/^node_modules\/(\.pnpm\/)?((@[^/]+\/)?[^/]+).*/, "$2");
+    const path = /^\/\/ (\S+\.[cm]?[jt]sx?)$/.exec(l)?.[1];
+    if (path) source = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.replace(/^(\.\.\/)+/, "");
     sourceOf[i + 1] = source;
   }
   const idle = fns.find((f) => f.name.startsWith("(idle)"));
