@@ -44,6 +44,11 @@ import { Upstream } from "./upstream";
 export type { CacheAnswer, CoordinatorResult, ReadOptions, Timing, WriteOptions } from "./answers";
 
 const USER_KEY = "user-id";
+/**
+ * Refresh results are queued on the D1 writer and not awaited before answering (they are not
+ * acknowledged writes; see persistRefresh). The bench's `await-refresh-d1` variant flips this.
+ */
+const AWAIT_REFRESH_D1 = false;
 
 /**
  * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
@@ -290,7 +295,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         // Only a list that was known before can say what changed; a cold one has no "before".
         const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
         const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
-        await this.persist(t, [
+        await this.persistRefresh(t, [
           ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
           ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
           db.markListSynced(this.env.DB, this.uid, fence.at),
@@ -311,7 +316,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
           const gone = err instanceof ApiError && err.status === 404;
           // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
           if (gone && this.keys.isCurrent(fence.session) && this.hot.applyGone(id, fence.ack, ++this.acked)) {
-            await this.persist(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+            await this.persistRefresh(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
             this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
           }
           throw err;
@@ -319,7 +324,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.assertGeneration(fence);
         const before = snapshot(this.hot, [id]);
         const entry = this.hot.applyOne(fetched, fence.ack, fence.at);
-        if (entry) await this.persist(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
+        if (entry) await this.persistRefresh(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
         if (before.size) this.events.publish(externalChanges(before, this.hot, [id]));
       }),
     );
@@ -452,8 +457,26 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return run;
   }
 
+  /** An acknowledged write's D1 batch: awaited before answering (invariant 6). */
   private async persist(timing: Timing, statements: D1PreparedStatement[]) {
     timing.d1 += await this.d1.run(statements);
+  }
+
+  /**
+   * A refresh result's D1 batch: queued in order behind every earlier batch, not awaited. Safe
+   * because nothing was acknowledged: if the object is evicted before D1 catches up, rehydration
+   * finds older rows or an older list marker and fetches again; a failure goes to D1Trust like
+   * any other (marker + alarm repair). waitUntil keeps the object alive until it lands.
+   */
+  private persistRefresh(timing: Timing, statements: D1PreparedStatement[]): Promise<void> {
+    const queued = this.d1.run(statements).then(
+      // Counted only when awaited: otherwise the answer has left before the batch ran.
+      (ms) => void (AWAIT_REFRESH_D1 && (timing.d1 += ms)),
+      // Only recording the failure itself can fail here; D1 stays untrusted-or-not as it was.
+      (err: unknown) => console.error(JSON.stringify({ level: "error", msg: "d1 refresh batch", error: String(err) })),
+    );
+    this.ctx.waitUntil(queued);
+    return AWAIT_REFRESH_D1 ? queued : Promise.resolve();
   }
 
   /** Runs one RPC: readiness, timing, and expected failures returned as values (not thrown). */

@@ -22,6 +22,13 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
         "const benchSkip = (token: string, ..._: unknown[]) => Promise.resolve({ payload: benchDecode(token) });\n",
     },
   ],
+  // Refresh results' D1 batch awaited before answering, as before issue #12 item 2.
+  "await-refresh-d1": [
+    {
+      file: "durable-objects/coordinator.ts",
+      edit: (t) => replace(t, "const AWAIT_REFRESH_D1 = false;", "const AWAIT_REFRESH_D1 = true;"),
+    },
+  ],
 };
 
 function replace(text: string, from: string | RegExp, to: string): string {

@@ -39,6 +39,26 @@ export async function holdNextD1Batch(sub: string) {
 }
 
 /**
+ * Loses the user's next D1 batch as an eviction before it ran would (it never reaches D1, and no
+ * failure is recorded). A batch held by a gate cannot stand in: eviction waits for it.
+ */
+export async function loseNextD1Batch(sub: string) {
+  const state = { lost: false };
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const writer = instance["d1"];
+    const real = writer["db"];
+    writer["db"] = {
+      async batch<T>(): Promise<D1Result<T>[]> {
+        writer["db"] = real;
+        state.lost = true;
+        return [];
+      },
+    };
+  });
+  return { lost: () => until(() => state.lost) };
+}
+
+/**
  * Holds Vapi's answer to the user's next `listAll` (a list refresh), `get` or `update` (a PATCH) after
  * Vapi has answered: the read or write is done upstream, its answer is "slow on the way back".
  */
