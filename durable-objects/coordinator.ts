@@ -296,7 +296,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
         const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
         await this.persistRefresh(t, [
-          ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
+          ...db.upsertAssistants(this.env.DB, this.uid, upserted.map((e) => toRow(e.assistant.id, e))),
           ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
           db.markListSynced(this.env.DB, this.uid, fence.at),
         ]);

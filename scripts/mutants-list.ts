@@ -20,7 +20,8 @@ const PRUNE_THEN_PERSIST = `        this.pruneTombstones();\n${PERSIST}`;
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
-  { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at", replace: "", tests: T("fencing") },
+  { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, row.id", replace: "`,\n    )\n    .bind(userId, row.id", tests: T("fencing") },
+  { name: "D1 bulk upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, tuples)", replace: "`,\n    )\n    .bind(userId, tuples)", tests: T("bulk-upsert") },
   { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > fresh.version) return undefined;\n", replace: "", tests: T("fencing") },
   { name: "write answer may lower the version", file: HOT, find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
   // Invariants 1 and 3: the write-counter fence and tombstones.
