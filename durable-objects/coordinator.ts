@@ -39,7 +39,7 @@ import { SingleFlight } from "./single-flight";
 import { acceptTab, USER_HEADER } from "./sockets";
 import { CACHE, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
-import { Upstream } from "./upstream";
+import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
 
 export type { CacheAnswer, CoordinatorResult, ReadOptions, Timing, WriteOptions } from "./answers";
 
@@ -58,7 +58,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
   private userId: string | undefined;
   private readonly hot = new HotLayer();
-  private readonly flights = new SingleFlight<Timing>();
+  private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations">();
   private readonly circuit = new CircuitBreaker(
@@ -292,6 +292,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.refresh(async (client, fence, t) => {
         const items = await this.upstream.timed(t, () => client.listAll(this.config.listPageSize));
         this.assertGeneration(fence);
+        // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
+        // older in every respect: it could drop assistants the newer one added.
+        if (this.hot.listSyncedAt !== null && fence.at < this.hot.listSyncedAt) return;
         // Only a list that was known before can say what changed; a cold one has no "before".
         const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
         const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
