@@ -468,15 +468,18 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /**
    * A refresh result's D1 batch: queued in order behind every earlier batch, not awaited. Safe
    * because nothing was acknowledged: if the object is evicted before D1 catches up, rehydration
-   * finds older rows or an older list marker and fetches again; a failure goes to D1Trust like
-   * any other (marker + alarm repair). waitUntil keeps the object alive until it lands.
+   * finds an older complete sync or no list marker (and fetches again), never a partial list; a
+   * failure goes to D1Trust like any other (marker + alarm repair). waitUntil keeps the object
+   * alive until it lands.
    */
   private persistRefresh(timing: Timing, statements: D1PreparedStatement[]): Promise<void> {
     const queued = this.d1.run(statements).then(
-      // Counted only when awaited: otherwise the answer has left before the batch ran.
-      (ms) => void (AWAIT_REFRESH_D1 && (timing.d1 += ms)),
-      // Only recording the failure itself can fail here; D1 stays untrusted-or-not as it was.
-      (err: unknown) => console.error(JSON.stringify({ level: "error", msg: "d1 refresh batch", error: String(err) })),
+      (ms) => {
+        // Counted only when awaited: otherwise the answer has left before the batch ran.
+        if (AWAIT_REFRESH_D1) timing.d1 += ms;
+      },
+      // Only recording a D1 failure (D1Trust.failed) can throw here; never let it go unhandled.
+      (err: unknown) => console.error(JSON.stringify({ level: "error", msg: "d1 failure not recorded", error: String(err) })),
     );
     this.ctx.waitUntil(queued);
     return AWAIT_REFRESH_D1 ? queued : Promise.resolve();
