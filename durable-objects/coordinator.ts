@@ -39,11 +39,16 @@ import { SingleFlight } from "./single-flight";
 import { acceptTab, USER_HEADER } from "./sockets";
 import { CACHE, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
-import { Upstream } from "./upstream";
+import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
 
 export type { CacheAnswer, CoordinatorResult, ReadOptions, Timing, WriteOptions } from "./answers";
 
 const USER_KEY = "user-id";
+/**
+ * Refresh results are queued on the D1 writer and not awaited before answering (they are not
+ * acknowledged writes; see persistRefresh). The bench's `await-refresh-d1` variant flips this.
+ */
+const AWAIT_REFRESH_D1 = false;
 
 /**
  * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
@@ -53,7 +58,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
   private userId: string | undefined;
   private readonly hot = new HotLayer();
-  private readonly flights = new SingleFlight<Timing>();
+  private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations">();
   private readonly circuit = new CircuitBreaker(
@@ -287,11 +292,14 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.refresh(async (client, fence, t) => {
         const items = await this.upstream.timed(t, () => client.listAll(this.config.listPageSize));
         this.assertGeneration(fence);
+        // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
+        // older in every respect: it could drop assistants the newer one added.
+        if (this.hot.listSyncedAt !== null && fence.at < this.hot.listSyncedAt) return;
         // Only a list that was known before can say what changed; a cold one has no "before".
         const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
         const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
-        await this.persist(t, [
-          ...upserted.map((e) => db.upsertAssistant(this.env.DB, this.uid, toRow(e.assistant.id, e))),
+        await this.persistRefresh(t, [
+          ...db.upsertAssistants(this.env.DB, this.uid, upserted.map((e) => toRow(e.assistant.id, e))),
           ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
           db.markListSynced(this.env.DB, this.uid, fence.at),
         ]);
@@ -311,7 +319,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
           const gone = err instanceof ApiError && err.status === 404;
           // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
           if (gone && this.keys.isCurrent(fence.session) && this.hot.applyGone(id, fence.ack, ++this.acked)) {
-            await this.persist(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
+            await this.persistRefresh(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
             this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
           }
           throw err;
@@ -319,7 +327,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.assertGeneration(fence);
         const before = snapshot(this.hot, [id]);
         const entry = this.hot.applyOne(fetched, fence.ack, fence.at);
-        if (entry) await this.persist(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
+        if (entry) await this.persistRefresh(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
         if (before.size) this.events.publish(externalChanges(before, this.hot, [id]));
       }),
     );
@@ -452,8 +460,29 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return run;
   }
 
+  /** An acknowledged write's D1 batch: awaited before answering (invariant 6). */
   private async persist(timing: Timing, statements: D1PreparedStatement[]) {
     timing.d1 += await this.d1.run(statements);
+  }
+
+  /**
+   * A refresh result's D1 batch: queued in order behind every earlier batch, not awaited. Safe
+   * because nothing was acknowledged: if the object is evicted before D1 catches up, rehydration
+   * finds an older complete sync or no list marker (and fetches again), never a partial list; a
+   * failure goes to D1Trust like any other (marker + alarm repair). waitUntil keeps the object
+   * alive until it lands.
+   */
+  private persistRefresh(timing: Timing, statements: D1PreparedStatement[]): Promise<void> {
+    const queued = this.d1.run(statements).then(
+      (ms) => {
+        // Counted only when awaited: otherwise the answer has left before the batch ran.
+        if (AWAIT_REFRESH_D1) timing.d1 += ms;
+      },
+      // Only recording a D1 failure (D1Trust.failed) can throw here; never let it go unhandled.
+      (err: unknown) => console.error(JSON.stringify({ level: "error", msg: "d1 failure not recorded", error: String(err) })),
+    );
+    this.ctx.waitUntil(queued);
+    return AWAIT_REFRESH_D1 ? queued : Promise.resolve();
   }
 
   /** Runs one RPC: readiness, timing, and expected failures returned as values (not thrown). */

@@ -25,7 +25,7 @@ export class D1Trust {
     await d1.run(
       [
         ...db.deleteAllAssistants(database, userId),
-        ...hot.rows().map((r) => db.upsertAssistant(database, userId, r)),
+        ...db.upsertAssistants(database, userId, hot.rows()),
         ...(synced === null ? [] : [db.markListSynced(database, userId, synced)]),
       ],
       () => {

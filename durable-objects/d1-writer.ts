@@ -7,7 +7,7 @@ export class D1Writer {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    /** Not readonly: tests swap in a wrapper that holds batches (test/worker/d1-gate.ts). */
+    /** Not readonly: tests swap in a wrapper that holds or counts batches (test/worker/gates.ts). */
     private db: Pick<D1Database, "batch">,
     private readonly onFailure: (err: unknown) => Promise<void>,
   ) {}
@@ -29,5 +29,13 @@ export class D1Writer {
     });
     this.tail = job.catch(() => undefined);
     return job;
+  }
+
+  /**
+   * Resolves once every batch queued so far has settled (later batches are not waited for).
+   * For tests and shutdown paths that must see D1 caught up; never rejects.
+   */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
   }
 }

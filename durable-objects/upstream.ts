@@ -7,6 +7,19 @@ import type { CircuitBreaker } from "./circuit-breaker";
 import { circuitOpen } from "./stale-policy";
 import type { CacheStats } from "./stats";
 
+/**
+ * How long one single-flight read may hold its waiters: the worst case of one upstream read
+ * (every attempt timing out, plus the waits the retry budget allows) plus one more per-attempt
+ * timeout for what surrounds it (the key read from D1, applying the answer). Only a call that
+ * hangs past its own timeout, or something else that hangs, reaches it. A list of many pages
+ * can legitimately take longer: its waiters are then released, and its answer still lands.
+ */
+export const flightDeadlineMs = (c: Config) => c.retryAttempts * c.vapiTimeoutMs + c.retryBudgetMs + c.vapiTimeoutMs;
+
+/** What the waiters of a flight past its deadline get: a 504 like Vapi's timeout (stale where allowed). */
+export const flightExpired = (ms: number) =>
+  new UpstreamError(504, "cache_fill_timeout", `Reading this from Vapi did not finish within ${ms} ms. Try again.`, undefined);
+
 /** The user's calls to Vapi: clients behind the circuit, with retries, and each call's time. */
 export class Upstream {
   constructor(

@@ -20,7 +20,8 @@ const PRUNE_THEN_PERSIST = `        this.pruneTombstones();\n${PERSIST}`;
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
-  { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at", replace: "", tests: T("fencing") },
+  { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, row.id", replace: "`,\n    )\n    .bind(userId, row.id", tests: T("fencing") },
+  { name: "D1 bulk upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, tuples)", replace: "`,\n    )\n    .bind(userId, tuples)", tests: T("bulk-upsert") },
   { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > fresh.version) return undefined;\n", replace: "", tests: T("fencing") },
   { name: "write answer may lower the version", file: HOT, find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
   // Invariants 1 and 3: the write-counter fence and tombstones.
@@ -36,6 +37,8 @@ export const mutants: Mutant[] = [
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
   { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
+  { name: "flights never expire", file: "durable-objects/single-flight.ts", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
+  { name: "an abandoned list's late answer applied", file: COORD, find: "        if (this.hot.listSyncedAt !== null && fence.at < this.hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
   // Invariant 5: serialized writes.
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
@@ -48,7 +51,7 @@ export const mutants: Mutant[] = [
   { name: "cache drop deletes without user_id", file: DB, find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
   { name: "key switched after the D1 await", file: COORD, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
-  { name: "list results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        // Only a list that was known before", replace: "        // Only a list that was known before", tests: T("key-change") },
+  { name: "list results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        // A list begun before", replace: "        // A list begun before", tests: T("key-change") },
   { name: "per-id results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        const before = snapshot(this.hot, [id]);", replace: "        const before = snapshot(this.hot, [id]);", tests: T("key-change") },
   { name: "flight keys ignore the generation", file: COORD, find: "return `${this.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },

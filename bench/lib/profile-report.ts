@@ -40,6 +40,25 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
         "  const parsed = schema.safeParse(data);\n  if (!parsed.success) throw badAnswer(200);\n  return parsed.data;\n}\n",
     },
   ],
+  // Refresh results' D1 batch awaited before answering, as before issue #12 item 2.
+  "await-refresh-d1": [
+    {
+      file: "durable-objects/coordinator.ts",
+      edit: (t) => replace(t, "const AWAIT_REFRESH_D1 = false;", "const AWAIT_REFRESH_D1 = true;"),
+    },
+  ],
+  // One upsert statement per row for list syncs and repairs, as before issue #12 item 5.
+  "per-row-upsert": [
+    {
+      file: "src/db/assistants.ts",
+      edit: (t) =>
+        replace(
+          t,
+          `chunkRows(rows).map((c) => ("bulk" in c ? upsertBulk(db, userId, c.bulk) : upsertAssistant(db, userId, c.one)));`,
+          "rows.map((r) => upsertAssistant(db, userId, r));",
+        ),
+    },
+  ],
 };
 
 function replace(text: string, from: string | RegExp, to: string): string {

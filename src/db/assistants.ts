@@ -21,6 +21,82 @@ export const upsertAssistant = (db: D1Database, userId: string, row: CachedRow) 
     )
     .bind(userId, row.id, row.json, row.cachedAt, row.updatedAt);
 
+/**
+ * D1 takes at most 2 MB per bound value (and 100 KB of SQL text, which the bulk statement's fixed
+ * text never approaches, since the rows travel in the bound value). The margin leaves room for
+ * D1's own accounting.
+ */
+export const BULK_PARAM_MAX_BYTES = 1_900_000;
+
+/** Rows to write together: one JSON array bound to the bulk upsert, or one row too big for it. */
+export type RowChunk = { bulk: string } | { one: CachedRow };
+
+/** UTF-8 length of `s` without allocating (JSON.stringify never leaves lone surrogates). */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) {
+      n += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Packs rows into as few bound JSON arrays of `[id, json, cachedAt, updatedAt]` tuples as fit in
+ * `maxBytes` each, in order; a row whose tuple alone does not fit gets its own statement.
+ * `json` travels as a JSON string, so D1 stores it byte-identical to the entry's serialization.
+ */
+export function chunkRows(rows: CachedRow[], maxBytes = BULK_PARAM_MAX_BYTES): RowChunk[] {
+  const chunks: RowChunk[] = [];
+  let tuples: string[] = [];
+  let bytes = 2; // the array's brackets
+  const flush = () => {
+    if (tuples.length) chunks.push({ bulk: `[${tuples.join(",")}]` });
+    tuples = [];
+    bytes = 2;
+  };
+  for (const row of rows) {
+    const tuple = JSON.stringify([row.id, row.json, row.cachedAt, row.updatedAt]);
+    const size = utf8Bytes(tuple) + 1; // and its comma
+    if (size + 2 > maxBytes) {
+      chunks.push({ one: row });
+      continue;
+    }
+    if (bytes + size > maxBytes) flush();
+    tuples.push(tuple);
+    bytes += size;
+  }
+  flush();
+  return chunks;
+}
+
+/**
+ * Upserts many rows in one statement, with the same never-lower-`updated_at` guard. `WHERE true`
+ * resolves SQLite's parsing ambiguity of `INSERT … SELECT … FROM t ON CONFLICT` (ON read as a join).
+ */
+const upsertBulk = (db: D1Database, userId: string, tuples: string) =>
+  db
+    .prepare(
+      `INSERT INTO assistants_cache (user_id, id, vapi_data, cached_at, updated_at)
+       SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?2) WHERE true
+       ON CONFLICT (user_id, id) DO UPDATE SET vapi_data = excluded.vapi_data,
+         cached_at = excluded.cached_at, updated_at = excluded.updated_at
+       WHERE excluded.updated_at >= assistants_cache.updated_at`,
+    )
+    .bind(userId, tuples);
+
+/**
+ * Upserts `rows` in as few statements as D1's limits allow (a list sync or a repair of N rows
+ * would otherwise be N statements, against D1's 1000 queries per invocation).
+ */
+export const upsertAssistants = (db: D1Database, userId: string, rows: CachedRow[]): D1PreparedStatement[] =>
+  chunkRows(rows).map((c) => ("bulk" in c ? upsertBulk(db, userId, c.bulk) : upsertAssistant(db, userId, c.one)));
+
 export const deleteAssistant = (db: D1Database, userId: string, id: string) =>
   db.prepare("DELETE FROM assistants_cache WHERE user_id = ? AND id = ?").bind(userId, id);
 

@@ -113,7 +113,7 @@ const ERRORS: Record<number, string> = {
   500: "A bug on our side (`internal_error`)",
   502: "Vapi failed or could not be reached (`vapi_error`, `vapi_unreachable`)",
   503: "Vapi has been failing for this user and the circuit is open (`vapi_circuit_open`), or the Vapi key changed while the request was in flight (`cache_reset`); retry after `Retry-After`",
-  504: "Vapi did not answer in time (`vapi_timeout`)",
+  504: "Vapi did not answer in time (`vapi_timeout`), or reading from Vapi did not finish within the cache's deadline (`cache_fill_timeout`)",
 };
 
 function errorHeaders(status: number, cached: boolean) {

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { breakD1For } from "./gates";
-import { admin, d1Rows, listBody, newUser, stubFor, vapiAssistants } from "./helpers";
+import { admin, d1Rows, d1Settled, listBody, newUser, stubFor, vapiAssistants } from "./helpers";
 
 const noCache = { headers: { "Cache-Control": "no-cache" } };
 
@@ -22,6 +22,7 @@ describe("one user's cache maintenance never touches another user's rows", () =>
     expect(await d1Rows(alice.sub)).toEqual(aliceRows);
 
     // Bob's D1 write fails, and his alarm rewrites his rows from memory.
+    await d1Settled(bob.sub); // the sync's batch lands before D1 breaks
     const fixD1 = await breakD1For(bob.sub);
     const patched = await bob.req(`/api/assistants/${bobList.assistants[1]!.id}`, { method: "PATCH", json: { name: "Bob's" } });
     expect(patched.status).toBe(200);

@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { byId, d1Rows, listBody, newUser, OneBody, stubFor, vapiAssistants } from "./helpers";
+import { byId, d1Rows, d1Settled, listBody, newUser, OneBody, stubFor, vapiAssistants } from "./helpers";
 
 // A real D1 failure, scoped to one user: triggers that abort their cache writes.
 async function breakD1WritesFor(sub: string) {
@@ -44,6 +44,7 @@ describe("D1 faults", () => {
   it("with D1 failing throughout, acknowledged writes survive evictions unreverted, and repair retries until D1 is back", async () => {
     const user = await newUser({ assistants: 3 });
     const [a, b] = (await listBody(await user.req("/api/assistants"))).assistants;
+    await d1Settled(user.sub); // the sync's rows land before D1 breaks
     const fixD1 = await breakD1WritesFor(user.sub);
 
     expect((await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "Patched" } })).status).toBe(200);

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { breakD1For } from "./gates";
-import { d1Rows, fault, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { d1Rows, d1Settled, fault, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 
 describe("the hot layer is not assumed durable", () => {
   it("after eviction the coordinator rehydrates from fresh D1 rows instead of calling Vapi", async () => {
@@ -48,6 +48,7 @@ describe("write-through when D1 fails", () => {
     const user = await newUser({ assistants: 2 });
     const { assistants } = await listBody(await user.req("/api/assistants"));
     const target = assistants[0]!;
+    await d1Settled(user.sub); // the list sync's rows are in D1 before D1 breaks
     const repairD1 = await breakD1For(user.sub);
 
     const res = await user.req(`/api/assistants/${target.id}`, { method: "PATCH", json: { name: "Only in Vapi and memory" } });
@@ -63,6 +64,7 @@ describe("write-through when D1 fails", () => {
   it("repairs D1 from memory on its alarm", async () => {
     const user = await newUser({ assistants: 2 });
     const { assistants } = await listBody(await user.req("/api/assistants"));
+    await d1Settled(user.sub);
     const repairD1 = await breakD1For(user.sub);
     await user.req(`/api/assistants/${assistants[1]!.id}`, { method: "PATCH", json: { name: "Repaired later" } });
     await repairD1();

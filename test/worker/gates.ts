@@ -39,6 +39,59 @@ export async function holdNextD1Batch(sub: string) {
 }
 
 /**
+ * Holds the user's next read of their Vapi key from D1 (`clientFor` after a restart): a D1
+ * wrapper on the coordinator's env, so something other than Vapi hangs.
+ */
+export async function holdNextKeyRead(sub: string) {
+  const g = gate();
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const holder = instance as unknown as { env: Env };
+    const real = holder.env;
+    const held = (stmt: D1PreparedStatement): D1PreparedStatement =>
+      new Proxy(stmt, {
+        get: (t, p) =>
+          p === "bind"
+            ? (...args: unknown[]) => held(t.bind(...args))
+            : p === "first"
+              ? async (...args: []) => {
+                  holder.env = real;
+                  await g.wait();
+                  return t.first(...args);
+                }
+              : Reflect.get(t, p).bind(t),
+      });
+    const db = new Proxy(real.DB, {
+      get: (t, p) =>
+        p === "prepare"
+          ? (sql: string) => (/FROM user_settings/.test(sql) ? held(t.prepare(sql)) : t.prepare(sql))
+          : Reflect.get(t, p).bind(t),
+    });
+    holder.env = new Proxy(real, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) });
+  });
+  return { entered: g.entered, release: g.release };
+}
+
+/**
+ * Loses the user's next D1 batch as an eviction before it ran would (it never reaches D1, and no
+ * failure is recorded). A batch held by a gate cannot stand in: eviction waits for it.
+ */
+export async function loseNextD1Batch(sub: string) {
+  const state = { lost: false };
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const writer = instance["d1"];
+    const real = writer["db"];
+    writer["db"] = {
+      async batch<T>(): Promise<D1Result<T>[]> {
+        writer["db"] = real;
+        state.lost = true;
+        return [];
+      },
+    };
+  });
+  return { lost: () => until(() => state.lost) };
+}
+
+/**
  * Holds Vapi's answer to the user's next `listAll` (a list refresh), `get` or `update` (a PATCH) after
  * Vapi has answered: the read or write is done upstream, its answer is "slow on the way back".
  */

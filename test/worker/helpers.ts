@@ -96,7 +96,22 @@ export async function configure(user: { sub: string }, settings: Partial<Config>
   });
 }
 
+/**
+ * Waits until the user's coordinator has written every D1 batch queued so far: refresh results
+ * are queued, not awaited, before a read is answered.
+ */
+export async function d1Settled(sub: string) {
+  await runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => obj["d1"].idle());
+}
+
+/** The user's D1 rows once the coordinator's queued batches have landed. */
 export async function d1Rows(sub: string) {
+  await d1Settled(sub);
+  return d1RowsNow(sub);
+}
+
+/** The user's D1 rows as they are this moment (a batch may still be queued). */
+export async function d1RowsNow(sub: string) {
   const { results } = await env.DB.prepare(
     "SELECT id, vapi_data, cached_at, updated_at FROM assistants_cache WHERE user_id = ? ORDER BY id",
   )

@@ -1,7 +1,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { d1Rows, ErrorBody, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { d1Rows, d1Settled, ErrorBody, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 
 describe("isolation between users", () => {
   it("two users sharing one Vapi key keep separate rows: one's writes never overwrite or evict the other's", async () => {
@@ -63,6 +63,7 @@ describe("isolation between users", () => {
     const mallory = await newUser({ assistants: 1 });
     const aliceIds = (await listBody(await alice.req("/api/assistants"))).assistants.map((a) => a.id);
     const mine = (await listBody(await mallory.req("/api/assistants"))).assistants.map((a) => a.id);
+    await d1Settled(mallory.sub);
     await evictDurableObject(stubFor(mallory.sub));
 
     const calls = await upstreamCalls(mallory.key);

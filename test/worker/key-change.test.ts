@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { holdNextD1Batch, until } from "./gates";
-import { admin, d1Rows, ErrorBody, fault, listBody, newUser, upstreamCalls, vapiAssistants } from "./helpers";
+import { admin, d1Rows, d1Settled, ErrorBody, fault, listBody, newUser, upstreamCalls, vapiAssistants } from "./helpers";
 
 const noCache = { headers: { "Cache-Control": "no-cache" } };
 const ids = (list: { id: string }[]) => list.map((a) => a.id).sort();
@@ -11,6 +11,7 @@ describe("a key change never lets the old org back in", () => {
   it("after DELETE /api/settings/vapi-key, a refresh started while D1 was slow answers 424 and caches nothing", async () => {
     const user = await newUser({ assistants: 3 });
     expect((await listBody(await user.req("/api/assistants"))).assistants).toHaveLength(3);
+    await d1Settled(user.sub); // the read's own batch is not the one to hold
     const held = await holdNextD1Batch(user.sub);
     const removed = user.req("/api/settings/vapi-key", { method: "DELETE" });
     await held.entered(); // the cache drop is on its way to D1
@@ -30,6 +31,7 @@ describe("a key change never lets the old org back in", () => {
   it("after PUT of another org's key, a refresh started while D1 was slow serves only the new org", async () => {
     const user = await newUser({ assistants: 3 });
     await user.req("/api/assistants");
+    await d1Settled(user.sub);
     const next = `sk-test-${crypto.randomUUID()}`;
     await admin.registerOrg({ privateKey: next, assistants: 2 });
     const held = await holdNextD1Batch(user.sub);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { call, admin, ErrorBody, newUser, token, uid } from "./helpers";
+import { call, admin, d1Settled, ErrorBody, newUser, token, uid } from "./helpers";
 
 const Settings = z.object({ vapiKeyConfigured: z.boolean(), vapiKeyLast4: z.string().nullable() });
 
@@ -80,6 +80,7 @@ describe("settings", () => {
   it("deleting the key drops it and the user's cache", async () => {
     const user = await newUser({ assistants: 3 });
     expect((await user.req("/api/assistants")).status).toBe(200);
+    await d1Settled(user.sub);
     const cachedRows = await env.DB.prepare("SELECT COUNT(*) AS n FROM assistants_cache WHERE user_id = ?").bind(user.sub).first<{ n: number }>();
     expect(cachedRows?.n).toBe(3);
 
