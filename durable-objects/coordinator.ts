@@ -318,8 +318,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         }
         this.assertGeneration(fence);
         const before = snapshot(this.hot, [id]);
-        const entry = this.hot.applyOne(fetched, fence.ack, fence.at);
-        if (entry) await this.persist(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
+        const applied = this.hot.applyOne(fetched, fence.ack, fence.at);
+        if (applied?.changed) await this.persist(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, applied.entry))]);
         if (before.size) this.events.publish(externalChanges(before, this.hot, [id]));
       }),
     );

@@ -1,11 +1,15 @@
 import type { CachedRow } from "../src/db/assistants";
 import type { Assistant } from "../src/vapi/types";
 
-/** One cached assistant: parsed, serialized once, and stamped for freshness and fencing. */
+/**
+ * One cached assistant: parsed, serialized once, and stamped for freshness and fencing. A new
+ * version is a new Entry; only `cachedAt` changes in place (an unchanged revalidation), and no
+ * validator depends on it.
+ */
 export interface Entry {
   assistant: Assistant;
   json: string;
-  /** When this version was fetched from Vapi or written through (unix ms). */
+  /** When this version was last fetched from Vapi, confirmed by a refresh, or written through (unix ms). */
   cachedAt: number;
   /** The assistant's Vapi `updatedAt`, in ms: versions never go backwards. */
   version: number;
@@ -13,10 +17,18 @@ export interface Entry {
   ackedAt: number;
 }
 
-/** What a refresh changed, for persisting to D1. */
+/** What a refresh changed, for persisting to D1: only changed entries need a row written. */
 export interface RefreshOutcome {
   upserted: Entry[];
+  /** Entries confirmed unchanged (same version): `cachedAt` refreshed in memory only. */
+  touched: number;
   dropped: string[];
+}
+
+/** One assistant a refresh applied: a new version (`changed`, its D1 row needs writing) or the held one confirmed. */
+export interface Applied {
+  entry: Entry;
+  changed: boolean;
 }
 
 const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
@@ -71,13 +83,25 @@ export class HotLayer {
     return this.listJson;
   }
 
-  /** Fills the layer from D1 rows after a restart; they count as refresh results, not writes. */
+  /**
+   * Fills the layer from D1 rows after a restart; they count as refresh results, not writes.
+   *
+   * A row is as fresh as the later of its own `cached_at` and the list-sync marker. An unchanged
+   * revalidation writes only the marker, so rows it confirmed keep their older `cached_at`; the
+   * marker vouches for them. That is sound because D1 follows memory in one ordered queue and the
+   * marker (the sync's start, its fence time) is written in the same batch as the sync's changed
+   * rows and deletions: every row it leaves behind holds at least what Vapi said at that time
+   * (the version the sync confirmed or wrote, or a write acknowledged after the sync started,
+   * whose `cached_at` is later anyway); an id deleted meanwhile has no row (the delete's batch,
+   * queued earlier, removed it). A row written after the marker never lowers a version, so it is
+   * newer still. Hence a row never looks fresher than what Vapi last confirmed about it.
+   */
   hydrate(rows: CachedRow[], listSyncedAt: number | null) {
     for (const r of rows) {
       this.set(r.id, {
         assistant: JSON.parse(r.json) as Assistant,
         json: r.json,
-        cachedAt: r.cachedAt,
+        cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),
         version: r.updatedAt,
         ackedAt: 0,
       });
@@ -103,16 +127,22 @@ export class HotLayer {
     this.tombstones.set(id, ack);
   }
 
-  /** Applies one assistant read from Vapi by a refresh that started at `startAck`. */
-  applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Entry | undefined {
+  /**
+   * Applies one assistant read from Vapi by a refresh that started at `startAck`. The same version
+   * as the held one is only a confirmation: the entry keeps its JSON and parsed object (no
+   * serialization, no list rebuild, no D1 row) and its `cachedAt` moves forward.
+   */
+  applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Applied | undefined {
     const id = assistant.id;
     if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;
     const current = this.entries.get(id);
     if (current && current.ackedAt > startAck) return undefined;
+    const version = versionOf(assistant);
+    if (current && current.version > version) return undefined;
+    if (current && current.version === version) return this.touch(current, fetchedAt);
     const fresh = this.entry(assistant, fetchedAt, 0);
-    if (current && current.version > fresh.version) return undefined;
     this.set(id, fresh);
-    return fresh;
+    return { entry: fresh, changed: true };
   }
 
   /**
@@ -134,18 +164,20 @@ export class HotLayer {
    */
   applyList(items: Assistant[], startAck: number, fetchedAt: number, tombstone: number): RefreshOutcome {
     const upserted: Entry[] = [];
+    let touched = 0;
     const seen = new Set<string>();
     for (const a of items) {
       seen.add(a.id);
-      const e = this.applyOne(a, startAck, fetchedAt);
-      if (e) upserted.push(e);
+      const applied = this.applyOne(a, startAck, fetchedAt);
+      if (applied?.changed) upserted.push(applied.entry);
+      else if (applied) touched++;
     }
     const dropped: string[] = [];
     for (const id of [...this.entries.keys()]) {
       if (!seen.has(id) && this.applyGone(id, startAck, tombstone)) dropped.push(id);
     }
     this.listSyncedAt = fetchedAt;
-    return { upserted, dropped };
+    return { upserted, touched, dropped };
   }
 
   /** Forgets tombstones that no refresh still in flight could need. */
@@ -167,6 +199,12 @@ export class HotLayer {
 
   rows(): CachedRow[] {
     return [...this.entries].map(([id, e]) => toRow(id, e));
+  }
+
+  /** A refresh confirmed the held version: fresher, but nothing to serialize or persist. */
+  private touch(current: Entry, fetchedAt: number): Applied {
+    current.cachedAt = Math.max(current.cachedAt, fetchedAt);
+    return { entry: current, changed: false };
   }
 
   private entry(assistant: Assistant, cachedAt: number, ackedAt: number): Entry {

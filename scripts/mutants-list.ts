@@ -21,7 +21,7 @@ const PRUNE_THEN_PERSIST = `        this.pruneTombstones();\n${PERSIST}`;
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
   { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at", replace: "", tests: T("fencing") },
-  { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > fresh.version) return undefined;\n", replace: "", tests: T("fencing") },
+  { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > version) return undefined;\n", replace: "", tests: T("fencing") },
   { name: "write answer may lower the version", file: HOT, find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
   // Invariants 1 and 3: the write-counter fence and tombstones.
   { name: "refresh skips the write-counter fence", file: HOT, find: "    if (current && current.ackedAt > startAck) return undefined;\n", replace: "", tests: T("hot-layer", "fencing") },
@@ -33,6 +33,9 @@ export const mutants: Mutant[] = [
   { name: "per-id 404 leaves no tombstone", file: COORD, find: "this.hot.applyGone(id, fence.ack, ++this.acked)", replace: "this.hot.applyGone(id, fence.ack)", tests: T("fencing") },
   { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, tests: T("fencing") },
   { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
+  // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
+  { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(current, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
+  { name: "rehydration ignores the list-sync marker", file: HOT, find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
   { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },

@@ -19,7 +19,10 @@ describe("HotLayer fencing rules", () => {
     hot.write(assistant("a", "written", 1_000), 1, 5);
     expect(hot.applyOne(assistant("a", "read before the write", 1_000), 0, 6)).toBeUndefined();
     expect(hot.get("a")?.assistant.name).toBe("written");
-    expect(hot.applyOne(assistant("a", "read after it", 1_000), 1, 7)?.assistant.name).toBe("read after it");
+    expect(hot.get("a")?.cachedAt).toBe(5); // a fenced read does not vouch for the write either
+    // A read begun after it with the same version confirms it: same content, fresher.
+    expect(hot.applyOne(assistant("a", "written", 1_000), 1, 7)).toMatchObject({ changed: false });
+    expect(hot.get("a")).toMatchObject({ cachedAt: 7, ackedAt: 1 });
   });
 
   it("a write whose answer is older than the held version leaves the newer one", () => {
@@ -48,5 +51,44 @@ describe("HotLayer fencing rules", () => {
     expect(hot.applyGone("a", 3, 4)).toBe(false); // not held: nothing removed, still fenced
     expect(hot.applyOne(assistant("a", "x", 1), 3, 5)).toBeUndefined();
     expect(hot.applyOne(assistant("a", "x", 1), 4, 6)).toBeDefined();
+  });
+});
+
+describe("HotLayer unchanged revalidations", () => {
+  it("keeps the held JSON, parsed object and list string, and only moves cachedAt forward", () => {
+    const hot = new HotLayer();
+    hot.applyList([assistant("a", "x", 1_000), assistant("b", "y", 1_000)], 0, 10, 1);
+    const held = hot.get("a")!;
+    const list = hot.listArrayJson();
+    const outcome = hot.applyList([{ ...held.assistant }, assistant("b", "y", 1_000)], 1, 20, 2);
+    expect(outcome).toEqual({ upserted: [], touched: 2, dropped: [] });
+    expect(hot.get("a")).toBe(held);
+    expect(hot.get("a")!.assistant).toBe(held.assistant);
+    expect(held.cachedAt).toBe(20);
+    expect(hot["listJson"]).toBe(list); // not invalidated: the next list hit reuses it
+  });
+
+  it("still replaces, and reports for D1, an assistant whose version moved", () => {
+    const hot = new HotLayer();
+    hot.applyList([assistant("a", "x", 1_000), assistant("b", "y", 1_000)], 0, 10, 1);
+    const outcome = hot.applyList([assistant("a", "x2", 2_000), assistant("b", "y", 1_000)], 1, 20, 2);
+    expect(outcome.upserted.map((e) => e.assistant.name)).toEqual(["x2"]);
+    expect(outcome.touched).toBe(1);
+    expect(hot.listArrayJson()).toContain('"x2"');
+  });
+
+  it("never moves cachedAt backwards (a refresh that started before the last write)", () => {
+    const hot = new HotLayer();
+    hot.applyOne(assistant("a", "x", 1_000), 0, 50);
+    expect(hot.applyOne(assistant("a", "x", 1_000), 0, 40)).toMatchObject({ changed: false });
+    expect(hot.get("a")!.cachedAt).toBe(50);
+  });
+
+  it("after a restart, a row confirmed by the last list sync is as fresh as that sync", () => {
+    const hot = new HotLayer();
+    const row = { id: "a", json: JSON.stringify(assistant("a", "x", 1_000)), cachedAt: 100, updatedAt: 1_000 };
+    hot.hydrate([row, { ...row, id: "b", cachedAt: 900 }], 500);
+    expect(hot.get("a")!.cachedAt).toBe(500);
+    expect(hot.get("b")!.cachedAt).toBe(900); // written after the sync: its own time
   });
 });
