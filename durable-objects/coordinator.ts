@@ -226,7 +226,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** GET /api/cache/stats. */
   async getStats(userId: string): Promise<StatsSnapshot> {
     await this.ready(userId);
-    return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes }, this.circuit.snapshot());
+    return this.stats.snapshot(this.hot.memory(), this.circuit.snapshot());
   }
 
   /** The one alarm: repairs D1 after a failed write, and refreshes ahead for open tabs. */

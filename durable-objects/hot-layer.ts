@@ -33,6 +33,26 @@ export interface Applied {
 
 const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
 
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+/**
+ * Bytes V8 uses for a string's characters: one per character when they are all Latin-1 (the
+ * usual JSON of an assistant), two when any is not. `length` is cheap and the scan runs once per
+ * new version or list build, never per hit; UTF-8 (what D1 and the wire carry) can differ.
+ */
+export const stringBytes = (s: string) => s.length * (BEYOND_LATIN1.test(s) ? 2 : 1);
+
+/** What the hot layer's strings occupy; the parsed objects are extra and not counted here. */
+export interface HotMemory {
+  entries: number;
+  /** `jsonBytes + listBytes`. */
+  bytes: number;
+  /** Each entry's serialized assistant. */
+  jsonBytes: number;
+  /** The cached list string, while built (0 when not). */
+  listBytes: number;
+}
+
 export const toRow = (id: string, e: Entry): CachedRow => ({
   id,
   json: e.json,
@@ -55,15 +75,17 @@ export class HotLayer {
   /** When the last complete list sync started (unix ms), or null if the list is unknown. */
   listSyncedAt: number | null = null;
   private listJson: string | null = null;
-  private bytes = 0;
+  private jsonBytes = 0;
+  private listBytes = 0;
 
   get size() {
     return this.entries.size;
   }
 
-  /** Bytes of serialized assistant JSON held (each entry also holds its parsed form). */
-  get jsonBytes() {
-    return this.bytes;
+  /** The strings held, in bytes (see `stringBytes`); each entry's parsed object comes on top. */
+  memory(): HotMemory {
+    const { jsonBytes, listBytes } = this;
+    return { entries: this.entries.size, bytes: jsonBytes + listBytes, jsonBytes, listBytes };
   }
 
   get(id: string): Entry | undefined {
@@ -79,6 +101,7 @@ export class HotLayer {
           b.assistant.id.localeCompare(a.assistant.id),
       );
       this.listJson = `[${sorted.map((e) => e.json).join(",")}]`;
+      this.listBytes = stringBytes(this.listJson);
     }
     return this.listJson;
   }
@@ -189,8 +212,8 @@ export class HotLayer {
     this.entries.clear();
     this.tombstones.clear();
     this.listSyncedAt = null;
-    this.listJson = null;
-    this.bytes = 0;
+    this.dropList();
+    this.jsonBytes = 0;
   }
 
   ids(): string[] {
@@ -212,16 +235,22 @@ export class HotLayer {
   }
 
   private set(id: string, e: Entry) {
-    this.bytes += e.json.length - (this.entries.get(id)?.json.length ?? 0);
+    const previous = this.entries.get(id);
+    this.jsonBytes += stringBytes(e.json) - (previous ? stringBytes(previous.json) : 0);
     this.entries.set(id, e);
-    this.listJson = null;
+    this.dropList();
   }
 
   private remove(id: string) {
     const e = this.entries.get(id);
     if (!e) return;
-    this.bytes -= e.json.length;
+    this.jsonBytes -= stringBytes(e.json);
     this.entries.delete(id);
+    this.dropList();
+  }
+
+  private dropList() {
     this.listJson = null;
+    this.listBytes = 0;
   }
 }

@@ -28,7 +28,15 @@ const Stats = z
     }),
     errors: z.number(),
     writes: z.number(),
-    hotLayer: z.object({ entries: z.number(), bytes: z.number() }),
+    hotLayer: z
+      .object({
+        entries: z.number().openapi({ description: "Assistants held" }),
+        bytes: z.number().openapi({ description: "`jsonBytes + listBytes`: the strings counted (V8 storage: 1 byte per character of Latin-1 text, 2 otherwise; not UTF-8)" }),
+        jsonBytes: z.number().openapi({ description: "Each assistant's serialized JSON" }),
+        listBytes: z.number().openapi({ description: "The cached list answer's JSON array, while built (0 when not)" }),
+        uncounted: z.string().openapi({ description: "What `bytes` leaves out: the parsed objects" }),
+      })
+      .openapi({ description: "Memory of the hot layer; the parsed assistant objects are extra" }),
     upstreamLatencyMs: Percentiles,
   })
   .openapi("CacheStats");

@@ -92,3 +92,19 @@ describe("HotLayer unchanged revalidations", () => {
     expect(hot.get("b")!.cachedAt).toBe(900); // written after the sync: its own time
   });
 });
+
+describe("HotLayer memory counting", () => {
+  it("counts each JSON string and the list string while it is built, two bytes a character beyond Latin-1", () => {
+    const hot = new HotLayer();
+    const a = assistant("a", "plain", 1_000);
+    const b = assistant("b", "日本語の名前", 1_000);
+    hot.applyList([a, b], 0, 1, 1);
+    const jsonA = JSON.stringify(a).length;
+    const jsonB = JSON.stringify(b).length * 2;
+    expect(hot.memory()).toEqual({ entries: 2, bytes: jsonA + jsonB, jsonBytes: jsonA + jsonB, listBytes: 0 });
+    const list = hot.listArrayJson();
+    expect(hot.memory()).toMatchObject({ listBytes: list.length * 2, bytes: jsonA + jsonB + list.length * 2 });
+    hot.delete("b", 2);
+    expect(hot.memory()).toEqual({ entries: 1, bytes: jsonA, jsonBytes: jsonA, listBytes: 0 });
+  });
+});
