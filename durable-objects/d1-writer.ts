@@ -5,6 +5,7 @@
  */
 export class D1Writer {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   constructor(
     /** Not readonly: tests swap in a wrapper that holds batches (test/worker/d1-gate.ts). */
@@ -17,6 +18,7 @@ export class D1Writer {
    * queue order too, before any later batch. Resolves to the ms it took (failures included).
    */
   run(statements: D1PreparedStatement[], onSuccess?: () => void): Promise<number> {
+    this.pending++;
     const job = this.tail.then(async () => {
       const started = Date.now();
       try {
@@ -24,10 +26,22 @@ export class D1Writer {
         onSuccess?.();
       } catch (err) {
         await this.onFailure(err);
+      } finally {
+        this.pending--;
       }
       return Date.now() - started;
     });
     this.tail = job.catch(() => undefined);
     return job;
+  }
+
+  /** No batch queued or running: D1 has caught up with every change memory made so far. */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
+
+  /** Settles once every batch queued so far has (a later one may still be running). */
+  async drained(): Promise<void> {
+    await this.tail;
   }
 }

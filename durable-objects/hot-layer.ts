@@ -1,5 +1,7 @@
 import type { CachedRow } from "../src/db/assistants";
 import type { Assistant } from "../src/vapi/types";
+import { etagOf } from "./etag";
+import { type HotMemory, stringBytes } from "./hot-memory";
 
 /**
  * One cached assistant: parsed, serialized once, and stamped for freshness and fencing. A new
@@ -33,25 +35,22 @@ export interface Applied {
 
 const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
 
-const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
-
 /**
- * Bytes V8 uses for a string's characters: one per character when they are all Latin-1 (the
- * usual JSON of an assistant), two when any is not. `length` is cheap and the scan runs once per
- * new version or list build, never per hit; UTF-8 (what D1 and the wire carry) can differ.
+ * An entry whose payload (JSON and parsed object) was dropped under the memory budget: what
+ * fencing, freshness, validators and the complete-list rule need stays in memory.
  */
-export const stringBytes = (s: string) => s.length * (BEYOND_LATIN1.test(s) ? 2 : 1);
-
-/** What the hot layer's strings occupy; the parsed objects are extra and not counted here. */
-export interface HotMemory {
-  entries: number;
-  /** `jsonBytes + listBytes`. */
-  bytes: number;
-  /** Each entry's serialized assistant. */
-  jsonBytes: number;
-  /** The cached list string, while built (0 when not). */
-  listBytes: number;
+export interface Stub {
+  cachedAt: number;
+  version: number;
+  ackedAt: number;
+  /** The dropped payload's validator, so a refresh can still tell whether it changed. */
+  etag: string;
+  assistant?: undefined;
+  json?: undefined;
 }
+
+type Slot = Entry | Stub;
+const isResident = (s: Slot | undefined): s is Entry => s?.json !== undefined;
 
 export const toRow = (id: string, e: Entry): CachedRow => ({
   id,
@@ -69,7 +68,10 @@ export const toRow = (id: string, e: Entry): CachedRow => ({
  * than that; it never re-adds an id deleted after that, and never lowers a version.
  */
 export class HotLayer {
-  private entries = new Map<string, Entry>();
+  private entries = new Map<string, Slot>();
+  /** Ids whose payload is in memory, least recently used first (a Set keeps insertion order). */
+  private lru = new Set<string>();
+  private evictions = 0;
   /** Deleted id → write counter value of the delete, kept while older refreshes are in flight. */
   private tombstones = new Map<string, number>();
   /** When the last complete list sync started (unix ms), or null if the list is unknown. */
@@ -84,18 +86,50 @@ export class HotLayer {
 
   /** The strings held, in bytes (see `stringBytes`); each entry's parsed object comes on top. */
   memory(): HotMemory {
-    const { jsonBytes, listBytes } = this;
-    return { entries: this.entries.size, bytes: jsonBytes + listBytes, jsonBytes, listBytes };
+    const { jsonBytes, listBytes, evictions } = this;
+    const entries = this.entries.size;
+    return { entries, resident: this.lru.size, bytes: jsonBytes + listBytes, jsonBytes, listBytes, evictions };
   }
 
+  /** The entry with its payload, if in memory; counts as a use for the LRU order. */
   get(id: string): Entry | undefined {
-    return this.entries.get(id);
+    const e = this.peek(id);
+    if (e) this.use(id);
+    return e;
   }
 
-  /** The list as a JSON array, newest first; rebuilt only after a change. */
+  /** The entry with its payload, if in memory, without counting a use. */
+  peek(id: string): Entry | undefined {
+    const s = this.entries.get(id);
+    return isResident(s) ? s : undefined;
+  }
+
+  /** Whether the id is held, with or without its payload. */
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  /** The validator of a held id, with or without its payload. */
+  etag(id: string): string | undefined {
+    const s = this.entries.get(id);
+    return s === undefined ? undefined : isResident(s) ? etagOf(s) : s.etag;
+  }
+
+  /** Ids held whose payload was dropped (among `ids`, or all). */
+  evicted(ids?: string[]): string[] {
+    const out: string[] = [];
+    for (const id of ids ?? this.entries.keys()) {
+      const s = this.entries.get(id);
+      if (s && !isResident(s)) out.push(id);
+    }
+    return out;
+  }
+
+  /** The list as a JSON array, newest first; rebuilt only after a change. Every payload must be in memory. */
   listArrayJson(): string {
     if (this.listJson === null) {
-      const sorted = [...this.entries.values()].sort(
+      if (this.lru.size !== this.entries.size) throw new Error("list built with payloads dropped");
+      const sorted = ([...this.entries.values()] as Entry[]).sort(
         (a, b) =>
           b.assistant.createdAt.localeCompare(a.assistant.createdAt) ||
           b.assistant.id.localeCompare(a.assistant.id),
@@ -133,6 +167,37 @@ export class HotLayer {
   }
 
   /**
+   * Puts back payloads dropped under the budget from D1 rows: only where the id still holds a
+   * dropped payload of exactly the row's version (anything else changed since, in memory first).
+   */
+  restore(rows: CachedRow[]) {
+    for (const r of rows) {
+      const s = this.entries.get(r.id);
+      if (!s || isResident(s) || s.version !== r.updatedAt) continue;
+      const assistant = JSON.parse(r.json) as Assistant;
+      this.set(r.id, { assistant, json: r.json, cachedAt: s.cachedAt, version: s.version, ackedAt: s.ackedAt });
+    }
+  }
+
+  /**
+   * Drops payloads until the strings held fit `maxBytes`: the list string first, then the least
+   * recently used payloads, skipping `pinned` ids (reads in flight). The caller makes sure D1
+   * holds every payload it drops. Returns how many were dropped.
+   */
+  trim(maxBytes: number, pinned: ReadonlyMap<string, unknown> = new Map()): number {
+    if (this.jsonBytes + this.listBytes <= maxBytes) return 0;
+    this.dropList();
+    let dropped = 0;
+    for (const id of this.lru) {
+      if (this.jsonBytes <= maxBytes) break;
+      if (pinned.has(id)) continue;
+      this.evict(id);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /**
    * Records an acknowledged create or update and returns its entry. If a refresh already holds
    * a newer version (edited elsewhere while the write's answer was on its way), that one stays.
    */
@@ -162,7 +227,7 @@ export class HotLayer {
     if (current && current.ackedAt > startAck) return undefined;
     const version = versionOf(assistant);
     if (current && current.version > version) return undefined;
-    if (current && current.version === version) return this.touch(current, fetchedAt);
+    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);
     const fresh = this.entry(assistant, fetchedAt, 0);
     this.set(id, fresh);
     return { entry: fresh, changed: true };
@@ -213,6 +278,7 @@ export class HotLayer {
     this.tombstones.clear();
     this.listSyncedAt = null;
     this.dropList();
+    this.lru.clear();
     this.jsonBytes = 0;
   }
 
@@ -220,13 +286,26 @@ export class HotLayer {
     return [...this.entries.keys()];
   }
 
+  /** The rows of the entries whose payload is in memory (D1 already holds the others). */
   rows(): CachedRow[] {
-    return [...this.entries].map(([id, e]) => toRow(id, e));
+    const rows: CachedRow[] = [];
+    for (const [id, s] of this.entries) if (isResident(s)) rows.push(toRow(id, s));
+    return rows;
   }
 
-  /** A refresh confirmed the held version: fresher, but nothing to serialize or persist. */
-  private touch(current: Entry, fetchedAt: number): Applied {
-    current.cachedAt = Math.max(current.cachedAt, fetchedAt);
+  /**
+   * A refresh confirmed the held version: fresher, but nothing to persist, and nothing to
+   * serialize unless its payload had been dropped (then the confirmed copy brings it back).
+   */
+  private touch(id: string, current: Slot, assistant: Assistant, fetchedAt: number): Applied {
+    const cachedAt = Math.max(current.cachedAt, fetchedAt);
+    if (!isResident(current)) {
+      const entry = this.entry(assistant, cachedAt, current.ackedAt);
+      this.set(id, entry);
+      return { entry, changed: false };
+    }
+    current.cachedAt = cachedAt;
+    this.use(id);
     return { entry: current, changed: false };
   }
 
@@ -236,17 +315,35 @@ export class HotLayer {
 
   private set(id: string, e: Entry) {
     const previous = this.entries.get(id);
-    this.jsonBytes += stringBytes(e.json) - (previous ? stringBytes(previous.json) : 0);
+    this.jsonBytes += stringBytes(e.json) - (isResident(previous) ? stringBytes(previous.json) : 0);
     this.entries.set(id, e);
+    this.use(id);
     this.dropList();
   }
 
   private remove(id: string) {
-    const e = this.entries.get(id);
-    if (!e) return;
-    this.jsonBytes -= stringBytes(e.json);
+    const s = this.entries.get(id);
+    if (!s) return;
+    if (isResident(s)) this.jsonBytes -= stringBytes(s.json);
     this.entries.delete(id);
+    this.lru.delete(id);
     this.dropList();
+  }
+
+  /** Keeps what fencing and freshness need; the JSON and parsed object go (D1 has them). */
+  private evict(id: string) {
+    const e = this.peek(id);
+    if (!e) return;
+    this.entries.set(id, { cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) });
+    this.jsonBytes -= stringBytes(e.json);
+    this.lru.delete(id);
+    this.evictions++;
+  }
+
+  /** Moves `id` to the most recently used end. */
+  private use(id: string) {
+    this.lru.delete(id);
+    this.lru.add(id);
   }
 
   private dropList() {

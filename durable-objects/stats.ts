@@ -1,5 +1,5 @@
 import type { CircuitBreaker } from "./circuit-breaker";
-import type { HotMemory } from "./hot-layer";
+import type { HotMemory } from "./hot-memory";
 
 type CircuitSnapshot = ReturnType<CircuitBreaker["snapshot"]>;
 const SAMPLES = 1024;
@@ -30,7 +30,7 @@ export class CacheStats {
     this.next = (this.next + 1) % SAMPLES;
   }
 
-  snapshot(hot: HotMemory, circuit: CircuitSnapshot) {
+  snapshot(hot: HotMemory & { budgetBytes: number }, circuit: CircuitSnapshot) {
     const sorted = [...this.latencies].sort((a, b) => a - b);
     const pct = (p: number) =>
       sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null) : null;

@@ -34,8 +34,12 @@ export const mutants: Mutant[] = [
   { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, tests: T("fencing") },
   { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
   // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
-  { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(current, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
+  { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
   { name: "rehydration ignores the list-sync marker", file: HOT, find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
+  // Memory bound (issue 9): stubs keep the fence, and dropped payloads come back only from a trusted D1, for their version.
+  { name: "stub forgets its write counter", file: HOT, find: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: 0, etag: etagOf(e) }", tests: T("memory-budget") },
+  { name: "dropped payloads read from an untrusted D1", file: "durable-objects/memory-budget.ts", find: "    if (this.trust.untrusted) return false;\n", replace: "", tests: T("memory-budget") },
+  { name: "dropped payload restored at another version", file: HOT, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
   { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },

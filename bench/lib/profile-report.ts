@@ -18,7 +18,7 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
   "rewrite-unchanged": [
     {
       file: "durable-objects/hot-layer.ts",
-      edit: (t) => replace(t, "    if (current && current.version === version) return this.touch(current, fetchedAt);\n", ""),
+      edit: (t) => replace(t, "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", ""),
     },
   ],
   // JWT verification replaced by decoding only: an upper bound of what caching verifications saves.

@@ -14,7 +14,7 @@ const Stats = z.object({
   upstreamErrors: z.number(),
   errors: z.number(),
   writes: z.number(),
-  hotLayer: z.object({ entries: z.number(), bytes: z.number(), jsonBytes: z.number(), listBytes: z.number(), uncounted: z.string() }),
+  hotLayer: z.object({ entries: z.number(), resident: z.number(), bytes: z.number(), jsonBytes: z.number(), listBytes: z.number(), budgetBytes: z.number(), evictions: z.number(), uncounted: z.string() }),
   upstreamLatencyMs: z.object({ samples: z.number(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
 });
 
