@@ -352,6 +352,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     } finally {
       this.refreshStarts.delete(fence);
       this.pruneTombstones();
+      // A refresh with no answer after it (refresh-ahead, stale-while-revalidate) may have brought payloads in.
+      this.budget.enforce();
     }
   }
 

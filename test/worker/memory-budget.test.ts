@@ -2,6 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
+import { readConfig } from "../../src/lib/config";
+import { withConfig } from "./config";
 import { breakD1For, holdNextVapiAnswer, until } from "./gates";
 import { type Assistant, byId, configure, d1Rows, listBody, newUser, OneBody, stubFor, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
 
@@ -130,5 +132,30 @@ describe("memory bound (CACHE_MAX_BYTES)", () => {
     expect(res.headers.get("Cache-Status")).toMatch(/fwd=miss/);
     expect(await upstreamCalls(user.key)).toBe(calls + 1);
     expect(OneBody.parse(await res.json()).assistant).toEqual((await vapiAssistants(user.key)).find((a) => a.id === dropped[0]));
+  });
+
+  it("is read from CACHE_MAX_BYTES like the other settings; invalid values fall back to the default", async () => {
+    expect(readConfig({}).maxBytes).toBe(24 * 1024 * 1024);
+    for (const bad of ["-1", "lots", "1.5"]) expect(readConfig({ CACHE_MAX_BYTES: bad }).maxBytes).toBe(24 * 1024 * 1024);
+    const user = await newUser({ assistants: 6 });
+    await withConfig(user, { CACHE_MAX_BYTES: "2000" });
+    await user.req("/api/assistants");
+    const stats = await hotStats(user);
+    expect(stats).toMatchObject({ entries: 6, budgetBytes: 2000 });
+    expect(stats.bytes).toBeLessThanOrEqual(2000);
+  });
+
+  it("a refresh with no request after it (stale-while-revalidate) is trimmed back under the budget", async () => {
+    const { user, maxBytes } = await overBudget(12, 3);
+    await user.req("/api/assistants");
+    await configure(user, { ttlMs: 0, staleWhileRevalidateMs: 60_000 });
+    const calls = await upstreamCalls(user.key);
+    const res = await user.req("/api/assistants"); // stale at once, refreshed in the background
+    expect(res.headers.get("Cache-Status")).toMatch(/detail=stale-while-revalidate/);
+    await until(async () => (await upstreamCalls(user.key)) > calls);
+    await until(async () => {
+      const idle = await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => obj["refreshStarts"].size === 0);
+      return idle && (await hotStats(user)).bytes <= maxBytes;
+    });
   });
 });
