@@ -117,6 +117,7 @@ export class HotLayer {
 
   /** Ids held whose payload was dropped (among `ids`, or all). */
   evicted(ids?: string[]): string[] {
+    if (this.lru.size === this.entries.size) return []; // every payload in: the hit path's case
     const out: string[] = [];
     for (const id of ids ?? this.entries.keys()) {
       const s = this.entries.get(id);
