@@ -85,7 +85,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
       const f = freshness(this.config, "list", this.hot.listSyncedAt);
       // Payloads dropped under the memory budget come back from D1 first; if they cannot, a miss.
-      const servable = !servedEarly(f, !!opts.noCache) || (await this.budget.restore());
+      const servable = !servedEarly(f, !!opts.noCache) || (await this.budget.restore(timing));
       const early = servable && this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
       if (early) return listAnswer(this.hot, this.listTag, early, timing, opts);
       trace.fwd = fwdOf(!!opts.noCache, f);
@@ -94,13 +94,13 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         await this.refreshList(timing);
       } catch (err) {
         const stale = this.staleOnError(err, f, opts);
-        if (stale && this.hot.listSyncedAt !== null && (await this.budget.restore())) {
+        if (stale && this.hot.listSyncedAt !== null && (await this.budget.restore(timing))) {
           return listAnswer(this.hot, this.listTag, stale, timing, opts);
         }
         throw err;
       }
       // The refresh brought every listed payload in, but the budget may have dropped some since.
-      if (!(await this.budget.restore())) await this.refreshList(timing);
+      if (!(await this.budget.restore(timing))) await this.refreshList(timing);
       return listAnswer(this.hot, this.listTag, forwarded(trace, joined), timing, opts);
     });
   }
@@ -487,7 +487,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     try {
       await this.ready(userId);
       if (kind === "write") this.limiter.admit("writes", this.config.writeLimit);
-      const answer = await this.budget.using(id, () => work(timing, trace));
+      const answer = await this.budget.using(id, timing, () => work(timing, trace));
       if (kind === "write" && answer.status < 300) this.stats.writes++;
       settle();
       return { ok: true, answer };

@@ -19,17 +19,17 @@ export class MemoryBudget {
     private readonly d1: D1Writer,
     private readonly trust: D1Trust,
     private readonly maxBytes: () => number,
-    private readonly load: (ids: string[]) => Promise<CachedRow[]>,
+    private readonly read: (ids: string[]) => Promise<CachedRow[]>,
   ) {}
 
   /**
    * Runs one request that works on `id` (if any): its payload is brought back first where D1 can
    * give it, and is not dropped while the request runs; the budget is enforced afterwards.
    */
-  async using<T>(id: string | undefined, work: () => Promise<T>): Promise<T> {
+  async using<T>(id: string | undefined, timing: { d1: number }, work: () => Promise<T>): Promise<T> {
     if (id !== undefined) this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
     try {
-      if (id !== undefined) await this.restore([id]);
+      if (id !== undefined) await this.restore(timing, [id]);
       return await work();
     } finally {
       if (id !== undefined) {
@@ -44,17 +44,27 @@ export class MemoryBudget {
   /**
    * Brings dropped payloads among `ids` (default: all) back from D1, in one statement. True if
    * none is missing any more. A row counts only while D1 is trusted and only for the exact
-   * version memory holds; otherwise the payload stays dropped and the read goes to Vapi.
+   * version memory holds; otherwise the payload stays dropped and the read goes to Vapi. The
+   * time it takes is D1's in Server-Timing.
    */
-  async restore(ids?: string[]): Promise<boolean> {
+  async restore(timing: { d1: number }, ids?: string[]): Promise<boolean> {
     if (this.hot.evicted(ids).length === 0) return true;
+    const started = Date.now();
+    try {
+      return await this.load(ids);
+    } finally {
+      timing.d1 += Date.now() - started;
+    }
+  }
+
+  private async load(ids: string[] | undefined): Promise<boolean> {
     // D1 follows memory in order: rows queued before this read are in once the queue drains.
     await this.d1.drained();
     const wanted = this.hot.evicted(ids);
     if (wanted.length === 0) return true;
     if (this.trust.untrusted) return false;
     try {
-      this.hot.restore(await this.load(wanted));
+      this.hot.restore(await this.read(wanted));
     } catch (err) {
       console.error(JSON.stringify({ level: "warn", msg: "d1 read of dropped payloads failed", error: String(err) }));
       return false;
