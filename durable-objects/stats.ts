@@ -1,5 +1,5 @@
 import type { CircuitBreaker } from "./circuit-breaker";
-import type { HotMemory } from "./hot-memory";
+import type { HotMemory } from "./entry-store";
 
 type CircuitSnapshot = ReturnType<CircuitBreaker["snapshot"]>;
 const SAMPLES = 1024;

@@ -13,6 +13,7 @@ export interface Mutant {
 
 const T = (...names: string[]) => names.map((n) => `test/worker/${n}.test.ts`);
 const HOT = "durable-objects/hot-layer.ts";
+const STORE = "durable-objects/entry-store.ts";
 const COORD = "durable-objects/coordinator.ts";
 const DB = "src/db/assistants.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
@@ -37,9 +38,9 @@ export const mutants: Mutant[] = [
   { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
   { name: "rehydration ignores the list-sync marker", file: HOT, find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
   // Memory bound (issue 9): stubs keep the fence, and dropped payloads come back only from a trusted D1, for their version.
-  { name: "stub forgets its write counter", file: HOT, find: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: 0, etag: etagOf(e) }", tests: T("memory-budget") },
+  { name: "stub forgets its write counter", file: STORE, find: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: 0, etag: etagOf(e) }", tests: T("memory-budget") },
   { name: "dropped payloads read from an untrusted D1", file: "durable-objects/memory-budget.ts", find: "    if (this.trust.untrusted) return false;\n", replace: "", tests: T("memory-budget") },
-  { name: "dropped payload restored at another version", file: HOT, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
+  { name: "dropped payload restored at another version", file: STORE, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
   { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
