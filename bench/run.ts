@@ -101,7 +101,7 @@ async function main(): Promise<BenchResults> {
   log(`coalescing: ${coalesced.upstreamCalls} upstream call(s), statuses ${JSON.stringify(coalesced.statuses)}`);
   const manyResult = await manyUsers(ctx, many, ASSISTANTS, quick ? 3 : 10);
   log(`many users: ${Math.round(manyResult.rps ?? 0)} req/s, ${manyResult.upstream.listReads} list reads`);
-  const mem = await memory(ctx, tmp, listBodyBytes);
+  const mem = await memory(ctx, tmp);
 
   const machine = cpus();
   // Others' share of the machine while the bench ran: all busy CPU minus this process tree's.

@@ -8,8 +8,8 @@ export type Snapshot = Map<string, string>;
 export function snapshot(hot: HotLayer, ids: string[] = hot.ids()): Snapshot {
   const before: Snapshot = new Map();
   for (const id of ids) {
-    const e = hot.get(id);
-    if (e) before.set(id, etagOf(e));
+    const tag = hot.etag(id);
+    if (tag !== undefined) before.set(id, tag);
   }
   return before;
 }
@@ -22,11 +22,13 @@ export function externalChanges(before: Snapshot, hot: HotLayer, ids: string[] =
   const changes: Change[] = [];
   const seen = new Set<string>();
   for (const id of ids) {
-    const e = hot.get(id);
-    if (!e) continue;
+    const tag = hot.etag(id);
+    if (tag === undefined) continue;
     seen.add(id);
     const previous = before.get(id);
-    if (previous !== etagOf(e)) changes.push(changed(previous === undefined ? "created" : "updated", e, "vapi"));
+    // A changed id has its payload in memory: a refresh that changes it brings the new version in.
+    const e = previous === tag ? undefined : hot.peek(id);
+    if (e) changes.push(changed(previous === undefined ? "created" : "updated", e, "vapi"));
   }
   for (const id of before.keys()) if (!seen.has(id)) changes.push({ type: "deleted", id, origin: "vapi" });
   return changes;

@@ -33,6 +33,7 @@ import { EventLog } from "./event-log";
 import { type Freshness, freshness } from "./freshness";
 import { HotLayer, toRow } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
+import { MemoryBudget } from "./memory-budget";
 import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
 import { RateLimiter } from "./rate-limiter";
 import { SingleFlight } from "./single-flight";
@@ -68,6 +69,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly upstream = new Upstream(() => this.config, this.stats, this.circuit);
   private readonly trust = new D1Trust(this.ctx);
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.trust.failed(err));
+  private readonly budget = new MemoryBudget(this.hot, this.d1, this.trust, () => this.config.maxBytes, (ids) =>
+    db.loadAssistants(this.env.DB, this.uid, ids),
+  );
   private writeTail: Promise<unknown> = Promise.resolve();
   /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
   private acked = 0;
@@ -85,7 +89,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.answer(userId, "read", async (timing, trace) => {
       if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
       const f = freshness(this.config, "list", this.hot.listSyncedAt);
-      const early = this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
+      // Payloads dropped under the memory budget come back from D1 first; if they cannot, a miss.
+      const servable = !servedEarly(f, !!opts.noCache) || (await this.budget.restore(timing));
+      const early = servable && this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
       if (early) return listAnswer(this.hot, this.listTag, early, timing, opts);
       trace.fwd = fwdOf(!!opts.noCache, f);
       const joined = this.countMiss(this.flights.has(this.flightKey("list")));
@@ -93,9 +99,13 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         await this.refreshList(timing);
       } catch (err) {
         const stale = this.staleOnError(err, f, opts);
-        if (stale && this.hot.listSyncedAt !== null) return listAnswer(this.hot, this.listTag, stale, timing, opts);
+        if (stale && this.hot.listSyncedAt !== null && (await this.budget.restore(timing))) {
+          return listAnswer(this.hot, this.listTag, stale, timing, opts);
+        }
         throw err;
       }
+      // The refresh brought every listed payload in, but the budget may have dropped some since.
+      if (!(await this.budget.restore(timing))) await this.refreshList(timing);
       return listAnswer(this.hot, this.listTag, forwarded(trace, joined), timing, opts);
     });
   }
@@ -112,7 +122,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       // A miss (no-cache too) while the whole list is being fetched waits for that list.
       const listFlight = this.flights.current(this.flightKey("list"));
       // Else a fresh complete list vouches for every id the user has (own writes since are in it).
-      if (!opts.noCache && !cached && !listFlight && this.listFresh()) {
+      if (!opts.noCache && !this.hot.has(id) && !listFlight && this.listFresh()) {
         this.stats.hits++;
         throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
       }
@@ -130,7 +140,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const entry = this.hot.get(id);
       if (!entry) throw notFound();
       return oneAnswer(entry, forwarded(trace, joined), timing, opts);
-    });
+    }, id);
   }
 
   // ---- writes (serialized per user; Vapi first, then memory and D1) -----------------------
@@ -171,6 +181,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.events.publish([changed("updated", entry, "write")]);
         return writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
+      id,
     );
   }
 
@@ -192,6 +203,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.events.publish([{ type: "deleted", id, origin: "write" }]);
         return writeAnswer(200, `{"success":true}`, timing);
       }),
+      id,
     );
   }
 
@@ -231,7 +243,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** GET /api/cache/stats. */
   async getStats(userId: string): Promise<StatsSnapshot> {
     await this.ready(userId);
-    return this.stats.snapshot({ entries: this.hot.size, bytes: this.hot.jsonBytes }, this.circuit.snapshot());
+    return this.stats.snapshot({ ...this.hot.memory(), budgetBytes: this.config.maxBytes }, this.circuit.snapshot());
   }
 
   /** The one alarm: repairs D1 after a failed write, and refreshes ahead for open tabs. */
@@ -300,7 +312,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
         await this.persistRefresh(t, [
           ...db.upsertAssistants(this.env.DB, this.uid, upserted.map((e) => toRow(e.assistant.id, e))),
-          ...(dropped.length ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
+          // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
+          ...(dropped.length || !before ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
           db.markListSynced(this.env.DB, this.uid, fence.at),
         ]);
         if (before) this.events.publish(externalChanges(before, this.hot));
@@ -326,8 +339,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         }
         this.assertGeneration(fence);
         const before = snapshot(this.hot, [id]);
-        const entry = this.hot.applyOne(fetched, fence.ack, fence.at);
-        if (entry) await this.persistRefresh(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
+        const applied = this.hot.applyOne(fetched, fence.ack, fence.at);
+        if (applied?.changed) await this.persistRefresh(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, applied.entry))]);
         if (before.size) this.events.publish(externalChanges(before, this.hot, [id]));
       }),
     );
@@ -348,6 +361,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     } finally {
       this.refreshStarts.delete(fence);
       this.pruneTombstones();
+      // A refresh with no answer after it (refresh-ahead, stale-while-revalidate) may have brought payloads in.
+      this.budget.enforce();
     }
   }
 
@@ -439,7 +454,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       return await this.upstream.timed(timing, () => call(client));
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
-        const held = this.hot.get(id) !== undefined;
+        const held = this.hot.has(id);
         this.hot.delete(id, ++this.acked);
         this.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
@@ -485,11 +500,15 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return AWAIT_REFRESH_D1 ? queued : Promise.resolve();
   }
 
-  /** Runs one RPC: readiness, timing, and expected failures returned as values (not thrown). */
+  /**
+   * Runs one RPC: readiness, timing, the memory budget (with the payload of `id`, if given, in
+   * memory while it runs), and expected failures returned as values (not thrown).
+   */
   private async answer(
     userId: string,
     kind: "read" | "write",
     work: (timing: Timing, trace: Trace) => Promise<CacheAnswer>,
+    id?: string,
   ): Promise<CoordinatorResult> {
     const timing = newTiming();
     const trace: Trace = { fwd: kind === "write" ? "method" : "miss" };
@@ -498,7 +517,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     try {
       await this.ready(userId);
       if (kind === "write") this.limiter.admit("writes", this.config.writeLimit);
-      const answer = await work(timing, trace);
+      const answer = await this.budget.using(id, timing, () => work(timing, trace));
       if (kind === "write" && answer.status < 300) this.stats.writes++;
       settle();
       return { ok: true, answer };

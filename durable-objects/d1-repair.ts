@@ -19,14 +19,18 @@ export class D1Trust {
     return this.ctx.storage.kv.get(UNTRUSTED_KEY) !== undefined;
   }
 
-  /** Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. */
+  /**
+   * Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. Rows of ids
+   * whose payload the memory budget dropped are kept: it drops only payloads D1 already holds,
+   * and later changes of such an id bring its payload back into memory first.
+   */
   async repair(d1: D1Writer, database: D1Database, userId: string, hot: HotLayer) {
     const synced = hot.listSyncedAt;
     await d1.run(
       [
-        ...db.deleteAllAssistants(database, userId),
+        db.deleteAssistantsExcept(database, userId, hot.ids()),
         ...db.upsertAssistants(database, userId, hot.rows()),
-        ...(synced === null ? [] : [db.markListSynced(database, userId, synced)]),
+        synced === null ? db.deleteListSync(database, userId) : db.markListSynced(database, userId, synced),
       ],
       () => {
         this.ctx.storage.kv.delete(UNTRUSTED_KEY);

@@ -5,6 +5,7 @@
  */
 export class D1Writer {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   constructor(
     /** Not readonly: tests swap in a wrapper that holds or counts batches (test/worker/gates.ts). */
@@ -17,6 +18,7 @@ export class D1Writer {
    * queue order too, before any later batch. Resolves to the ms it took (failures included).
    */
   run(statements: D1PreparedStatement[], onSuccess?: () => void): Promise<number> {
+    this.pending++;
     const job = this.tail.then(async () => {
       const started = Date.now();
       try {
@@ -24,6 +26,8 @@ export class D1Writer {
         onSuccess?.();
       } catch (err) {
         await this.onFailure(err);
+      } finally {
+        this.pending--;
       }
       return Date.now() - started;
     });
@@ -31,11 +35,13 @@ export class D1Writer {
     return job;
   }
 
-  /**
-   * Resolves once every batch queued so far has settled (later batches are not waited for).
-   * For tests and shutdown paths that must see D1 caught up; never rejects.
-   */
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined);
+  /** No batch queued or running: D1 has caught up with every change memory made so far. */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
+
+  /** Settles once every batch queued so far has (a later one may still be running). */
+  async drained(): Promise<void> {
+    await this.tail;
   }
 }

@@ -1,7 +1,8 @@
 import type { Entry } from "./hot-layer";
 
-// Entries are replaced, never mutated, on every change: memoizing by identity computes each
-// validator once per version, so a hit only looks one up.
+// Entries are replaced on every change of version (only `cachedAt` moves in place, and the tag does
+// not depend on it): memoizing by identity computes each validator once per version, so a hit only
+// looks one up.
 const tags = new WeakMap<Entry, string>();
 
 /** FNV-1a over UTF-16 code units: cheap, synchronous, and enough to tell versions apart. */

@@ -1,32 +1,24 @@
 import type { CachedRow } from "../src/db/assistants";
 import type { Assistant } from "../src/vapi/types";
+import { type Entry, EntryStore, isResident, type Slot } from "./entry-store";
 
-/** One cached assistant: parsed, serialized once, and stamped for freshness and fencing. */
-export interface Entry {
-  assistant: Assistant;
-  json: string;
-  /** When this version was fetched from Vapi or written through (unix ms). */
-  cachedAt: number;
-  /** The assistant's Vapi `updatedAt`, in ms: versions never go backwards. */
-  version: number;
-  /** The write counter value of the last local write acknowledged for it; 0 if never written. */
-  ackedAt: number;
-}
+export { type Entry, type Stub, toRow } from "./entry-store";
 
-/** What a refresh changed, for persisting to D1. */
+/** What a refresh changed, for persisting to D1: only changed entries need a row written. */
 export interface RefreshOutcome {
   upserted: Entry[];
+  /** Entries confirmed unchanged (same version): `cachedAt` refreshed in memory only. */
+  touched: number;
   dropped: string[];
 }
 
-const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
+/** One assistant a refresh applied: a new version (`changed`, its D1 row needs writing) or the held one confirmed. */
+export interface Applied {
+  entry: Entry;
+  changed: boolean;
+}
 
-export const toRow = (id: string, e: Entry): CachedRow => ({
-  id,
-  json: e.json,
-  cachedAt: e.cachedAt,
-  updatedAt: e.version,
-});
+const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
 
 /**
  * The in-memory layer of one user's cache, and the fencing rules that keep it consistent while
@@ -36,48 +28,31 @@ export const toRow = (id: string, e: Entry): CachedRow => ({
  * may replace or drop an entry only if the entry's last local write was acknowledged no later
  * than that; it never re-adds an id deleted after that, and never lowers a version.
  */
-export class HotLayer {
-  private entries = new Map<string, Entry>();
+export class HotLayer extends EntryStore {
   /** Deleted id → write counter value of the delete, kept while older refreshes are in flight. */
   private tombstones = new Map<string, number>();
   /** When the last complete list sync started (unix ms), or null if the list is unknown. */
   listSyncedAt: number | null = null;
-  private listJson: string | null = null;
-  private bytes = 0;
 
-  get size() {
-    return this.entries.size;
-  }
-
-  /** Bytes of serialized assistant JSON held (each entry also holds its parsed form). */
-  get jsonBytes() {
-    return this.bytes;
-  }
-
-  get(id: string): Entry | undefined {
-    return this.entries.get(id);
-  }
-
-  /** The list as a JSON array, newest first; rebuilt only after a change. */
-  listArrayJson(): string {
-    if (this.listJson === null) {
-      const sorted = [...this.entries.values()].sort(
-        (a, b) =>
-          b.assistant.createdAt.localeCompare(a.assistant.createdAt) ||
-          b.assistant.id.localeCompare(a.assistant.id),
-      );
-      this.listJson = `[${sorted.map((e) => e.json).join(",")}]`;
-    }
-    return this.listJson;
-  }
-
-  /** Fills the layer from D1 rows after a restart; they count as refresh results, not writes. */
+  /**
+   * Fills the layer from D1 rows after a restart; they count as refresh results, not writes.
+   *
+   * A row is as fresh as the later of its own `cached_at` and the list-sync marker. An unchanged
+   * revalidation writes only the marker, so rows it confirmed keep their older `cached_at`; the
+   * marker vouches for them. That is sound because D1 follows memory in one ordered queue and the
+   * marker (the sync's start, its fence time) is written in the same batch as the sync's changed
+   * rows and deletions: every row it leaves behind holds at least what Vapi said at that time
+   * (the version the sync confirmed or wrote, or a write acknowledged after the sync started,
+   * whose `cached_at` is later anyway); an id deleted meanwhile has no row (the delete's batch,
+   * queued earlier, removed it). A row written after the marker never lowers a version, so it is
+   * newer still. Hence a row never looks fresher than what Vapi last confirmed about it.
+   */
   hydrate(rows: CachedRow[], listSyncedAt: number | null) {
     for (const r of rows) {
       this.set(r.id, {
         assistant: JSON.parse(r.json) as Assistant,
         json: r.json,
-        cachedAt: r.cachedAt,
+        cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),
         version: r.updatedAt,
         ackedAt: 0,
       });
@@ -103,16 +78,22 @@ export class HotLayer {
     this.tombstones.set(id, ack);
   }
 
-  /** Applies one assistant read from Vapi by a refresh that started at `startAck`. */
-  applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Entry | undefined {
+  /**
+   * Applies one assistant read from Vapi by a refresh that started at `startAck`. The same version
+   * as the held one is only a confirmation: the entry keeps its JSON and parsed object (no
+   * serialization, no list rebuild, no D1 row) and its `cachedAt` moves forward.
+   */
+  applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Applied | undefined {
     const id = assistant.id;
     if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;
     const current = this.entries.get(id);
     if (current && current.ackedAt > startAck) return undefined;
+    const version = versionOf(assistant);
+    if (current && current.version > version) return undefined;
+    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);
     const fresh = this.entry(assistant, fetchedAt, 0);
-    if (current && current.version > fresh.version) return undefined;
     this.set(id, fresh);
-    return fresh;
+    return { entry: fresh, changed: true };
   }
 
   /**
@@ -134,18 +115,20 @@ export class HotLayer {
    */
   applyList(items: Assistant[], startAck: number, fetchedAt: number, tombstone: number): RefreshOutcome {
     const upserted: Entry[] = [];
+    let touched = 0;
     const seen = new Set<string>();
     for (const a of items) {
       seen.add(a.id);
-      const e = this.applyOne(a, startAck, fetchedAt);
-      if (e) upserted.push(e);
+      const applied = this.applyOne(a, startAck, fetchedAt);
+      if (applied?.changed) upserted.push(applied.entry);
+      else if (applied) touched++;
     }
     const dropped: string[] = [];
     for (const id of [...this.entries.keys()]) {
       if (!seen.has(id) && this.applyGone(id, startAck, tombstone)) dropped.push(id);
     }
     this.listSyncedAt = fetchedAt;
-    return { upserted, dropped };
+    return { upserted, touched, dropped };
   }
 
   /** Forgets tombstones that no refresh still in flight could need. */
@@ -154,36 +137,30 @@ export class HotLayer {
   }
 
   clear() {
-    this.entries.clear();
+    this.clearEntries();
     this.tombstones.clear();
     this.listSyncedAt = null;
-    this.listJson = null;
-    this.bytes = 0;
   }
 
-  ids(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  rows(): CachedRow[] {
-    return [...this.entries].map(([id, e]) => toRow(id, e));
+  /**
+   * A refresh confirmed the held version: fresher, but nothing to persist, and nothing to
+   * serialize unless its payload had been dropped (then the confirmed copy brings it back).
+   */
+  private touch(id: string, current: Slot, assistant: Assistant, fetchedAt: number): Applied {
+    const cachedAt = Math.max(current.cachedAt, fetchedAt);
+    if (!isResident(current)) {
+      const entry = this.entry(assistant, cachedAt, current.ackedAt);
+      this.set(id, entry);
+      return { entry, changed: false };
+    }
+    current.cachedAt = cachedAt;
+    this.use(id);
+    return { entry: current, changed: false };
   }
 
   private entry(assistant: Assistant, cachedAt: number, ackedAt: number): Entry {
     return { assistant, json: JSON.stringify(assistant), cachedAt, version: versionOf(assistant), ackedAt };
   }
 
-  private set(id: string, e: Entry) {
-    this.bytes += e.json.length - (this.entries.get(id)?.json.length ?? 0);
-    this.entries.set(id, e);
-    this.listJson = null;
-  }
 
-  private remove(id: string) {
-    const e = this.entries.get(id);
-    if (!e) return;
-    this.bytes -= e.json.length;
-    this.entries.delete(id);
-    this.listJson = null;
-  }
 }

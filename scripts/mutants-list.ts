@@ -13,6 +13,7 @@ export interface Mutant {
 
 const T = (...names: string[]) => names.map((n) => `test/worker/${n}.test.ts`);
 const HOT = "durable-objects/hot-layer.ts";
+const STORE = "durable-objects/entry-store.ts";
 const COORD = "durable-objects/coordinator.ts";
 const DB = "src/db/assistants.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
@@ -22,7 +23,7 @@ export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
   { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, row.id", replace: "`,\n    )\n    .bind(userId, row.id", tests: T("fencing") },
   { name: "D1 bulk upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, tuples)", replace: "`,\n    )\n    .bind(userId, tuples)", tests: T("bulk-upsert") },
-  { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > fresh.version) return undefined;\n", replace: "", tests: T("fencing") },
+  { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > version) return undefined;\n", replace: "", tests: T("fencing") },
   { name: "write answer may lower the version", file: HOT, find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
   // Invariants 1 and 3: the write-counter fence and tombstones.
   { name: "refresh skips the write-counter fence", file: HOT, find: "    if (current && current.ackedAt > startAck) return undefined;\n", replace: "", tests: T("hot-layer", "fencing") },
@@ -34,6 +35,13 @@ export const mutants: Mutant[] = [
   { name: "per-id 404 leaves no tombstone", file: COORD, find: "this.hot.applyGone(id, fence.ack, ++this.acked)", replace: "this.hot.applyGone(id, fence.ack)", tests: T("fencing") },
   { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, tests: T("fencing") },
   { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
+  // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
+  { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
+  { name: "rehydration ignores the list-sync marker", file: HOT, find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
+  // Memory bound (issue 9): stubs keep the fence, and dropped payloads come back only from a trusted D1, for their version.
+  { name: "stub forgets its write counter", file: STORE, find: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: 0, etag: etagOf(e) }", tests: T("memory-budget") },
+  { name: "dropped payloads read from an untrusted D1", file: "durable-objects/memory-budget.ts", find: "    if (this.trust.untrusted) return false;\n", replace: "", tests: T("memory-budget") },
+  { name: "dropped payload restored at another version", file: STORE, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
   { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },

@@ -14,6 +14,14 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
   "no-request-log": [{ file: "src/app.ts", edit: (t) => replace(t, "app.use(requestLog, ", "app.use(") }],
   // [observability] in wrangler.toml: local dev records every invocation's trace.
   "no-observability": [{ file: "wrangler.toml", edit: (t) => replace(t, /\[observability\]\s*enabled = true/, "") }],
+  // Issue 12 item 3 switched off: a refresh that finds the held version re-serializes the entry,
+  // rebuilds the list string and rewrites its D1 row, as before (durable-objects/hot-layer.ts).
+  "rewrite-unchanged": [
+    {
+      file: "durable-objects/hot-layer.ts",
+      edit: (t) => replace(t, "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", ""),
+    },
+  ],
   // JWT verification replaced by decoding only: an upper bound of what caching verifications saves.
   "no-jwt-verify": [
     {

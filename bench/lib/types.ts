@@ -48,14 +48,18 @@ export interface ManyUsersResult extends Summary {
 
 export interface MemoryResult {
   entries: number;
+  /** `hotLayer.bytes` of the stats: every assistant's JSON string plus the cached list string. */
   hotLayerBytes: number;
+  /** Counted bytes per assistant (`hotLayerBytes / entries`). */
   bytesPerEntry: number;
-  /** Average JSON size of one assistant as the emulator returns it. */
+  /** Of which its own JSON string (`hotLayer.jsonBytes / entries`). */
+  jsonStringBytesPerEntry: number;
+  /** Of which its share of the list string (`hotLayer.listBytes / entries`). */
+  listBytesPerEntry: number;
+  /** Average JSON size of one assistant as the emulator returns it (UTF-8). */
   jsonBytesPerAssistant: number;
   /** Node/V8 heap growth per parsed assistant object (an estimate of what `bytes` leaves out). */
   parsedHeapPerAssistant: number | null;
-  /** The cached list string (one more serialized copy of every assistant, per user). */
-  listStringBytes: number;
 }
 
 /** Worker CPU per list read, by process, one read at a time (lib/cpu-meter.ts). */

@@ -108,6 +108,10 @@ export const deleteAssistantsExcept = (db: D1Database, userId: string, keep: str
     )
     .bind(userId, JSON.stringify(keep));
 
+/** Forgets that the user's list was ever synced (the rows stay). */
+export const deleteListSync = (db: D1Database, userId: string) =>
+  db.prepare("DELETE FROM assistants_list_sync WHERE user_id = ?").bind(userId);
+
 export const deleteAllAssistants = (db: D1Database, userId: string) => [
   db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),
   db.prepare("DELETE FROM assistants_list_sync WHERE user_id = ?").bind(userId),
@@ -121,6 +125,25 @@ export const markListSynced = (db: D1Database, userId: string, syncedAt: number)
     )
     .bind(userId, syncedAt);
 
+/** The user's rows for `ids` (one statement), to bring back payloads dropped under the memory budget. */
+export async function loadAssistants(db: D1Database, userId: string, ids: string[]): Promise<CachedRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, vapi_data, cached_at, updated_at FROM assistants_cache
+       WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(userId, JSON.stringify(ids))
+    .all<Record<string, unknown>>();
+  return results.map(toCachedRow);
+}
+
+const toCachedRow = (r: Record<string, unknown>): CachedRow => ({
+  id: String(r.id),
+  json: String(r.vapi_data),
+  cachedAt: Number(r.cached_at),
+  updatedAt: Number(r.updated_at),
+});
+
 /** Everything the durable cache holds for the user, for rehydration after eviction. */
 export async function loadUserCache(db: D1Database, userId: string) {
   const [rows, marker] = await db.batch<Record<string, unknown>>([
@@ -132,14 +155,7 @@ export async function loadUserCache(db: D1Database, userId: string) {
     db.prepare("SELECT synced_at FROM assistants_list_sync WHERE user_id = ?").bind(userId),
   ]);
   return {
-    rows: (rows?.results ?? []).map(
-      (r): CachedRow => ({
-        id: String(r.id),
-        json: String(r.vapi_data),
-        cachedAt: Number(r.cached_at),
-        updatedAt: Number(r.updated_at),
-      }),
-    ),
+    rows: (rows?.results ?? []).map(toCachedRow),
     listSyncedAt: marker?.results[0] ? Number(marker.results[0].synced_at) : null,
   };
 }

@@ -4,6 +4,14 @@ import type { RateRule } from "../../durable-objects/rate-limiter";
 const seconds = (fallback: number) => z.coerce.number().min(0).catch(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(0).catch(fallback);
 
+/**
+ * 24 MiB of strings (each assistant's JSON plus the list string, about 2× the JSON) per user.
+ * With the parsed objects (~1.3× the JSON, uncounted) that is ~40 MiB resident, and a full list
+ * sync briefly holds Vapi's answer and its parsed items on top (~30 MiB more): under the 128 MB
+ * a Durable Object may use, with room for the runtime and requests in flight.
+ */
+const DEFAULT_MAX_BYTES = 24 * 1024 * 1024;
+
 const ConfigSchema = z.object({
   VAPI_BASE_URL: z.url().catch("https://api.vapi.ai"),
   CACHE_TTL_SECONDS: seconds(300),
@@ -17,6 +25,7 @@ const ConfigSchema = z.object({
   CIRCUIT_OPEN_SECONDS: seconds(30),
   VAPI_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).catch(1000),
   CACHE_REFRESH_AHEAD_SECONDS: seconds(30),
+  CACHE_MAX_BYTES: count(DEFAULT_MAX_BYTES),
   EVENTS_LOG_SIZE: z.coerce.number().int().min(1).max(100_000).catch(1000),
   LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
   LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
@@ -45,6 +54,11 @@ export interface Config {
   listPageSize: number;
   /** While a tab is open, the list is refreshed this long before it goes stale. */
   refreshAheadMs: number;
+  /**
+   * Budget for the hot layer's strings (`hotLayer.bytes`: JSON payloads plus the list string);
+   * past it, least recently used payloads are dropped from memory and read back from D1.
+   */
+  maxBytes: number;
   /** Events kept per user for tabs that reconnect; further behind gets a `resync`. */
   eventLogSize: number;
   /** Share of cache hits (and other routine answers) that get a log line. */
@@ -76,6 +90,7 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     circuitOpenMs: Math.round(c.CIRCUIT_OPEN_SECONDS * 1000),
     listPageSize: c.VAPI_LIST_PAGE_SIZE,
     refreshAheadMs: Math.round(c.CACHE_REFRESH_AHEAD_SECONDS * 1000),
+    maxBytes: c.CACHE_MAX_BYTES,
     eventLogSize: c.EVENTS_LOG_SIZE,
     logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
     logSlowMs: c.LOG_SLOW_MS,

@@ -101,7 +101,7 @@ export async function configure(user: { sub: string }, settings: Partial<Config>
  * are queued, not awaited, before a read is answered.
  */
 export async function d1Settled(sub: string) {
-  await runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => obj["d1"].idle());
+  await runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => obj["d1"].drained());
 }
 
 /** The user's D1 rows once the coordinator's queued batches have landed. */

@@ -14,7 +14,7 @@ const Stats = z.object({
   upstreamErrors: z.number(),
   errors: z.number(),
   writes: z.number(),
-  hotLayer: z.object({ entries: z.number(), bytes: z.number() }),
+  hotLayer: z.object({ entries: z.number(), resident: z.number(), bytes: z.number(), jsonBytes: z.number(), listBytes: z.number(), budgetBytes: z.number(), evictions: z.number(), uncounted: z.string() }),
   upstreamLatencyMs: z.object({ samples: z.number(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
 });
 
@@ -48,7 +48,10 @@ describe("GET /api/cache/stats", () => {
     expect(s).toMatchObject({ hits: 5, misses: 2, coalesced: 9, upstreamCalls: 3, upstreamErrors: 0, errors: 1, writes: 1, staleServed: 0 });
     expect(s.hotLayer.entries).toBe(4);
     const json = (await listBody(await user.req("/api/assistants"))).assistants.map((a) => JSON.stringify(a).length);
-    expect(s.hotLayer.bytes).toBe(json.reduce((a, b) => a + b, 0));
+    const jsonBytes = json.reduce((a, b) => a + b, 0);
+    // The list string built by the last list answer is counted too: `[a,b,…]`.
+    expect(s.hotLayer).toMatchObject({ jsonBytes, listBytes: jsonBytes + json.length + 1, bytes: 2 * jsonBytes + json.length + 1 });
+    expect(s.hotLayer.uncounted).toMatch(/parsed/);
     expect(s.upstreamLatencyMs.samples).toBe(3);
     expect(s.upstreamLatencyMs.p99).toBeGreaterThanOrEqual(100);
   });
