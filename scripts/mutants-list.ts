@@ -54,6 +54,7 @@ export const mutants: Mutant[] = [
   { name: "D1 failure not recorded", file: "durable-objects/d1-repair.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
   { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
+  { name: "cold list sync keeps rows memory never knew", file: COORD, find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
   { name: "list sync deletes without user_id", file: DB, find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
   { name: "rehydration loads without user_id", file: DB, find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
   { name: "cache drop deletes without user_id", file: DB, find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },

@@ -41,6 +41,32 @@ describe("D1 faults", () => {
     expect(byId((await listBody(res)).assistants)).toEqual(byId(await vapiAssistants(user.key)));
   });
 
+  it("after a failed hydration, the next list sync also removes D1 rows of assistants deleted in Vapi meanwhile", async () => {
+    const user = await newUser({ assistants: 3 });
+    const [gone] = (await listBody(await user.req("/api/assistants"))).assistants;
+    await d1Settled(user.sub);
+    const deleted = await fetch(`${env.EMULATOR_URL}/assistant/${gone!.id}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${user.key}` },
+    });
+    expect(deleted.status).toBe(200);
+    await evictDurableObject(stubFor(user.sub));
+    await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
+      const holder = obj as unknown as { env: Env };
+      const real = holder.env;
+      holder.env = new Proxy(real, { get: (t, p) => (p === "DB" ? failingBatches(t.DB) : Reflect.get(t, p)) });
+    });
+    // Hydration failed, so memory never knew of the deleted id: this sync must still clear its row.
+    const synced = (await listBody(await user.req("/api/assistants"))).assistants;
+    expect(synced.map((a) => a.id)).not.toContain(gone!.id);
+    await d1Settled(user.sub);
+    expect((await d1Rows(user.sub)).map((r) => r.assistant.id)).not.toContain(gone!.id);
+    await evictDurableObject(stubFor(user.sub));
+    const res = await user.req("/api/assistants");
+    expect(res.headers.get("Cache-Status")).toContain("hit");
+    expect(byId((await listBody(res)).assistants)).toEqual(byId(await vapiAssistants(user.key)));
+  });
+
   it("with D1 failing throughout, acknowledged writes survive evictions unreverted, and repair retries until D1 is back", async () => {
     const user = await newUser({ assistants: 3 });
     const [a, b] = (await listBody(await user.req("/api/assistants"))).assistants;
