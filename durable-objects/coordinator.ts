@@ -33,7 +33,6 @@ import { type Freshness, freshness } from "./freshness";
 import { HotLayer, toRow } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
-import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
 import { RateLimiter } from "./rate-limiter";
 import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
@@ -254,7 +253,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.ready(userId);
       await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
     }
-    await this.refreshAhead(userId);
+    await this.refresher.ahead(() => this.ready(userId));
   }
 
   // ---- live updates (GET /api/assistants/events, forwarded by the Worker after auth) -------
@@ -264,7 +263,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     if (!userId) return new Response(null, { status: 400 });
     const res = acceptTab(this.ctx, this.events, request);
     // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
-    this.ctx.waitUntil(this.refreshAhead(userId));
+    this.ctx.waitUntil(this.refresher.ahead(() => this.ready(userId)));
     return res;
   }
 
@@ -274,27 +273,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     } catch {
       // Already closed by the runtime's automatic reply.
     }
-  }
-
-  /**
-   * While the user has a tab open, refreshes the list shortly before it goes stale (so tabs
-   * learn of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work.
-   */
-  private async refreshAhead(userId: string) {
-    if (this.ctx.getWebSockets().length === 0) return;
-    const { ttlMs, refreshAheadMs } = this.config;
-    let next: number | null;
-    try {
-      await this.ready(userId);
-      const due = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
-      if (due !== null && Date.now() >= due) await this.refresher.list({ cache: 0, d1: 0, vapi: 0 });
-      next = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
-    } catch (err) {
-      // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
-      console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
-      next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
-    }
-    if (next !== null) await alarmNoLaterThan(this.ctx.storage, Math.max(next, Date.now() + 1000));
   }
 
   // ---- plumbing ----------------------------------------------------------------------

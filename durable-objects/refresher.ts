@@ -10,6 +10,7 @@ import type { EventLog } from "./event-log";
 import { type HotLayer, toRow } from "./hot-layer";
 import type { KeySessions, Session } from "./key-session";
 import type { MemoryBudget } from "./memory-budget";
+import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
 import type { SingleFlight } from "./single-flight";
 import type { Upstream } from "./upstream";
 
@@ -106,6 +107,29 @@ export class Refresher {
       }),
     );
     Object.assign(timing, flight.value);
+  }
+
+  /**
+   * While the user has a tab open, refreshes the list shortly before it goes stale (so tabs
+   * learn of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work.
+   * `ready` loads the user's cache first; its failure is retried like a failed refresh.
+   */
+  async ahead(ready: () => Promise<void>) {
+    const { ctx, hot } = this.deps;
+    if (ctx.getWebSockets().length === 0) return;
+    const { ttlMs, refreshAheadMs } = this.deps.config();
+    let next: number | null;
+    try {
+      await ready();
+      const due = refreshDueAt(hot.listSyncedAt, ttlMs, refreshAheadMs);
+      if (due !== null && Date.now() >= due) await this.list({ cache: 0, d1: 0, vapi: 0 });
+      next = refreshDueAt(hot.listSyncedAt, ttlMs, refreshAheadMs);
+    } catch (err) {
+      // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
+      console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
+      next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
+    }
+    if (next !== null) await alarmNoLaterThan(ctx.storage, Math.max(next, Date.now() + 1000));
   }
 
   /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
