@@ -5,7 +5,6 @@ import { readConfig } from "../src/lib/config";
 import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import type { VapiClient } from "../src/vapi/client";
-import type { Assistant } from "../src/vapi/types";
 import { createOnce } from "../src/vapi/create-marker";
 import {
   type CacheAnswer,
@@ -24,7 +23,7 @@ import {
   type WriteOptions,
   writeAnswer,
 } from "./answers";
-import { changed, externalChanges, snapshot } from "./changes";
+import { changed } from "./changes";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Trust } from "./d1-repair";
 import { D1Writer } from "./d1-writer";
@@ -34,8 +33,8 @@ import { type Freshness, freshness } from "./freshness";
 import { HotLayer, toRow } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
-import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
 import { RateLimiter } from "./rate-limiter";
+import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, USER_HEADER } from "./sockets";
 import { CACHE, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
@@ -45,11 +44,6 @@ import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
 export type { CacheAnswer, CoordinatorResult, ReadOptions, Timing, WriteOptions } from "./answers";
 
 const USER_KEY = "user-id";
-/**
- * Refresh results are queued on the D1 writer and not awaited before answering (they are not
- * acknowledged writes; see persistRefresh). The bench's `await-refresh-d1` variant flips this.
- */
-const AWAIT_REFRESH_D1 = false;
 
 /**
  * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
@@ -73,14 +67,19 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     db.loadAssistants(this.env.DB, this.uid, ids),
   );
   private writeTail: Promise<unknown> = Promise.resolve();
-  /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
-  private acked = 0;
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
-  private readonly refreshStarts = new Set<Fence>();
   private started: Promise<void> | undefined;
   private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize);
   private readonly listTag = new ListEtag();
+  /** Reads from Vapi and their fencing; the write counter lives there too. */
+  private readonly refresher = new Refresher({
+    ctx: this.ctx, hot: this.hot, flights: this.flights, upstream: this.upstream, keys: this.keys,
+    d1: this.d1, events: this.events, budget: this.budget,
+    // Late-bound: tests swap `config`, `env` and `clientFor` on the instance (test/worker/config.ts, gates.ts).
+    config: () => this.config, env: () => this.env, uid: () => this.uid,
+    clientFor: (timing, session) => this.clientFor(timing, session),
+  });
 
   // ---- reads --------------------------------------------------------------------------
 
@@ -91,12 +90,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const f = freshness(this.config, "list", this.hot.listSyncedAt);
       // Payloads dropped under the memory budget come back from D1 first; if they cannot, a miss.
       const servable = !servedEarly(f, !!opts.noCache) || (await this.budget.restore(timing));
-      const early = servable && this.servedFromCache(f, opts, () => this.refreshList(newTiming()));
+      const early = servable && this.servedFromCache(f, opts, () => this.refresher.list(newTiming()));
       if (early) return listAnswer(this.hot, this.listTag, early, timing, opts);
       trace.fwd = fwdOf(!!opts.noCache, f);
-      const joined = this.countMiss(this.flights.has(this.flightKey("list")));
+      const joined = this.countMiss(this.flights.has(this.refresher.flightKey("list")));
       try {
-        await this.refreshList(timing);
+        await this.refresher.list(timing);
       } catch (err) {
         const stale = this.staleOnError(err, f, opts);
         if (stale && this.hot.listSyncedAt !== null && (await this.budget.restore(timing))) {
@@ -105,7 +104,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         throw err;
       }
       // The refresh brought every listed payload in, but the budget may have dropped some since.
-      if (!(await this.budget.restore(timing))) await this.refreshList(timing);
+      if (!(await this.budget.restore(timing))) await this.refresher.list(timing);
       return listAnswer(this.hot, this.listTag, forwarded(trace, joined), timing, opts);
     });
   }
@@ -116,20 +115,20 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
       const cached = this.hot.get(id);
       const f = freshness(this.config, id, cached ? cached.cachedAt : null);
-      const early = cached && this.servedFromCache(f, opts, () => this.refreshOne(id, newTiming()));
+      const early = cached && this.servedFromCache(f, opts, () => this.refresher.one(id, newTiming()));
       if (cached && early) return oneAnswer(cached, early, timing, opts);
       trace.fwd = fwdOf(!!opts.noCache, f);
       // A miss (no-cache too) while the whole list is being fetched waits for that list.
-      const listFlight = this.flights.current(this.flightKey("list"));
+      const listFlight = this.flights.current(this.refresher.flightKey("list"));
       // Else a fresh complete list vouches for every id the user has (own writes since are in it).
       if (!opts.noCache && !this.hot.has(id) && !listFlight && this.listFresh()) {
         this.stats.hits++;
         throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
       }
-      const joined = this.countMiss(listFlight !== undefined || this.flights.has(this.flightKey(`get:${id}`)));
+      const joined = this.countMiss(listFlight !== undefined || this.flights.has(this.refresher.flightKey(`get:${id}`)));
       try {
         if (listFlight) Object.assign(timing, await listFlight);
-        else await this.refreshOne(id, timing);
+        else await this.refresher.one(id, timing);
       } catch (err) {
         // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
         const now = this.hot.get(id);
@@ -152,7 +151,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         const client = await this.clientFor(timing);
         const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
         const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work));
-        const entry = this.hot.write(created, ++this.acked, Date.now());
+        const entry = this.hot.write(created, this.refresher.ack(), Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
         this.events.publish([changed("created", entry, "write")]);
         return writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
@@ -166,7 +165,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.serialized(async () => {
         let base = this.hot.get(id);
         if ((needsBase(patch) || opts.ifMatch !== undefined) && (!base || Date.now() - base.cachedAt >= this.config.ttlMs)) {
-          await this.refreshOne(id, timing);
+          await this.refresher.one(id, timing);
           base = this.hot.get(id);
           if (!base) throw notFound();
         }
@@ -176,7 +175,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         }
         const body = vapiPatchBody(base?.assistant, patch);
         const updated = await this.upstreamWrite(id, timing, (c) => c.update(id, body));
-        const entry = this.hot.write(updated, ++this.acked, Date.now());
+        const entry = this.hot.write(updated, this.refresher.ack(), Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
         this.events.publish([changed("updated", entry, "write")]);
         return writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
@@ -191,14 +190,14 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.serialized(async () => {
         if (opts.ifMatch !== undefined) {
           let base = this.hot.get(id);
-          if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await this.refreshOne(id, timing);
+          if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await this.refresher.one(id, timing);
           base = this.hot.get(id);
           if (!base) throw notFound();
           if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);
         }
         await this.upstreamWrite(id, timing, (c) => c.remove(id));
-        this.hot.delete(id, ++this.acked);
-        this.pruneTombstones();
+        this.hot.delete(id, this.refresher.ack());
+        this.refresher.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
         this.events.publish([{ type: "deleted", id, origin: "write" }]);
         return writeAnswer(200, `{"success":true}`, timing);
@@ -254,7 +253,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.ready(userId);
       await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
     }
-    await this.refreshAhead(userId);
+    await this.refresher.ahead(() => this.ready(userId));
   }
 
   // ---- live updates (GET /api/assistants/events, forwarded by the Worker after auth) -------
@@ -264,7 +263,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     if (!userId) return new Response(null, { status: 400 });
     const res = acceptTab(this.ctx, this.events, request);
     // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
-    this.ctx.waitUntil(this.refreshAhead(userId));
+    this.ctx.waitUntil(this.refresher.ahead(() => this.ready(userId)));
     return res;
   }
 
@@ -274,108 +273,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     } catch {
       // Already closed by the runtime's automatic reply.
     }
-  }
-
-  /**
-   * While the user has a tab open, refreshes the list shortly before it goes stale (so tabs
-   * learn of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work.
-   */
-  private async refreshAhead(userId: string) {
-    if (this.ctx.getWebSockets().length === 0) return;
-    const { ttlMs, refreshAheadMs } = this.config;
-    let next: number | null;
-    try {
-      await this.ready(userId);
-      const due = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
-      if (due !== null && Date.now() >= due) await this.refreshList({ cache: 0, d1: 0, vapi: 0 });
-      next = refreshDueAt(this.hot.listSyncedAt, ttlMs, refreshAheadMs);
-    } catch (err) {
-      // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
-      console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
-      next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
-    }
-    if (next !== null) await alarmNoLaterThan(this.ctx.storage, Math.max(next, Date.now() + 1000));
-  }
-
-  // ---- refreshes ---------------------------------------------------------------------
-
-  private async refreshList(timing: Timing) {
-    const flight = await this.flights.run(this.flightKey("list"), () =>
-      this.refresh(async (client, fence, t) => {
-        const items = await this.upstream.timed(t, () => client.listAll(this.config.listPageSize));
-        this.assertGeneration(fence);
-        // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
-        // older in every respect: it could drop assistants the newer one added.
-        if (this.hot.listSyncedAt !== null && fence.at < this.hot.listSyncedAt) return;
-        // Only a list that was known before can say what changed; a cold one has no "before".
-        const before = this.hot.listSyncedAt === null ? null : snapshot(this.hot);
-        const { upserted, dropped } = this.hot.applyList(items, fence.ack, fence.at, ++this.acked);
-        await this.persistRefresh(t, [
-          ...db.upsertAssistants(this.env.DB, this.uid, upserted.map((e) => toRow(e.assistant.id, e))),
-          // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
-          ...(dropped.length || !before ? [db.deleteAssistantsExcept(this.env.DB, this.uid, this.hot.ids())] : []),
-          db.markListSynced(this.env.DB, this.uid, fence.at),
-        ]);
-        if (before) this.events.publish(externalChanges(before, this.hot));
-      }),
-    );
-    Object.assign(timing, flight.value);
-  }
-
-  private async refreshOne(id: string, timing: Timing) {
-    const flight = await this.flights.run(this.flightKey(`get:${id}`), () =>
-      this.refresh(async (client, fence, t) => {
-        let fetched: Assistant;
-        try {
-          fetched = await this.upstream.timed(t, () => client.get(id));
-        } catch (err) {
-          const gone = err instanceof ApiError && err.status === 404;
-          // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
-          if (gone && this.keys.isCurrent(fence.session) && this.hot.applyGone(id, fence.ack, ++this.acked)) {
-            await this.persistRefresh(t, [db.deleteAssistant(this.env.DB, this.uid, id)]);
-            this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
-          }
-          throw err;
-        }
-        this.assertGeneration(fence);
-        const before = snapshot(this.hot, [id]);
-        const applied = this.hot.applyOne(fetched, fence.ack, fence.at);
-        if (applied?.changed) await this.persistRefresh(t, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, applied.entry))]);
-        if (before.size) this.events.publish(externalChanges(before, this.hot, [id]));
-      }),
-    );
-    Object.assign(timing, flight.value);
-  }
-
-  /**
-   * Runs one upstream read, fenced by what was acknowledged before it started: its answer may
-   * only replace entries whose last write was acknowledged by then (see HotLayer).
-   */
-  private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
-    const fence: Fence = { ack: this.acked, at: Date.now(), session: this.keys.current };
-    const t: Timing = { cache: 0, d1: 0, vapi: 0 };
-    this.refreshStarts.add(fence);
-    try {
-      await work(await this.clientFor(t, fence.session), fence, t);
-      return t;
-    } finally {
-      this.refreshStarts.delete(fence);
-      this.pruneTombstones();
-      // A refresh with no answer after it (refresh-ahead, stale-while-revalidate) may have brought payloads in.
-      this.budget.enforce();
-    }
-  }
-
-  /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
-  private flightKey(key: string) {
-    return `${this.keys.current.generation}:${key}`;
-  }
-
-  /** Tombstones are needed only while a refresh that started before them is in flight. */
-  private pruneTombstones() {
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
-    this.hot.pruneTombstones(oldest);
   }
 
   // ---- plumbing ----------------------------------------------------------------------
@@ -443,10 +340,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.upstream.client(key);
   }
 
-  private assertGeneration(fence: Fence) {
-    if (!this.keys.isCurrent(fence.session)) throw keyChanged();
-  }
-
   /** A Vapi write for an existing id; a 404 means it is gone, so it leaves the cache too. */
   private async upstreamWrite<T>(id: string, timing: Timing, call: (c: VapiClient) => Promise<T>) {
     const client = await this.clientFor(timing);
@@ -455,8 +348,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         const held = this.hot.has(id);
-        this.hot.delete(id, ++this.acked);
-        this.pruneTombstones();
+        this.hot.delete(id, this.refresher.ack());
+        this.refresher.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
         if (held) this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
       }
@@ -478,26 +371,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** An acknowledged write's D1 batch: awaited before answering (invariant 6). */
   private async persist(timing: Timing, statements: D1PreparedStatement[]) {
     timing.d1 += await this.d1.run(statements);
-  }
-
-  /**
-   * A refresh result's D1 batch: queued in order behind every earlier batch, not awaited. Safe
-   * because nothing was acknowledged: if the object is evicted before D1 catches up, rehydration
-   * finds an older complete sync or no list marker (and fetches again), never a partial list; a
-   * failure goes to D1Trust like any other (marker + alarm repair). waitUntil keeps the object
-   * alive until it lands.
-   */
-  private persistRefresh(timing: Timing, statements: D1PreparedStatement[]): Promise<void> {
-    const queued = this.d1.run(statements).then(
-      (ms) => {
-        // Counted only when awaited: otherwise the answer has left before the batch ran.
-        if (AWAIT_REFRESH_D1) timing.d1 += ms;
-      },
-      // Only recording a D1 failure (D1Trust.failed) can throw here; never let it go unhandled.
-      (err: unknown) => console.error(JSON.stringify({ level: "error", msg: "d1 failure not recorded", error: String(err) })),
-    );
-    this.ctx.waitUntil(queued);
-    return AWAIT_REFRESH_D1 ? queued : Promise.resolve();
   }
 
   /**
@@ -553,11 +426,3 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return joined;
   }
 }
-
-/** Where a refresh started: the write counter, the time, and the key session. */
-interface Fence {
-  ack: number;
-  at: number;
-  session: Session;
-}
-

@@ -15,9 +15,10 @@ const T = (...names: string[]) => names.map((n) => `test/worker/${n}.test.ts`);
 const HOT = "durable-objects/hot-layer.ts";
 const STORE = "durable-objects/entry-store.ts";
 const COORD = "durable-objects/coordinator.ts";
+const REFRESH = "durable-objects/refresher.ts";
 const DB = "src/db/assistants.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
-const PRUNE_THEN_PERSIST = `        this.pruneTombstones();\n${PERSIST}`;
+const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
@@ -32,7 +33,7 @@ export const mutants: Mutant[] = [
   { name: "delete leaves no tombstone", file: HOT, find: "    this.remove(id);\n    this.tombstones.set(id, ack);", replace: "    this.remove(id);", tests: T("fencing") },
   { name: "list drop leaves no tombstone", file: HOT, find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
   { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
-  { name: "per-id 404 leaves no tombstone", file: COORD, find: "this.hot.applyGone(id, fence.ack, ++this.acked)", replace: "this.hot.applyGone(id, fence.ack)", tests: T("fencing") },
+  { name: "per-id 404 leaves no tombstone", file: REFRESH, find: "hot.applyGone(id, fence.ack, ++this.acked)", replace: "hot.applyGone(id, fence.ack)", tests: T("fencing") },
   { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, tests: T("fencing") },
   { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
   // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
@@ -44,9 +45,9 @@ export const mutants: Mutant[] = [
   { name: "dropped payload restored at another version", file: STORE, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
-  { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
+  { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.refresher.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
   { name: "flights never expire", file: "durable-objects/single-flight.ts", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
-  { name: "an abandoned list's late answer applied", file: COORD, find: "        if (this.hot.listSyncedAt !== null && fence.at < this.hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
+  { name: "an abandoned list's late answer applied", file: REFRESH, find: "        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
   // Invariant 5: serialized writes.
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
@@ -54,14 +55,14 @@ export const mutants: Mutant[] = [
   { name: "D1 failure not recorded", file: "durable-objects/d1-repair.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
   { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
-  { name: "cold list sync keeps rows memory never knew", file: COORD, find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
+  { name: "cold list sync keeps rows memory never knew", file: REFRESH, find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
   { name: "list sync deletes without user_id", file: DB, find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
   { name: "rehydration loads without user_id", file: DB, find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
   { name: "cache drop deletes without user_id", file: DB, find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
   { name: "key switched after the D1 await", file: COORD, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
-  { name: "list results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        // A list begun before", replace: "        // A list begun before", tests: T("key-change") },
-  { name: "per-id results skip the generation check", file: COORD, find: "        this.assertGeneration(fence);\n        const before = snapshot(this.hot, [id]);", replace: "        const before = snapshot(this.hot, [id]);", tests: T("key-change") },
-  { name: "flight keys ignore the generation", file: COORD, find: "return `${this.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
+  { name: "list results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        // A list begun before", replace: "        // A list begun before", tests: T("key-change") },
+  { name: "per-id results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        const before = snapshot(hot, [id]);", replace: "        const before = snapshot(hot, [id]);", tests: T("key-change") },
+  { name: "flight keys ignore the generation", file: REFRESH, find: "return `${this.deps.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
 ];

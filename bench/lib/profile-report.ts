@@ -51,7 +51,7 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
   // Refresh results' D1 batch awaited before answering, as before issue #12 item 2.
   "await-refresh-d1": [
     {
-      file: "durable-objects/coordinator.ts",
+      file: "durable-objects/refresher.ts",
       edit: (t) => replace(t, "const AWAIT_REFRESH_D1 = false;", "const AWAIT_REFRESH_D1 = true;"),
     },
   ],

@@ -33,7 +33,7 @@ async function createInVapi(key: string, name: string) {
 
 /** Until every refresh the coordinator started, abandoned ones included, has ended. */
 const refreshesEnded = (sub: string) =>
-  until(() => runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => obj["refreshStarts"].size === 0));
+  until(() => runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => obj["refresher"]["refreshStarts"].size === 0));
 
 describe("a hung upstream call", () => {
   it("releases every waiter of its flight at the per-attempt timeout, and the next read starts afresh", async () => {

@@ -154,7 +154,7 @@ describe("memory bound (CACHE_MAX_BYTES)", () => {
     expect(res.headers.get("Cache-Status")).toMatch(/detail=stale-while-revalidate/);
     await until(async () => (await upstreamCalls(user.key)) > calls);
     await until(async () => {
-      const idle = await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => obj["refreshStarts"].size === 0);
+      const idle = await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => obj["refresher"]["refreshStarts"].size === 0);
       return idle && (await hotStats(user)).bytes <= maxBytes;
     });
   });

@@ -1,0 +1,196 @@
+import * as db from "../src/db/assistants";
+import type { Config } from "../src/lib/config";
+import { ApiError } from "../src/lib/errors";
+import type { VapiClient } from "../src/vapi/client";
+import type { Assistant } from "../src/vapi/types";
+import { keyChanged, type Timing } from "./answers";
+import { externalChanges, snapshot } from "./changes";
+import type { D1Writer } from "./d1-writer";
+import type { EventLog } from "./event-log";
+import { type HotLayer, toRow } from "./hot-layer";
+import type { KeySessions, Session } from "./key-session";
+import type { MemoryBudget } from "./memory-budget";
+import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
+import type { SingleFlight } from "./single-flight";
+import type { Upstream } from "./upstream";
+
+/**
+ * Refresh results are queued on the D1 writer and not awaited before answering (they are not
+ * acknowledged writes; see persistRefresh). The bench's `await-refresh-d1` variant flips this.
+ */
+const AWAIT_REFRESH_D1 = false;
+
+/** What the coordinator lends its refresher. */
+export interface RefresherDeps {
+  ctx: DurableObjectState;
+  hot: HotLayer;
+  flights: SingleFlight<Timing>;
+  upstream: Upstream;
+  keys: KeySessions;
+  d1: D1Writer;
+  events: EventLog;
+  budget: MemoryBudget;
+  // Read on every use: the user is known only once the coordinator is ready, and tests swap config and env.
+  config: () => Config;
+  env: () => Env;
+  uid: () => string;
+  clientFor: (timing: Timing, session: Session) => Promise<VapiClient>;
+}
+
+/**
+ * The coordinator's reads from Vapi (a complete list, or one id), single-flighted, and the fencing
+ * that lets their answers land after writes acknowledged meanwhile: the write counter, where each
+ * refresh in flight started, and the tombstones only those refreshes need. See docs/architecture.md.
+ */
+export class Refresher {
+  /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
+  private acked = 0;
+  private readonly refreshStarts = new Set<Fence>();
+
+  constructor(private readonly deps: RefresherDeps) {}
+
+  /** The next write counter value, for a write Vapi just acknowledged. */
+  ack(): number {
+    return ++this.acked;
+  }
+
+  /** Fetches the complete list (every page), or joins the fetch under way. */
+  async list(timing: Timing) {
+    const { hot, upstream, events } = this.deps;
+    const flight = await this.deps.flights.run(this.flightKey("list"), () =>
+      this.refresh(async (client, fence, t) => {
+        const items = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize));
+        this.assertGeneration(fence);
+        // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
+        // older in every respect: it could drop assistants the newer one added.
+        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;
+        // Only a list that was known before can say what changed; a cold one has no "before".
+        const before = hot.listSyncedAt === null ? null : snapshot(hot);
+        const { upserted, dropped } = hot.applyList(items, fence.ack, fence.at, ++this.acked);
+        const [database, uid] = [this.deps.env().DB, this.deps.uid()];
+        await this.persistRefresh(t, [
+          ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.assistant.id, e))),
+          // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
+          ...(dropped.length || !before ? [db.deleteAssistantsExcept(database, uid, hot.ids())] : []),
+          db.markListSynced(database, uid, fence.at),
+        ]);
+        if (before) events.publish(externalChanges(before, hot));
+      }),
+    );
+    Object.assign(timing, flight.value);
+  }
+
+  /** Fetches one assistant, or joins the fetch under way; a 404 removes it from the cache. */
+  async one(id: string, timing: Timing) {
+    const { hot, upstream, events, keys } = this.deps;
+    const flight = await this.deps.flights.run(this.flightKey(`get:${id}`), () =>
+      this.refresh(async (client, fence, t) => {
+        let fetched: Assistant;
+        try {
+          fetched = await upstream.timed(t, () => client.get(id));
+        } catch (err) {
+          const gone = err instanceof ApiError && err.status === 404;
+          // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
+          if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.ack, ++this.acked)) {
+            await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
+            events.publish([{ type: "deleted", id, origin: "vapi" }]);
+          }
+          throw err;
+        }
+        this.assertGeneration(fence);
+        const before = snapshot(hot, [id]);
+        const applied = hot.applyOne(fetched, fence.ack, fence.at);
+        if (applied?.changed) {
+          await this.persistRefresh(t, [db.upsertAssistant(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
+        }
+        if (before.size) events.publish(externalChanges(before, hot, [id]));
+      }),
+    );
+    Object.assign(timing, flight.value);
+  }
+
+  /**
+   * While the user has a tab open, refreshes the list shortly before it goes stale (so tabs
+   * learn of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work.
+   * `ready` loads the user's cache first; its failure is retried like a failed refresh.
+   */
+  async ahead(ready: () => Promise<void>) {
+    const { ctx, hot } = this.deps;
+    if (ctx.getWebSockets().length === 0) return;
+    const { ttlMs, refreshAheadMs } = this.deps.config();
+    let next: number | null;
+    try {
+      await ready();
+      const due = refreshDueAt(hot.listSyncedAt, ttlMs, refreshAheadMs);
+      if (due !== null && Date.now() >= due) await this.list({ cache: 0, d1: 0, vapi: 0 });
+      next = refreshDueAt(hot.listSyncedAt, ttlMs, refreshAheadMs);
+    } catch (err) {
+      // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
+      console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
+      next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
+    }
+    if (next !== null) await alarmNoLaterThan(ctx.storage, Math.max(next, Date.now() + 1000));
+  }
+
+  /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
+  flightKey(key: string) {
+    return `${this.deps.keys.current.generation}:${key}`;
+  }
+
+  /** Tombstones are needed only while a refresh that started before them is in flight. */
+  pruneTombstones() {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
+    this.deps.hot.pruneTombstones(oldest);
+  }
+
+  /**
+   * Runs one upstream read, fenced by what was acknowledged before it started: its answer may
+   * only replace entries whose last write was acknowledged by then (see HotLayer).
+   */
+  private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
+    const fence: Fence = { ack: this.acked, at: Date.now(), session: this.deps.keys.current };
+    const t: Timing = { cache: 0, d1: 0, vapi: 0 };
+    this.refreshStarts.add(fence);
+    try {
+      await work(await this.deps.clientFor(t, fence.session), fence, t);
+      return t;
+    } finally {
+      this.refreshStarts.delete(fence);
+      this.pruneTombstones();
+      // A refresh with no answer after it (refresh-ahead, stale-while-revalidate) may have brought payloads in.
+      this.deps.budget.enforce();
+    }
+  }
+
+  private assertGeneration(fence: Fence) {
+    if (!this.deps.keys.isCurrent(fence.session)) throw keyChanged();
+  }
+
+  /**
+   * A refresh result's D1 batch: queued in order behind every earlier batch, not awaited. Safe
+   * because nothing was acknowledged: if the object is evicted before D1 catches up, rehydration
+   * finds an older complete sync or no list marker (and fetches again), never a partial list; a
+   * failure goes to D1Trust like any other (marker + alarm repair). waitUntil keeps the object
+   * alive until it lands.
+   */
+  private persistRefresh(timing: Timing, statements: D1PreparedStatement[]): Promise<void> {
+    const queued = this.deps.d1.run(statements).then(
+      (ms) => {
+        // Counted only when awaited: otherwise the answer has left before the batch ran.
+        if (AWAIT_REFRESH_D1) timing.d1 += ms;
+      },
+      // Only recording a D1 failure (D1Trust.failed) can throw here; never let it go unhandled.
+      (err: unknown) => console.error(JSON.stringify({ level: "error", msg: "d1 failure not recorded", error: String(err) })),
+    );
+    this.deps.ctx.waitUntil(queued);
+    return AWAIT_REFRESH_D1 ? queued : Promise.resolve();
+  }
+}
+
+/** Where a refresh started: the write counter, the time, and the key session. */
+interface Fence {
+  ack: number;
+  at: number;
+  session: Session;
+}
