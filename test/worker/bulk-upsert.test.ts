@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
 import { type CachedRow, chunkRows, upsertAssistants, utf8Bytes } from "../../src/db/assistants";
-import { breakD1For } from "./gates";
+import { breakD1For, countD1Statements } from "./gates";
 import { byId, configure, d1Rows, d1Settled, listBody, newUser, stubFor, vapiAssistants } from "./helpers";
 
 const row = (id: string, json: string, updatedAt = 1): CachedRow => ({ id, json, cachedAt: 5, updatedAt });
@@ -64,27 +64,11 @@ describe("bulk upsert", () => {
   });
 });
 
-/** Counts the statements of every D1 batch the user's coordinator writes. */
-async function countStatements(sub: string) {
-  const batches: number[] = [];
-  await runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => {
-    const writer = obj["d1"];
-    const real = writer["db"];
-    writer["db"] = {
-      batch<T>(statements: D1PreparedStatement[]) {
-        batches.push(statements.length);
-        return real.batch<T>(statements);
-      },
-    };
-  });
-  return batches;
-}
-
 describe("a large org in few D1 statements", () => {
   it("syncs and repairs 2,500 assistants in a handful of statements, and D1 holds exactly them", async () => {
     const user = await newUser({ assistants: 2_500 });
     await configure(user, { listPageSize: 1_000 });
-    const batches = await countStatements(user.sub);
+    const batches = await countD1Statements(user.sub);
 
     const listed = await listBody(await user.req("/api/assistants"));
     expect(listed.assistants).toHaveLength(2_500);

@@ -136,3 +136,19 @@ export async function breakD1For(sub: string) {
   ]);
   return () => env.DB.batch([env.DB.prepare(`DROP TRIGGER ${name}_i`), env.DB.prepare(`DROP TRIGGER ${name}_u`)]);
 }
+
+/** Records the statement count of every D1 batch the user's coordinator sends from now on. */
+export async function countD1Statements(sub: string) {
+  const batches: number[] = [];
+  await runInDurableObject(stubFor(sub), (instance) => {
+    const writer = instance["d1"];
+    const real = writer["db"];
+    writer["db"] = {
+      batch<T>(statements: D1PreparedStatement[]) {
+        batches.push(statements.length);
+        return real.batch<T>(statements);
+      },
+    };
+  });
+  return batches;
+}

@@ -2,32 +2,11 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../durable-objects/hot-layer";
-import { admin, configure, d1Rows, listBody, newUser, stubFor, upstreamCalls } from "./helpers";
+import { countD1Statements } from "./gates";
+import { admin, configure, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls } from "./helpers";
 
 // Issue 12 item 3: a refresh that finds an assistant unchanged (same `updatedAt`) costs no
 // serialization and no D1 row write; only a list sync's marker is written.
-
-/** Records the size of every D1 batch the user's coordinator sends from now on. */
-async function countD1Statements(sub: string) {
-  const batches: number[] = [];
-  await runInDurableObject(stubFor(sub), (instance) => {
-    const writer = instance["d1"];
-    const real = writer["db"];
-    writer["db"] = {
-      batch<T>(statements: D1PreparedStatement[]) {
-        batches.push(statements.length);
-        return real.batch<T>(statements);
-      },
-    };
-  });
-  return batches;
-}
-
-/** Waits until every D1 batch queued so far has settled. */
-const d1Settled = (sub: string) =>
-  runInDurableObject(stubFor(sub), async (instance) => {
-    await instance["d1"]["tail"];
-  });
 
 const entries = (sub: string) =>
   runInDurableObject(stubFor(sub), (instance) => new Map(instance["hot"].ids().map((id) => [id, instance["hot"].get(id)!])));
