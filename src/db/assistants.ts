@@ -31,20 +31,10 @@ export const BULK_PARAM_MAX_BYTES = 1_900_000;
 /** Rows to write together: one JSON array bound to the bulk upsert, or one row too big for it. */
 export type RowChunk = { bulk: string } | { one: CachedRow };
 
-/** UTF-8 length of `s` without allocating (JSON.stringify never leaves lone surrogates). */
-export function utf8Bytes(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00) {
-      n += 4; // a surrogate pair: one 4-byte character
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
+const encoder = new TextEncoder();
+
+/** UTF-8 length of `s`: what D1 counts against its per-value limit. */
+export const utf8Bytes = (s: string): number => encoder.encode(s).byteLength;
 
 /**
  * Packs rows into as few bound JSON arrays of `[id, json, cachedAt, updatedAt]` tuples as fit in
