@@ -1,4 +1,4 @@
-import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, evictDurableObject, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import app from "../../src/index";
@@ -62,7 +62,7 @@ describe("events socket: the CORS origin policy", () => {
 });
 
 describe("events socket: per-user cap (EVENTS_MAX_SOCKETS)", () => {
-  it("a socket past the cap closes the user's oldest with 4429, and the newest receives events", async () => {
+  it("a socket past the cap closes the user's oldest with 4429, and the newest receives events, also after the object slept", async () => {
     const user = await newUser({ assistants: 1 });
     const other = await newUser();
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
@@ -74,8 +74,11 @@ describe("events socket: per-user cap (EVENTS_MAX_SOCKETS)", () => {
       tabs.push(tab);
     }
     const otherTab = await openTab(other.token);
+    // The object loses its memory, as when it hibernates; the sockets and what they carry stay.
+    await evictDurableObject(stubFor(user.sub));
+    await withConfig(user, { EVENTS_MAX_SOCKETS: "3" });
     const newest = await openTab(user.token);
-    expect(await tabs[0]!.closed).toEqual({ code: 4429, reason: "too many open sockets" });
+    expect(await tabs[0]!.waitClosed()).toEqual({ code: 4429, reason: "too many open sockets" });
 
     await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "after the cap" } });
     for (const tab of [newest, tabs[1]!, tabs[2]!]) {
@@ -86,7 +89,7 @@ describe("events socket: per-user cap (EVENTS_MAX_SOCKETS)", () => {
 
     // Oldest first, by the order they opened in: the next one closes the second, not a newer one.
     const next = await openTab(user.token);
-    expect(await tabs[1]!.closed).toEqual({ code: 4429, reason: "too many open sockets" });
+    expect(await tabs[1]!.waitClosed()).toEqual({ code: 4429, reason: "too many open sockets" });
     await next.waitFor((m) => m.type === "ready");
     expect(await openSockets(user.sub)).toBe(3);
     // Another user's sockets are theirs: untouched.

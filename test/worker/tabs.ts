@@ -29,8 +29,8 @@ export interface Tab {
   waitFor: (match: (m: Message) => boolean, timeoutMs?: number) => Promise<Message>;
   /** The `seq` of the last event or `ready` seen. */
   lastSeq: () => number;
-  /** Settles when the server closes the socket, with its close code and reason. */
-  closed: Promise<{ code: number; reason: string }>;
+  /** Waits (bounded) until the server closes the socket, and returns its close code and reason. */
+  waitClosed: (timeoutMs?: number) => Promise<{ code: number; reason: string }>;
 }
 
 export interface TabOptions {
@@ -71,5 +71,10 @@ export async function openTab(token: string, opts: TabOptions = {}): Promise<Tab
     const seqs = messages.map(seqOf).filter((s) => s >= 0);
     return seqs.length ? seqs[seqs.length - 1]! : 0;
   };
-  return { ws, messages, waitFor, lastSeq, closed };
+  const waitClosed = (timeoutMs = 3000) =>
+    Promise.race([
+      closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not closed; got ${JSON.stringify(messages)}`)), timeoutMs)),
+    ]);
+  return { ws, messages, waitFor, lastSeq, waitClosed };
 }
