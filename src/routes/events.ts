@@ -64,6 +64,7 @@ export const assistantEvents = router().openapi(events, async (c) => {
   await ensureUser(c.env.DB, userId);
   c.set("userId", userId);
   const coordinator = c.env.COORDINATOR.getByName(userId);
+  // Each open may replay the whole event log: the user's open budget is taken before the upgrade.
   const refused = await coordinator.admitSocket();
   if (refused) throw fromFailure(refused);
   const url = new URL(c.req.url);
