@@ -53,6 +53,9 @@ export const mutants: Mutant[] = [
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
   { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
   { name: "D1 failure not recorded", file: "durable-objects/d1-repair.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
+  // The one alarm (issue 19): a D1 failure's repair never pushes an earlier refresh-ahead later.
+  { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-repair.ts", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
+  { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
   { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
   { name: "cold list sync keeps rows memory never knew", file: REFRESH, find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
