@@ -17,6 +17,7 @@ const STORE = "durable-objects/entry-store.ts";
 const COORD = "durable-objects/coordinator.ts";
 const REFRESH = "durable-objects/refresher.ts";
 const DB = "src/db/assistants.ts";
+const MERGE = "src/lib/merge-patch.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
 const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
 
@@ -68,4 +69,14 @@ export const mutants: Mutant[] = [
   { name: "per-id results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        const before = snapshot(hot, [id]);", replace: "        const before = snapshot(hot, [id]);", tests: T("key-change") },
   { name: "flight keys ignore the generation", file: REFRESH, find: "return `${this.deps.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
+  // Guards the suite did not pin before issue 19 (each removed alone, every test still passed).
+  { name: "merge patch replaces nested objects", file: MERGE, find: "else result[key] = mergePatch(result[key], value);", replace: "else result[key] = value;", tests: T("write-through") },
+  { name: "nested patch never fetches the current version", file: MERGE, find: "(patch: Json) => Object.values(patch).some(isPlainObject)", replace: "(_patch: Json) => false", tests: T("write-through") },
+  { name: "PATCH If-Match compares without fetching", file: COORD, find: "(needsBase(patch) || opts.ifMatch !== undefined)", replace: "needsBase(patch)", tests: T("validators") },
+  { name: "PATCH If-Match compares a stale base", file: COORD, find: "&& (!base || Date.now() - base.cachedAt >= this.config.ttlMs)", replace: "&& !base", tests: T("validators") },
+  { name: "DELETE If-Match compares a stale base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (!base) await", tests: T("validators") },
+  { name: "DELETE If-Match never fetches a missing base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (false) await", tests: T("validators") },
+  { name: "stale-if-error serves the entry as it was", file: COORD, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
+  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "} else if (after !== undefined && after > seq) {", replace: "} else if (false) {", tests: T("live-updates") },
+  { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
 ];
