@@ -47,6 +47,8 @@ export function createCacheClient(opts: CacheClientOptions) {
   const copies = new Map<string, Copy>();
   // Versions this client has read or written, by validator: what a ConflictError shows as `base`.
   const versions = new Map<string, Assistant>();
+  // The last list's versions, by validator, replaced per list answer: a list may exceed MAX_VERSIONS.
+  let listed = new Map<string, Assistant>();
   const remember = (etag: string | undefined, a: Assistant) => {
     if (!etag) return;
     versions.set(etag, a);
@@ -80,7 +82,7 @@ export function createCacheClient(opts: CacheClientOptions) {
     const path = id === undefined ? "/api/assistants" : one(id);
     const headers: Record<string, string> = w.expected ? { "If-Match": w.expected } : {};
     const res = await send(t, method, path, { body, headers, retry: false });
-    if (!res.ok) throw await errorFrom(res, w.expected ? versions.get(w.expected) : undefined);
+    if (!res.ok) throw await errorFrom(res, w.expected ? (versions.get(w.expected) ?? listed.get(w.expected)) : undefined);
     const etag = res.headers.get("ETag") ?? undefined;
     if (method === "DELETE") {
       copies.delete(path);
@@ -96,10 +98,13 @@ export function createCacheClient(opts: CacheClientOptions) {
     async getAssistants(): Promise<ListResult> {
       return viaCache<ListResult>(
         async () => {
-          const r = await read<{ assistants: Assistant[]; cached: boolean }>("/api/assistants");
-          return { assistants: r.body.assistants, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
+          const r = await read<{ assistants: Assistant[]; etags?: Record<string, string>; cached: boolean }>("/api/assistants");
+          const etags = r.body.etags ?? {};
+          listed = new Map();
+          for (const a of r.body.assistants) if (etags[a.id]) listed.set(etags[a.id]!, a);
+          return { assistants: r.body.assistants, etags, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
         },
-        async (f) => ({ assistants: await f.getAssistants(), cached: false, source: "fallback" }),
+        async (f) => ({ assistants: await f.getAssistants(), etags: {}, cached: false, source: "fallback" }),
       );
     },
     async getAssistant(id: string): Promise<AssistantResult> {

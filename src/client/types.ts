@@ -16,6 +16,11 @@ export type Source = "cache" | "fallback";
 
 export interface ListResult {
   assistants: Assistant[];
+  /**
+   * Each listed assistant's validator, by id: pass `etags[a.id]` as `expected` to edit straight
+   * from the list. Empty from the fallback (Vapi has no validators).
+   */
+  etags: Record<string, string>;
   /** True when served without asking Vapi (a cache hit, or a 304 on the SDK's own copy). */
   cached: boolean;
   /** The list's validator; absent from the fallback. */

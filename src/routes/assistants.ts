@@ -40,6 +40,13 @@ const Freshness = z.object({
   }),
 });
 
+// Beside the list, not inside Vapi's objects: clients that ignore it see the seed's shape.
+const ListEtags = z.record(z.string(), z.string()).openapi("ListEtags", {
+  description:
+    "Each listed assistant's id → its ETag (as GET /api/assistants/{id} sends it): send it as If-Match to edit straight from the list",
+  example: { "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f": '"mk2x1c0g-1x9a8b7"' },
+});
+
 const tags = ["assistants"];
 const upstream = [424, 429, 502, 503, 504];
 const cached = { cached: true };
@@ -52,7 +59,7 @@ const list = createRoute({
   summary: "List the user's assistants (cache-first, complete)",
   request: { headers: IfNoneMatch },
   responses: {
-    200: json(Freshness.extend({ assistants: z.array(AssistantSchema) }), "The complete list", validatedHeaders),
+    200: json(Freshness.extend({ assistants: z.array(AssistantSchema), etags: ListEtags }), "The complete list", validatedHeaders),
     304: notModified,
     ...errors([401, ...upstream], cached),
   },

@@ -85,6 +85,27 @@ describe("client SDK against the Worker and the emulator", () => {
     expect(inVapi.find((a) => a.id === id)?.name).toBe("Tab A");
   });
 
+  it("edits straight from the list with its etags; a stale one is a ConflictError whose base is the listed version", async () => {
+    const user = await newUser({ assistants: 2 });
+    const sdk = client(user);
+    const list = await sdk.getAssistants();
+    const [a, b] = list.assistants;
+    expect(Object.keys(list.etags).sort()).toEqual([a!.id, b!.id].sort());
+    expect(list.etags[a!.id]).toBe((await client(user).getAssistant(a!.id)).etag);
+
+    const edited = await sdk.updateAssistant(a!.id, { name: "From the list" }, { expected: list.etags[a!.id] });
+    expect(edited.assistant.name).toBe("From the list");
+    const err = await sdk.updateAssistant(a!.id, { name: "Stale" }, { expected: list.etags[a!.id] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).base).toEqual(a);
+    expect((err as ConflictError).current.name).toBe("From the list");
+    expect((err as ConflictError).currentEtag).toBe(edited.etag);
+    // A 304 on the list keeps its etags.
+    const again = await sdk.getAssistants();
+    expect(again.etags[a!.id]).toBe(edited.etag);
+    expect((await sdk.getAssistants()).etags).toEqual(again.etags);
+  });
+
   it("retries a read answered 503 after Retry-After, and reports UnavailableError when it persists", async () => {
     const user = await newUser({ assistants: 1 });
     const at: number[] = [];
