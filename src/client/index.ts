@@ -23,6 +23,14 @@ export interface CacheClientOptions {
   maxRetryDelayMs?: number;
 }
 
+export interface ReadOptions {
+  /**
+   * Ask the service to revalidate with Vapi now instead of answering from its cache: sent
+   * without If-None-Match and with `Cache-Control: no-cache` (limited per user by the service).
+   */
+  revalidate?: boolean;
+}
+
 export interface WriteOptions {
   /** The `etag` of the version being edited: a newer version makes the write fail with ConflictError. */
   expected?: string;
@@ -67,9 +75,14 @@ export function createCacheClient(opts: CacheClientOptions) {
     }
   }
 
-  async function read<T>(path: string): Promise<{ body: T; etag?: string; notModified: boolean }> {
-    const copy = copies.get(path);
-    const res = await send(t, "GET", path, { retry: true, headers: copy ? { "If-None-Match": copy.etag } : {} });
+  async function read<T>(path: string, r: ReadOptions): Promise<{ body: T; etag?: string; notModified: boolean }> {
+    // The service answers a read that carries If-None-Match from its cache even with the
+    // `no-cache` every `fetch` adds to it; only no-cache without If-None-Match revalidates.
+    // `no-store` keeps a browser's HTTP cache from adding its own If-None-Match to that one.
+    const copy = r.revalidate ? undefined : copies.get(path);
+    const res = r.revalidate
+      ? await send(t, "GET", path, { retry: true, headers: { "Cache-Control": "no-cache" }, cache: "no-store" })
+      : await send(t, "GET", path, { retry: true, headers: copy ? { "If-None-Match": copy.etag } : {} });
     if (res.status === 304 && copy) return { body: copy.body as T, etag: copy.etag, notModified: true };
     if (!res.ok) throw await errorFrom(res);
     const body = (await res.json()) as T;
@@ -95,10 +108,11 @@ export function createCacheClient(opts: CacheClientOptions) {
   }
 
   return {
-    async getAssistants(): Promise<ListResult> {
+    /** The complete list; `{ revalidate: true }` makes the service ask Vapi now. */
+    async getAssistants(ro: ReadOptions = {}): Promise<ListResult> {
       return viaCache<ListResult>(
         async () => {
-          const r = await read<{ assistants: Assistant[]; etags?: Record<string, string>; cached: boolean }>("/api/assistants");
+          const r = await read<{ assistants: Assistant[]; etags?: Record<string, string>; cached: boolean }>("/api/assistants", ro);
           const etags = r.body.etags ?? {};
           listed = new Map();
           for (const a of r.body.assistants) if (etags[a.id]) listed.set(etags[a.id]!, a);
@@ -107,10 +121,11 @@ export function createCacheClient(opts: CacheClientOptions) {
         async (f) => ({ assistants: await f.getAssistants(), etags: {}, cached: false, source: "fallback" }),
       );
     },
-    async getAssistant(id: string): Promise<AssistantResult> {
+    /** One assistant; `{ revalidate: true }` makes the service ask Vapi now. */
+    async getAssistant(id: string, ro: ReadOptions = {}): Promise<AssistantResult> {
       return viaCache<AssistantResult>(
         async () => {
-          const r = await read<{ assistant: Assistant; cached: boolean }>(one(id));
+          const r = await read<{ assistant: Assistant; cached: boolean }>(one(id), ro);
           remember(r.etag, r.body.assistant);
           return { assistant: r.body.assistant, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
         },

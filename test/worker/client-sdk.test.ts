@@ -106,6 +106,33 @@ describe("client SDK against the Worker and the emulator", () => {
     expect((await sdk.getAssistants()).etags).toEqual(again.etags);
   });
 
+  it("{ revalidate: true } sends no If-None-Match and Cache-Control: no-cache, and the service asks Vapi", async () => {
+    const user = await newUser({ assistants: 1 });
+    const sent: Request[] = [];
+    const recording: typeof fetch = (input, init) => {
+      sent.push(new Request(input, init));
+      return workerFetch()(input, init);
+    };
+    const sdk = client(user, { fetch: recording });
+    const [a] = (await sdk.getAssistants()).assistants;
+    await sdk.getAssistant(a!.id);
+    const calls = await upstreamCalls(user.key);
+
+    const list = await sdk.getAssistants({ revalidate: true });
+    const one = await sdk.getAssistant(a!.id, { revalidate: true });
+    expect([list.cached, one.cached]).toEqual([false, false]);
+    expect(await upstreamCalls(user.key)).toBe(calls + 2);
+    for (const req of sent.slice(2)) {
+      expect(req.headers.get("If-None-Match")).toBeNull();
+      expect(req.headers.get("Cache-Control")).toBe("no-cache");
+      expect(req.cache).toBe("no-store");
+    }
+    // Plain reads after it are conditional again, on the copy the revalidation brought.
+    expect((await sdk.getAssistant(a!.id)).cached).toBe(true);
+    expect(sent.at(-1)!.headers.get("If-None-Match")).toBe(one.etag);
+    expect(await upstreamCalls(user.key)).toBe(calls + 2);
+  });
+
   it("retries a read answered 503 after Retry-After, and reports UnavailableError when it persists", async () => {
     const user = await newUser({ assistants: 1 });
     const at: number[] = [];
