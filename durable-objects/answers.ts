@@ -38,6 +38,8 @@ export interface ReadOptions {
 export interface WriteOptions {
   /** `If-Match`: refuse the write (412) unless it names the current version. */
   ifMatch?: string;
+  /** `X-Client-Id` (validated by the route): echoed in the change event this write publishes. */
+  clientId?: string;
 }
 
 /** A zeroed Timing. */

@@ -12,7 +12,7 @@ import type { AppEnv } from "../types";
 export const corsPolicy: MiddlewareHandler<AppEnv> = cors({
   origin: (origin, c) => (configFor(c.env).corsOrigins.includes(origin) ? origin : null),
   allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-  allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "If-Match", "If-None-Match"],
+  allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "If-Match", "If-None-Match", "X-Client-Id"],
   exposeHeaders: ["Cache-Status", "Server-Timing", "ETag", "Retry-After", "WWW-Authenticate"],
   maxAge: 600,
   credentials: false,
