@@ -5,7 +5,8 @@ import type { Assistant, AssistantOperations, AssistantResult, ChangeEvent, List
 
 export * from "./errors.ts";
 export { directVapi } from "./vapi.ts";
-export type { SubscribeOptions, Subscription } from "./subscribe.ts";
+export { CLOSE_TOO_MANY_SOCKETS } from "./subscribe.ts";
+export type { EventSourceLike, SubscribeEnvironment, SubscribeOptions, Subscription, SubscriptionState } from "./subscribe.ts";
 export type * from "./types.ts";
 
 export interface CacheClientOptions {
@@ -18,6 +19,11 @@ export interface CacheClientOptions {
   webSocket?: (url: string, protocols: string[]) => SocketLike | Promise<SocketLike>;
   /** Used only when the service cannot be reached or answers 5xx. See docs/client.md for what it costs. */
   fallback?: AssistantOperations;
+  /**
+   * This instance's id (1–64 of A-Z a-z 0-9 _ -), sent as `X-Client-Id` with every write and echoed
+   * in the change events those writes cause (`own: true`). Default: random per instance.
+   */
+  clientId?: string;
   /** Retries of a read answered 429/503 (default 2), each waiting Retry-After, at most `maxRetryDelayMs` (default 5000). */
   retries?: number;
   maxRetryDelayMs?: number;
@@ -51,6 +57,7 @@ export function createCacheClient(opts: CacheClientOptions) {
     retries: opts.retries ?? 2,
     maxRetryDelayMs: opts.maxRetryDelayMs ?? 5000,
   };
+  const clientId = opts.clientId ?? randomId();
   // The last answer per path, for conditional GETs: a 304 reuses it instead of a body.
   const copies = new Map<string, Copy>();
   // Versions this client has read or written, by validator: what a ConflictError shows as `base`.
@@ -93,7 +100,7 @@ export function createCacheClient(opts: CacheClientOptions) {
 
   async function write(method: string, id: string | undefined, body: unknown, w: WriteOptions = {}): Promise<AssistantResult | undefined> {
     const path = id === undefined ? "/api/assistants" : one(id);
-    const headers: Record<string, string> = w.expected ? { "If-Match": w.expected } : {};
+    const headers: Record<string, string> = { "X-Client-Id": clientId, ...(w.expected ? { "If-Match": w.expected } : {}) };
     const res = await send(t, method, path, { body, headers, retry: false });
     if (!res.ok) throw await errorFrom(res, w.expected ? (versions.get(w.expected) ?? listed.get(w.expected)) : undefined);
     const etag = res.headers.get("ETag") ?? undefined;
@@ -108,6 +115,8 @@ export function createCacheClient(opts: CacheClientOptions) {
   }
 
   return {
+    /** Sent as `X-Client-Id` with this instance's writes: their events carry it and arrive with `own: true`. */
+    clientId,
     /** The complete list; `{ revalidate: true }` makes the service ask Vapi now. */
     async getAssistants(ro: ReadOptions = {}): Promise<ListResult> {
       return viaCache<ListResult>(
@@ -154,7 +163,17 @@ export function createCacheClient(opts: CacheClientOptions) {
     /** Every change of the user's assistants, pushed by the service to each open tab. */
     subscribe(onEvent: (e: ChangeEvent) => void, so: SubscribeOptions = {}): Subscription {
       const webSocket = opts.webSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols));
-      return subscribe({ baseUrl: t.baseUrl, token: t.token, webSocket }, onEvent, so);
+      // Settings cost no Vapi call: a cheap way to learn whether the service refuses the token.
+      const probe = async (token: string) => {
+        try {
+          const res = await t.fetch(`${t.baseUrl}/api/settings`, { headers: { Authorization: `Bearer ${token}` } });
+          await res.body?.cancel();
+          return res.status;
+        } catch {
+          return 0;
+        }
+      };
+      return subscribe({ baseUrl: t.baseUrl, token: t.token, webSocket, probe, clientId }, onEvent, so);
     },
   };
 }
@@ -162,4 +181,10 @@ export function createCacheClient(opts: CacheClientOptions) {
 export type CacheClient = ReturnType<typeof createCacheClient>;
 
 const MAX_VERSIONS = 200;
+
+/** 128 random bits in hex: `crypto.randomUUID` needs a secure context, `getRandomValues` does not. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 const one = (id: string) => `/api/assistants/${encodeURIComponent(id)}`;

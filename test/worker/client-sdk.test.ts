@@ -1,56 +1,14 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   type ChangeEvent,
   ConflictError,
-  createCacheClient,
   directVapi,
   NotFoundError,
-  type SocketLike,
   UnavailableError,
 } from "../../src/client/index.ts";
-import { conforms } from "./openapi-conformance";
-import { newUser, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
-
-const BASE = "http://cache.test";
-
-/** A `fetch` that reaches the Worker under test (and checks every answer against /openapi.json). */
-function workerFetch(log: number[] = []): typeof fetch {
-  return async (input, init) => {
-    const req = new Request(input, init);
-    const res = await conforms(req, await exports.default.fetch(req.clone()));
-    log.push(res.status);
-    return res;
-  };
-}
-
-/** Opens the events socket through the Worker; `gate` holds reconnects back while a test writes. */
-function workerSockets(state: { gate?: Promise<void>; opened: WebSocket[] }) {
-  return async (url: string, protocols: string[]): Promise<SocketLike> => {
-    await state.gate;
-    const res = await exports.default.fetch(
-      new Request(url.replace(/^ws/, "http"), { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") } }),
-    );
-    if (!res.webSocket) throw new Error(`upgrade refused: ${res.status}`);
-    expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("vapi-edge-cache.v1");
-    res.webSocket.accept();
-    state.opened.push(res.webSocket);
-    return res.webSocket;
-  };
-}
-
-const client = (user: TestUser, extra: Partial<Parameters<typeof createCacheClient>[0]> = {}) =>
-  createCacheClient({ baseUrl: BASE, token: user.token, fetch: workerFetch(), ...extra });
-
-async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { newUser, upstreamCalls, vapiAssistants } from "./helpers";
+import { client, until, workerFetch, workerSockets } from "./sdk-harness";
 
 describe("client SDK against the Worker and the emulator", () => {
   it("reads, revalidates with 304 on its own copy, and writes; a stale expected version is a ConflictError with both versions", async () => {
