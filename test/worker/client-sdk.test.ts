@@ -6,7 +6,7 @@ import {
   directVapi,
   NotFoundError,
   UnavailableError,
-} from "../../src/client/index.ts";
+} from "../../packages/client/src/index.ts";
 import { newUser, upstreamCalls, vapiAssistants } from "./helpers";
 import { client, until, workerFetch, workerSockets } from "./sdk-harness";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChangeEvent, SubscriptionState } from "../../src/client/index.ts";
+import type { ChangeEvent, SubscriptionState } from "../../packages/client/src/index.ts";
 import { newUser, token, uid } from "./helpers";
 import { client, type Sockets, until, workerFetch, workerSockets } from "./sdk-harness";
 

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { createCacheClient, type SocketLike } from "../../src/client/index.ts";
+import { createCacheClient, type SocketLike } from "../../packages/client/src/index.ts";
 import type { TestUser } from "./helpers";
 import { conforms } from "./openapi-conformance";
 
