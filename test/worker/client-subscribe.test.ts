@@ -133,6 +133,7 @@ describe("client SDK subscription state", () => {
     const other = client(user, { clientId: "other-tab_1" });
     expect(tab.clientId).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(client(user).clientId).not.toBe(tab.clientId);
+    expect(() => client(user, { clientId: "not a valid id" })).toThrow(TypeError);
     const [a] = (await tab.getAssistants()).assistants;
     const events: ChangeEvent[] = [];
     const sub = tab.subscribe((e) => events.push(e));

@@ -58,6 +58,8 @@ export function createCacheClient(opts: CacheClientOptions) {
     maxRetryDelayMs: opts.maxRetryDelayMs ?? 5000,
   };
   const clientId = opts.clientId ?? randomId();
+  // The service refuses any other X-Client-Id with 400: say so here, not at the first write.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(clientId)) throw new TypeError("clientId must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
   // The last answer per path, for conditional GETs: a 304 reuses it instead of a body.
   const copies = new Map<string, Copy>();
   // Versions this client has read or written, by validator: what a ConflictError shows as `base`.
