@@ -51,6 +51,11 @@ export const mutants: Mutant[] = [
   // Conditional reads (issue 18): fetch adds no-cache/max-age=0 to them; only a read without a validator forces a revalidation.
   { name: "a conditional read forces a revalidation", file: "src/lib/coordinator.ts", find: '  c.req.header("If-None-Match") === undefined &&\n', replace: "", tests: T("conditional-reads") },
   { name: "max-age=0 does not force a revalidation", file: "src/lib/coordinator.ts", find: "(no-cache|max-age=0)", replace: "(no-cache)", tests: T("conditional-reads") },
+  // Preconditions are never blank (issue 18): refused unless well-formed and evaluated by the method.
+  { name: "an empty entity-tag is a precondition", file: "src/lib/openapi.ts", find: '\\x80-\\xff]+"`;', replace: '\\x80-\\xff]*"`;', tests: T("preconditions") },
+  { name: "If-Match not validated", file: "src/lib/openapi.ts", find: '"if-match": entityTags(', replace: '"if-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
+  { name: "If-None-Match not validated", file: "src/lib/openapi.ts", find: '"if-none-match": entityTags(', replace: '"if-none-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
+  { name: "a precondition the method does not evaluate is ignored", file: "src/lib/openapi.ts", find: ".regex(/(?!)/, ", replace: ".regex(/(?:)/, ", tests: T("preconditions") },
   // Invariant 5: serialized writes.
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
