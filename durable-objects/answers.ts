@@ -59,6 +59,10 @@ export function forwarded(trace: Trace, joined: boolean): Served {
   return { cached: false, status: `fwd=${trace.fwd}; stored${joined ? "; collapsed" : ""}` };
 }
 
+/** The Cache-Status of a 404 that a list sync this read started or joined answered. */
+export const notInList = (trace: Trace, joined: boolean) =>
+  `${CACHE}; fwd=${trace.fwd}${joined ? "; collapsed" : ""}; detail=not-in-list`;
+
 /** The whole list as the hot layer holds it. */
 export function listAnswer(hot: HotLayer, listTag: ListEtag, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
   const json = hot.listArrayJson();

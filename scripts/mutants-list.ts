@@ -45,7 +45,7 @@ export const mutants: Mutant[] = [
   { name: "dropped payload restored at another version", file: STORE, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
-  { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.refresher.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
+  { name: "GET /:id ignores an in-flight list", file: COORD, find: "const listFlight = this.flights.current(listKey);", replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
   { name: "flights never expire", file: "durable-objects/single-flight.ts", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
   { name: "an abandoned list's late answer applied", file: REFRESH, find: "        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
   // Conditional reads (issue 18): fetch adds no-cache/max-age=0 to them; only a read without a validator forces a revalidation.
@@ -56,6 +56,9 @@ export const mutants: Mutant[] = [
   { name: "If-Match not validated", file: "src/lib/openapi.ts", find: '"if-match": entityTags(', replace: '"if-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
   { name: "If-None-Match not validated", file: "src/lib/openapi.ts", find: '"if-none-match": entityTags(', replace: '"if-none-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
   { name: "a precondition the method does not evaluate is ignored", file: "src/lib/openapi.ts", find: ".regex(/(?!)/, ", replace: ".regex(/(?:)/, ", tests: T("preconditions") },
+  // Bounded amplification (issue 18): unknown ids go through the one list sync; only a fresh list says "absent".
+  { name: "a stale list vouches for unknown ids", file: COORD, find: "if (!opts.noCache && unknown && !listFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listFlight && this.hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
+  { name: "unknown ids read one by one", file: COORD, find: "const viaList = listFlight !== undefined || (unknown && !opts.noCache);", replace: "const viaList = listFlight !== undefined;", tests: T("unknown-ids") },
   // Invariant 5: serialized writes.
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
