@@ -59,6 +59,7 @@ export const mutants: Mutant[] = [
   // Bounded amplification (issue 18): unknown ids go through the one list sync; only a fresh list says "absent".
   { name: "a stale list vouches for unknown ids", file: COORD, find: "if (!opts.noCache && unknown && !listFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listFlight && this.hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
   { name: "unknown ids read one by one", file: COORD, find: "const viaList = listFlight !== undefined || (unknown && !opts.noCache);", replace: "const viaList = listFlight !== undefined;", tests: T("unknown-ids") },
+  { name: "key removal not rate limited", file: "src/routes/settings.ts", find: "    if (limited) throw fromFailure(limited);\n    await coordinator(c).removeKey(", replace: "    await coordinator(c).removeKey(", tests: T("rate-limits") },
   // Invariant 5: serialized writes.
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
