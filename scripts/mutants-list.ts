@@ -60,6 +60,11 @@ export const mutants: Mutant[] = [
   { name: "a stale list vouches for unknown ids", file: COORD, find: "if (!opts.noCache && unknown && !listFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listFlight && this.hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
   { name: "unknown ids read one by one", file: COORD, find: "const viaList = listFlight !== undefined || (unknown && !opts.noCache);", replace: "const viaList = listFlight !== undefined;", tests: T("unknown-ids") },
   { name: "key removal not rate limited", file: "src/routes/settings.ts", find: "    if (limited) throw fromFailure(limited);\n    await coordinator(c).removeKey(", replace: "    await coordinator(c).removeKey(", tests: T("rate-limits") },
+  // Guards no test pinned (issue 18 item 11).
+  { name: "JWT sub of any length", file: "src/lib/jwt.ts", find: "  if (sub.length > MAX_SUB_CHARS) throw", replace: "  if (false) throw", tests: T("token-policy") },
+  { name: "depth scan ignores escapes in strings", file: "src/lib/json-limits.ts", find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (false) i++;\n      else if", tests: T("parser-limits") },
+  { name: "depth scan escapes only a quote after a backslash", file: "src/lib/json-limits.ts", find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (ch === BACKSLASH && text.charCodeAt(i + 1) === QUOTE) i++;\n      else if", tests: T("parser-limits") },
+  { name: "key re-encryption overwrites a key saved meanwhile", file: "src/db/settings.ts", find: "WHERE user_id = ?4 AND vapi_key_ciphertext = ?5", replace: "WHERE user_id = ?4 AND ?5 IS NOT NULL", tests: T("key-rotation") },
   // Invariant 5: serialized writes.
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
