@@ -104,6 +104,6 @@ export const mutants: Mutant[] = [
   { name: "DELETE If-Match compares a stale base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (!base) await", tests: T("validators") },
   { name: "DELETE If-Match never fetches a missing base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (false) await", tests: T("validators") },
   { name: "stale-if-error serves the entry as it was", file: COORD, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
-  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "} else if (after !== undefined && after > seq) {", replace: "} else if (false) {", tests: T("live-updates") },
+  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
 ];
