@@ -159,7 +159,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.serialized(async () => {
         const client = await this.clientFor(timing);
         const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-        const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work));
+        const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work)).catch(
+          (err: unknown) => this.unknownCreate(err, timing),
+        );
         const entry = this.hot.write(created, this.refresher.ack(), Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
         this.events.publish([changed("created", entry, "write", opts.clientId)]);
@@ -372,6 +374,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       }
       throw err;
     }
+  }
+
+  /** A create Vapi may still apply: the list stops being "complete" (issue 21), then `err` goes on. */
+  private async unknownCreate(err: unknown, timing: Timing): Promise<never> {
+    if (err instanceof ApiError && err.code === "vapi_create_unknown") await this.persist(timing, [this.refresher.forgetList()]);
+    throw err;
   }
 
   private listFresh(): boolean {

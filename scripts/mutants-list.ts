@@ -107,5 +107,8 @@ export const mutants: Mutant[] = [
   { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
   // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.
+  // Exactly-once creates (issue 21): an unknown outcome ends the list's completeness; only this create's marker resolves it.
+  { name: "unknown create keeps the list complete", file: COORD, find: "await this.persist(timing, [this.refresher.forgetList()]);", replace: "void 0;", tests: T("create-unknown") },
+  { name: "lost create matches any marked assistant", file: "src/vapi/create-marker.ts", find: "(meta as Record<string, unknown>)[CREATE_MARKER] === marker", replace: "CREATE_MARKER in (meta as Record<string, unknown>)", tests: T("create-unknown") },
   { name: "client id unvalidated", file: "src/routes/assistants.ts", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
 ];
