@@ -47,7 +47,7 @@ export interface CreateAttempt {
 }
 
 /**
- * One create, never retried. When its outcome is unknown (Vapi never answered, so it may have
+ * One create, never sent twice. When its outcome is unknown (Vapi never answered, so it may have
  * created it), the marked assistant is looked up before answering: 201 if it appeared, else a
  * 504 telling the client to check the list rather than create again. A `resumed` attempt (an
  * Idempotency-Key's retry after such a 504) only looks: sending it again could make a second.
