@@ -61,7 +61,7 @@ describe("faults", () => {
     let names: string[] = [];
     for (let attempt = 0; attempt < 100 && !names.includes("Landed late"); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      names = (await emulator.admin.assistants(key)).map((a) => a.name ?? "");
+      names = (await emulator.admin.assistants(key)).map((a) => String(a.name));
     }
     expect(names).toContain("Landed late");
   });
