@@ -1,32 +1,29 @@
 import { DurableObject } from "cloudflare:workers";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
-import { readConfig } from "../src/lib/config";
-import { ApiError, type ApiFailure } from "../src/lib/errors";
-import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
+import { readConfig } from "../core/config";
+import { ApiError, type ApiFailure } from "../core/errors";
+import { CACHE } from "../core/cache-status";
+import type { CacheAnswer, CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
+import { newTiming, type Timing } from "../core/timing";
+import { needsBase, vapiPatchBody } from "../core/merge-patch";
 import type { VapiClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
 import {
-  type CacheAnswer,
-  type CoordinatorResult,
   failed,
   forwarded,
   keyChanged,
   listAnswer,
-  newTiming,
   notFound,
   notInList,
   oneAnswer,
   preconditionFailed,
-  type ReadOptions,
-  type Timing,
   type Trace,
-  type WriteOptions,
   writeAnswer,
 } from "./answers";
 import { changed } from "./changes";
 import { CircuitBreaker } from "./circuit-breaker";
-import { D1Trust } from "./d1-repair";
+import { D1Trust } from "./d1-trust";
 import { D1Writer } from "./d1-writer";
 import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
@@ -37,12 +34,11 @@ import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
 import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
-import { acceptTab, USER_HEADER } from "./sockets";
-import { CACHE, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
+import { USER_HEADER } from "../core/protocol";
+import { acceptTab } from "./sockets";
+import { fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
-
-export type { CacheAnswer, CoordinatorResult, ReadOptions, Timing, WriteOptions } from "./answers";
 
 const USER_KEY = "user-id";
 

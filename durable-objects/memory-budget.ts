@@ -1,5 +1,5 @@
 import type { CachedRow } from "../src/db/assistants";
-import type { D1Trust } from "./d1-repair";
+import type { D1Trust } from "./d1-trust";
 import type { D1Writer } from "./d1-writer";
 import type { HotLayer } from "./hot-layer";
 

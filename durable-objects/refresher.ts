@@ -1,10 +1,11 @@
 import * as db from "../src/db/assistants";
-import type { Config } from "../src/lib/config";
-import { ApiError } from "../src/lib/errors";
+import type { Config } from "../core/config";
+import { ApiError } from "../core/errors";
 import type { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
 import { alarmNoLaterThan } from "./alarm";
-import { keyChanged, type Timing } from "./answers";
+import type { Timing } from "../core/timing";
+import { keyChanged } from "./answers";
 import { externalChanges, snapshot } from "./changes";
 import type { D1Writer } from "./d1-writer";
 import type { EventLog } from "./event-log";

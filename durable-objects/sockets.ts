@@ -1,11 +1,6 @@
+import { EVENTS_PROTOCOL, TOO_MANY_SOCKETS } from "../core/protocol";
 import type { EventLog } from "./event-log";
 
-/** The subprotocol a tab asks for; it may offer its token beside it as `bearer.<jwt>`. */
-export const EVENTS_PROTOCOL = "vapi-edge-cache.v1";
-/** Set by the Worker after it verified the token; the object never sees a client's own headers for identity. */
-export const USER_HEADER = "X-Cache-User";
-/** Sent to a user's oldest socket when a newer one would exceed EVENTS_MAX_SOCKETS (docs/api.md). */
-export const TOO_MANY_SOCKETS = { code: 4429, reason: "too many open sockets" } as const;
 
 /** What each socket carries through hibernation: its place in the user's order of opens. */
 interface TabAttachment {

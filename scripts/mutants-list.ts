@@ -19,7 +19,7 @@ const REFRESH = "durable-objects/refresher.ts";
 const DB = "src/db/assistants.ts";
 const EVENTS = "src/routes/events.ts";
 const SOCKETS = "durable-objects/sockets.ts";
-const MERGE = "src/lib/merge-patch.ts";
+const MERGE = "core/merge-patch.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
 const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
 
@@ -52,8 +52,8 @@ export const mutants: Mutant[] = [
   { name: "flights never expire", file: "durable-objects/single-flight.ts", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
   { name: "an abandoned list's late answer applied", file: REFRESH, find: "        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
   // Conditional reads (issue 18): fetch adds no-cache/max-age=0 to them; only a read without a validator forces a revalidation.
-  { name: "a conditional read forces a revalidation", file: "src/lib/coordinator.ts", find: '  c.req.header("If-None-Match") === undefined &&\n', replace: "", tests: T("conditional-reads") },
-  { name: "max-age=0 does not force a revalidation", file: "src/lib/coordinator.ts", find: "(no-cache|max-age=0)", replace: "(no-cache)", tests: T("conditional-reads") },
+  { name: "a conditional read forces a revalidation", file: "src/lib/rpc.ts", find: '  c.req.header("If-None-Match") === undefined &&\n', replace: "", tests: T("conditional-reads") },
+  { name: "max-age=0 does not force a revalidation", file: "src/lib/rpc.ts", find: "(no-cache|max-age=0)", replace: "(no-cache)", tests: T("conditional-reads") },
   // Preconditions are never blank (issue 18): refused unless well-formed and evaluated by the method.
   { name: "an empty entity-tag is a precondition", file: "src/lib/openapi.ts", find: '\\x80-\\xff]+"`;', replace: '\\x80-\\xff]*"`;', tests: T("preconditions") },
   { name: "If-Match not validated", file: "src/lib/openapi.ts", find: '"if-match": entityTags(', replace: '"if-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
@@ -72,9 +72,9 @@ export const mutants: Mutant[] = [
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
   { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
-  { name: "D1 failure not recorded", file: "durable-objects/d1-repair.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
+  { name: "D1 failure not recorded", file: "durable-objects/d1-trust.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
   // The one alarm (issue 19): a D1 failure's repair never pushes an earlier refresh-ahead later.
-  { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-repair.ts", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
+  { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-trust.ts", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
   { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
   { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.

@@ -1,4 +1,4 @@
-import { decrypt, encrypt, keyring } from "../lib/crypto";
+import { decrypt, encrypt, keyring } from "../../core/crypto";
 
 type Secrets = Pick<Env, "DB" | "ENCRYPTION_KEY" | "ENCRYPTION_KEYS">;
 

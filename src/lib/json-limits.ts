@@ -1,4 +1,4 @@
-import { ApiError } from "./errors";
+import { ApiError } from "../../core/errors";
 
 /** Deepest nesting of objects and arrays accepted in a request body (Vapi assistants need ~15). */
 export const MAX_JSON_DEPTH = 64;

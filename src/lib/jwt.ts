@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
-import { configFor } from "./config";
-import { ApiError } from "./errors";
+import { configFor } from "../../core/config";
+import { ApiError } from "../../core/errors";
 
 /** Clock skew allowed on `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;

@@ -1,9 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIObjectConfigure } from "@hono/zod-openapi";
 import type { AppEnv } from "../types";
-import { AssistantSchema } from "../vapi/types";
+import { AssistantShape } from "../vapi/types";
 
 // `identifier` (an SPDX expression) is OpenAPI 3.1; the generator's config type is 3.0's.
+/** A Vapi assistant in the document: four server fields are always present; the rest is Vapi's. */
+export const AssistantSchema = z.looseObject(AssistantShape).openapi("Assistant");
+
 const license = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
 
 /** The document's top level; paths and components come from the routes' zod schemas. */

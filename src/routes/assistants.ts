@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { conditions, coordinator, forward, noCache } from "../lib/coordinator";
-import { cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, validatedHeaders, WritePreconditions } from "../lib/openapi";
-import { router } from "../lib/validation";
-import { AssistantSchema } from "../vapi/types";
+import { conditions, coordinator, forward, noCache } from "../lib/rpc";
+import { AssistantSchema, cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, validatedHeaders, WritePreconditions } from "../lib/openapi";
+import { router } from "../lib/router";
 
 // Vapi assistant ids are UUIDs; checking before they reach an upstream URL keeps a crafted id
 // from walking into another Vapi endpoint. Either case is accepted and lower-cased here, once,

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { EVENTS_PROTOCOL, USER_HEADER } from "../../durable-objects/sockets";
-import { ApiError, fromFailure } from "../lib/errors";
+import { EVENTS_PROTOCOL, USER_HEADER } from "../../core/protocol";
+import { ApiError, fromFailure } from "../../core/errors";
 import { errors } from "../lib/openapi";
-import { router } from "../lib/validation";
+import { router } from "../lib/router";
 import { ensureUser } from "../db/users";
 import { unauthorized, verifyToken } from "../lib/jwt";
 import { originAllowed } from "../middleware/browser";

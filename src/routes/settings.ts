@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { readSettings } from "../db/settings";
-import { coordinator } from "../lib/coordinator";
-import { configFor } from "../lib/config";
-import { ApiError, fromFailure } from "../lib/errors";
+import { coordinator } from "../lib/rpc";
+import { configFor } from "../../core/config";
+import { ApiError, fromFailure } from "../../core/errors";
 import { errors, json } from "../lib/openapi";
-import { router } from "../lib/validation";
+import { router } from "../lib/router";
 import { VapiClient } from "../vapi/client";
 
 const tags = ["settings"];

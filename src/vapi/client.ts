@@ -1,4 +1,4 @@
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../../core/errors";
 import { type RetryPolicy, withRetry } from "./retry";
 import { type Assistant, AssistantFields, AssistantListEnvelope, VapiErrorSchema } from "./types";
 import { UpstreamError } from "./upstream-error";
