@@ -1,44 +1,32 @@
 import { DurableObject } from "cloudflare:workers";
+import { readConfig } from "../core/config";
+import type { CacheAnswer, CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
+import { ApiError, type ApiFailure } from "../core/errors";
+import { needsBase, vapiPatchBody } from "../core/merge-patch";
+import { USER_HEADER } from "../core/protocol";
+import { newTiming, type Timing } from "../core/timing";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
-import { readConfig } from "../core/config";
-import { ApiError, type ApiFailure } from "../core/errors";
-import { CACHE } from "../core/cache-status";
-import type { CacheAnswer, CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
-import { newTiming, type Timing } from "../core/timing";
-import { needsBase, vapiPatchBody } from "../core/merge-patch";
 import type { VapiClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
-import {
-  failed,
-  forwarded,
-  keyChanged,
-  listAnswer,
-  notFound,
-  notInList,
-  oneAnswer,
-  preconditionFailed,
-  type Trace,
-  writeAnswer,
-} from "./answers";
-import { changed } from "./changes";
+import { failed, keyChanged, preconditionFailed, type Trace, writeAnswer } from "./answers";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Trust } from "./d1-trust";
 import { D1Writer } from "./d1-writer";
 import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
-import { type Freshness, freshness } from "./freshness";
-import { HotLayer, toRow } from "./hot-layer";
+import { HotLayer } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
+import { ReadThrough } from "./read-through";
+import { refreshAhead } from "./refresh-ahead";
 import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
-import { USER_HEADER } from "../core/protocol";
 import { acceptTab } from "./sockets";
-import { fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
 import { CacheStats, type StatsSnapshot } from "./stats";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
+import { WriteThrough } from "./write-through";
 
 const USER_KEY = "user-id";
 
@@ -63,7 +51,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly budget = new MemoryBudget(this.hot, this.d1, this.trust, () => this.config.maxBytes, (ids) =>
     db.loadAssistants(this.env.DB, this.uid, ids),
   );
-  private writeTail: Promise<unknown> = Promise.resolve();
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
   private started: Promise<void> | undefined;
@@ -71,95 +58,44 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly listTag = new ListEtag();
   /** Reads from Vapi and their fencing; the write counter lives there too. */
   private readonly refresher = new Refresher({
-    ctx: this.ctx, hot: this.hot, flights: this.flights, upstream: this.upstream, keys: this.keys,
+    ctx: this.ctx, hot: this.hot, upstream: this.upstream, keys: this.keys,
     d1: this.d1, events: this.events, budget: this.budget,
     // Late-bound: tests swap `config`, `env` and `clientFor` on the instance (test/worker/config.ts, gates.ts).
     config: () => this.config, env: () => this.env, uid: () => this.uid,
     clientFor: (timing, session) => this.clientFor(timing, session),
   });
 
-  // ---- reads --------------------------------------------------------------------------
+  private readonly reads = new ReadThrough({
+    ctx: this.ctx, hot: this.hot, refresher: this.refresher, flights: this.flights, keys: this.keys, budget: this.budget,
+    stats: this.stats, limiter: this.limiter, listTag: this.listTag, config: () => this.config,
+  });
+  private readonly writes = new WriteThrough({
+    hot: this.hot, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
+    env: () => this.env, uid: () => this.uid, clientFor: (timing) => this.clientFor(timing),
+  });
 
   /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
   async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing, trace) => {
-      if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
-      const f = freshness(this.config, "list", this.hot.listSyncedAt);
-      // Payloads dropped under the memory budget come back from D1 first; if they cannot, a miss.
-      const servable = !servedEarly(f, !!opts.noCache) || (await this.budget.restore(timing));
-      const early = servable && this.servedFromCache(f, opts, () => this.refresher.list(newTiming()));
-      if (early) return listAnswer(this.hot, this.listTag, early, timing, opts);
-      trace.fwd = fwdOf(!!opts.noCache, f);
-      const joined = this.countMiss(this.flights.has(this.refresher.flightKey("list")));
-      try {
-        await this.refresher.list(timing);
-      } catch (err) {
-        const stale = this.staleOnError(err, f, opts);
-        if (stale && this.hot.listSyncedAt !== null && (await this.budget.restore(timing))) {
-          return listAnswer(this.hot, this.listTag, stale, timing, opts);
-        }
-        throw err;
-      }
-      // The refresh brought every listed payload in, but the budget may have dropped some since.
-      if (!(await this.budget.restore(timing))) await this.refresher.list(timing);
-      return listAnswer(this.hot, this.listTag, forwarded(trace, joined), timing, opts);
-    });
+    return this.answer(userId, "read", (timing, trace) => this.reads.list(opts, timing, trace));
   }
 
   /** GET /api/assistants/:id: one assistant, from memory while fresh. */
   async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing, trace) => {
-      if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
-      const cached = this.hot.get(id);
-      const f = freshness(this.config, id, cached ? cached.cachedAt : null);
-      const early = cached && this.servedFromCache(f, opts, () => this.refresher.one(id, newTiming()));
-      if (cached && early) return oneAnswer(cached, early, timing, opts);
-      trace.fwd = fwdOf(!!opts.noCache, f);
-      const listKey = this.refresher.flightKey("list");
-      // A miss (no-cache too) while the whole list is being fetched waits for that list.
-      const listFlight = this.flights.current(listKey);
-      const unknown = !this.hot.has(id);
-      // Else only a *fresh* complete list vouches for every id the user has (own writes since are in it).
-      if (!opts.noCache && unknown && !listFlight && this.listFresh()) {
-        this.stats.hits++;
-        throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
-      }
-      // An id the hot layer does not know, while the list is not fresh, joins or starts the one list
-      // sync instead of a per-id read: however many ids a client makes up, Vapi sees one read per
-      // TTL (issue 18). no-cache still reads the id itself (and is rate limited).
-      const viaList = listFlight !== undefined || (unknown && !opts.noCache);
-      const joined = this.countMiss(this.flights.has(viaList ? listKey : this.refresher.flightKey(`get:${id}`)));
-      try {
-        if (listFlight) Object.assign(timing, await listFlight);
-        else if (viaList) await this.refresher.list(timing);
-        else await this.refresher.one(id, timing);
-      } catch (err) {
-        // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
-        const now = this.hot.get(id);
-        const stale = this.staleOnError(err, f, opts);
-        if (stale && now) return oneAnswer(now, stale, timing, opts);
-        throw err;
-      }
-      const entry = this.hot.get(id);
-      // The complete list just read (plus writes acknowledged since) is the user's whole set.
-      if (!entry) throw notFound(viaList ? { "Cache-Status": notInList(trace, joined) } : {});
-      return oneAnswer(entry, forwarded(trace, joined), timing, opts);
-    }, id);
+    return this.answer(userId, "read", (timing, trace) => this.reads.get(id, opts, timing, trace), id);
   }
 
-  // ---- writes (serialized per user; Vapi first, then memory and D1) -----------------------
+  // ---- writes (serialized per user; Vapi first, then memory, D1 and tabs: write-through.ts) ----
 
   /** POST /api/assistants. Never retried: a blind retry could create a duplicate assistant. */
   async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
+    const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
     return this.answer(userId, "write", (timing) =>
-      this.serialized(async () => {
-        const client = await this.clientFor(timing);
-        const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-        const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work));
-        const entry = this.hot.write(created, this.refresher.ack(), Date.now());
-        await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
-        this.events.publish([changed("created", entry, "write", opts.clientId)]);
-        return writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
+      this.writes.queued(async () => {
+        const entry = await this.writes.write(timing, undefined, async (client, timed) => {
+          const item = await createOnce(client, body, lookupBudget, timed);
+          return { type: "created", item, origin: "write", clientId: opts.clientId };
+        });
+        return writeAnswer(201, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
       }),
     );
   }
@@ -167,23 +103,18 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return this.answer(userId, "write", (timing) =>
-      this.serialized(async () => {
-        let base = this.hot.get(id);
-        if ((needsBase(patch) || opts.ifMatch !== undefined) && (!base || Date.now() - base.cachedAt >= this.config.ttlMs)) {
-          await this.refresher.one(id, timing);
-          base = this.hot.get(id);
-          if (!base) throw notFound();
-        }
+      this.writes.queued(async () => {
+        const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
           return preconditionFailed(base, timing);
         }
         const body = vapiPatchBody(base?.assistant, patch);
-        const updated = await this.upstreamWrite(id, timing, (c) => c.update(id, body));
-        const entry = this.hot.write(updated, this.refresher.ack(), Date.now());
-        await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
-        this.events.publish([changed("updated", entry, "write", opts.clientId)]);
-        return writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
+        const entry = await this.writes.write(timing, id, async (client, timed) => {
+          const item = await timed(() => client.update(id, body));
+          return { type: "updated", item, origin: "write", clientId: opts.clientId };
+        });
+        return writeAnswer(200, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
       }),
       id,
     );
@@ -192,19 +123,15 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
   async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return this.answer(userId, "write", (timing) =>
-      this.serialized(async () => {
+      this.writes.queued(async () => {
         if (opts.ifMatch !== undefined) {
-          let base = this.hot.get(id);
-          if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await this.refresher.one(id, timing);
-          base = this.hot.get(id);
-          if (!base) throw notFound();
+          const base = await this.reads.base(id, timing);
           if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);
         }
-        await this.upstreamWrite(id, timing, (c) => c.remove(id));
-        this.hot.delete(id, this.refresher.ack());
-        this.refresher.pruneTombstones();
-        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
-        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);
+        await this.writes.write(timing, id, async (client, timed) => {
+          await timed(() => client.remove(id));
+          return { type: "deleted", id, origin: "write", clientId: opts.clientId };
+        });
         return writeAnswer(200, `{"success":true}`, timing);
       }),
       id,
@@ -216,7 +143,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** Stores a (verified) Vapi key; a different key means a different org: the cache is dropped. */
   async setKey(userId: string, privateKey: string): Promise<void> {
     await this.ready(userId);
-    await this.serialized(async () => {
+    await this.writes.queued(async () => {
       const previous = await this.loadKey(this.keys.current);
       await saveVapiKey(this.env, this.uid, privateKey);
       if (previous !== privateKey) await this.switchKey(privateKey);
@@ -226,7 +153,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** Forgets the user's Vapi key and everything cached with it. */
   async removeKey(userId: string): Promise<void> {
     await this.ready(userId);
-    await this.serialized(async () => {
+    await this.writes.queued(async () => {
       await deleteVapiKey(this.env.DB, this.uid);
       await this.switchKey(null);
     });
@@ -260,7 +187,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.ready(userId);
       await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
     }
-    await this.refresher.ahead(() => this.ready(userId));
+    await this.ahead(userId);
   }
 
   // ---- live updates (GET /api/assistants/events, forwarded by the Worker after auth) -------
@@ -274,7 +201,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     if (bound !== undefined && bound !== userId) throw new Error("a coordinator serves exactly one user");
     const res = acceptTab(this.ctx, this.events, request, this.config.maxSockets);
     // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
-    this.ctx.waitUntil(this.refresher.ahead(() => this.ready(userId)));
+    this.ctx.waitUntil(this.ahead(userId));
     return res;
   }
 
@@ -287,6 +214,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   // ---- plumbing ----------------------------------------------------------------------
+
+  /** Refresh-ahead for open tabs (refresh-ahead.ts), through the one list flight. */
+  private ahead(userId: string) {
+    return refreshAhead(this.ctx, this.hot, this.config, () => this.ready(userId), () => this.reads.syncList(newTiming()));
+  }
 
   private get uid(): string {
     if (!this.userId) throw new Error("coordinator used before ready()");
@@ -353,39 +285,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.upstream.client(key);
   }
 
-  /** A Vapi write for an existing id; a 404 means it is gone, so it leaves the cache too. */
-  private async upstreamWrite<T>(id: string, timing: Timing, call: (c: VapiClient) => Promise<T>) {
-    const client = await this.clientFor(timing);
-    try {
-      return await this.upstream.timed(timing, () => call(client));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) {
-        const held = this.hot.has(id);
-        this.hot.delete(id, this.refresher.ack());
-        this.refresher.pruneTombstones();
-        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
-        if (held) this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
-      }
-      throw err;
-    }
-  }
-
-  private listFresh(): boolean {
-    return freshness(this.config, "list", this.hot.listSyncedAt).state === "fresh";
-  }
-
-  /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writeTail.then(work, work);
-    this.writeTail = run.catch(() => undefined);
-    return run;
-  }
-
-  /** An acknowledged write's D1 batch: awaited before answering (invariant 6). */
-  private async persist(timing: Timing, statements: D1PreparedStatement[]) {
-    timing.d1 += await this.d1.run(statements);
-  }
-
   /**
    * Runs one RPC: readiness, timing, the memory budget (with the payload of `id`, if given, in
    * memory while it runs), and expected failures returned as values (not thrown).
@@ -415,27 +314,4 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     }
   }
 
-  /** A hit, or stale data inside the stale-while-revalidate window while `refresh` runs in the background. */
-  private servedFromCache(f: Freshness, opts: ReadOptions, refresh: () => Promise<void>): Served | undefined {
-    const served = servedEarly(f, !!opts.noCache);
-    if (served?.stale) {
-      this.stats.staleServed++;
-      // Single-flight: joins a refresh already under way. Its failure is counted in the stats and
-      // the next read past the window tries again, so there is nothing to do with it here.
-      this.ctx.waitUntil(refresh().catch(() => undefined));
-    } else if (served) this.stats.hits++;
-    return served;
-  }
-
-  private staleOnError(err: unknown, f: Freshness, opts: ReadOptions): Served | undefined {
-    const served = servedOnError(err, f, !!opts.noCache);
-    if (served) this.stats.staleServed++;
-    return served;
-  }
-
-  private countMiss(joined: boolean): boolean {
-    if (joined) this.stats.coalesced++;
-    else this.stats.misses++;
-    return joined;
-  }
 }

@@ -20,8 +20,8 @@ const DB = "src/db/assistants.ts";
 const EVENTS = "src/routes/events.ts";
 const SOCKETS = "durable-objects/sockets.ts";
 const MERGE = "core/merge-patch.ts";
-const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
-const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
+const READS = "durable-objects/read-through.ts";
+const WRITES = "durable-objects/write-through.ts";
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
@@ -37,8 +37,8 @@ export const mutants: Mutant[] = [
   { name: "list drop leaves no tombstone", file: HOT, find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
   { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
   { name: "per-id 404 leaves no tombstone", file: REFRESH, find: "hot.applyGone(id, fence.ack, ++this.acked)", replace: "hot.applyGone(id, fence.ack)", tests: T("fencing") },
-  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);`, tests: T("fencing") },
-  { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
+  { name: "no pruning after a delete", file: WRITES, find: "      refresher.pruneTombstones();\n", replace: "", tests: T("fencing") },
+  { name: "a write's 404 leaves the cache as it was", file: WRITES, find: "if (id !== undefined && err instanceof ApiError && err.status === 404) {", replace: "if (false) {", tests: T("fencing", "write-through") },
   // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
   { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
   { name: "rehydration ignores the list-sync marker", file: HOT, find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
@@ -47,10 +47,10 @@ export const mutants: Mutant[] = [
   { name: "dropped payloads read from an untrusted D1", file: "durable-objects/memory-budget.ts", find: "    if (this.trust.untrusted) return false;\n", replace: "", tests: T("memory-budget") },
   { name: "dropped payload restored at another version", file: STORE, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
-  { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
-  { name: "GET /:id ignores an in-flight list", file: COORD, find: "const listFlight = this.flights.current(listKey);", replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
+  { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "const existing = this.flights.get(key);", replace: "const existing: Promise<T> | undefined = undefined;", tests: T("coalescing") },
+  { name: "GET /:id ignores an in-flight list", file: READS, find: "const listInFlight = flights.has(this.key(\"list\"));", replace: "const listInFlight = false;", tests: T("coalescing") },
   { name: "flights never expire", file: "durable-objects/single-flight.ts", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
-  { name: "an abandoned list's late answer applied", file: REFRESH, find: "        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
+  { name: "an abandoned list's late answer applied", file: REFRESH, find: "      if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
   // Conditional reads (issue 18): fetch adds no-cache/max-age=0 to them; only a read without a validator forces a revalidation.
   { name: "a conditional read forces a revalidation", file: "src/lib/rpc.ts", find: '  c.req.header("If-None-Match") === undefined &&\n', replace: "", tests: T("conditional-reads") },
   { name: "max-age=0 does not force a revalidation", file: "src/lib/rpc.ts", find: "(no-cache|max-age=0)", replace: "(no-cache)", tests: T("conditional-reads") },
@@ -60,8 +60,8 @@ export const mutants: Mutant[] = [
   { name: "If-None-Match not validated", file: "src/lib/openapi.ts", find: '"if-none-match": entityTags(', replace: '"if-none-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
   { name: "a precondition the method does not evaluate is ignored", file: "src/lib/openapi.ts", find: ".regex(/(?!)/, ", replace: ".regex(/(?:)/, ", tests: T("preconditions") },
   // Bounded amplification (issue 18): unknown ids go through the one list sync; only a fresh list says "absent".
-  { name: "a stale list vouches for unknown ids", file: COORD, find: "if (!opts.noCache && unknown && !listFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listFlight && this.hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
-  { name: "unknown ids read one by one", file: COORD, find: "const viaList = listFlight !== undefined || (unknown && !opts.noCache);", replace: "const viaList = listFlight !== undefined;", tests: T("unknown-ids") },
+  { name: "a stale list vouches for unknown ids", file: READS, find: "if (!opts.noCache && unknown && !listInFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listInFlight && hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
+  { name: "unknown ids read one by one", file: READS, find: "const viaList = listInFlight || (unknown && !opts.noCache);", replace: "const viaList = listInFlight;", tests: T("unknown-ids") },
   { name: "key removal not rate limited", file: "src/routes/settings.ts", find: "    if (limited) throw fromFailure(limited);\n    await coordinator(c).removeKey(", replace: "    await coordinator(c).removeKey(", tests: T("rate-limits") },
   // Guards no test pinned (issue 18 item 11).
   { name: "JWT sub of any length", file: "src/lib/jwt.ts", find: "  if (sub.length > MAX_SUB_CHARS) throw", replace: "  if (false) throw", tests: T("token-policy") },
@@ -69,7 +69,7 @@ export const mutants: Mutant[] = [
   { name: "depth scan escapes only a quote after a backslash", file: "src/lib/json-limits.ts", find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (ch === BACKSLASH && text.charCodeAt(i + 1) === QUOTE) i++;\n      else if", tests: T("parser-limits") },
   { name: "key re-encryption overwrites a key saved meanwhile", file: "src/db/settings.ts", find: "WHERE user_id = ?4 AND vapi_key_ciphertext = ?5", replace: "WHERE user_id = ?4 AND ?5 IS NOT NULL", tests: T("key-rotation") },
   // Invariant 5: serialized writes.
-  { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
+  { name: "writes not serialized", file: WRITES, find: "const run = this.tail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
   { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
   { name: "D1 failure not recorded", file: "durable-objects/d1-trust.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
@@ -84,9 +84,9 @@ export const mutants: Mutant[] = [
   { name: "cache drop deletes without user_id", file: DB, find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
   { name: "key switched after the D1 await", file: COORD, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
-  { name: "list results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        // A list begun before", replace: "        // A list begun before", tests: T("key-change") },
-  { name: "per-id results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        const before = snapshot(hot, [id]);", replace: "        const before = snapshot(hot, [id]);", tests: T("key-change") },
-  { name: "flight keys ignore the generation", file: REFRESH, find: "return `${this.deps.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
+  { name: "list results skip the generation check", file: REFRESH, find: "      this.assertGeneration(fence);\n      // A list begun before", replace: "      // A list begun before", tests: T("key-change") },
+  { name: "per-id results skip the generation check", file: REFRESH, find: "      this.assertGeneration(fence);\n      const before = snapshot(hot, [id]);", replace: "      const before = snapshot(hot, [id]);", tests: T("key-change") },
+  { name: "flight keys ignore the generation", file: READS, find: "return `${this.d.keys.current.generation}:${name}`;", replace: "return name;", tests: T("key-change") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
   // The events socket (issue 18): identity, origin, cap, open budget, and key changes forgetting the feed (`npm run mutants -- events:`).
   { name: "events: route forwards a client's X-Cache-User", file: EVENTS, find: "headers.set(USER_HEADER, userId);", replace: "headers.set(USER_HEADER, c.req.header(USER_HEADER) ?? userId);", tests: T("socket-hygiene") },
@@ -99,11 +99,11 @@ export const mutants: Mutant[] = [
   // Guards the suite did not pin before issue 19 (each removed alone, every test still passed).
   { name: "merge patch replaces nested objects", file: MERGE, find: "else result[key] = mergePatch(result[key], value);", replace: "else result[key] = value;", tests: T("write-through") },
   { name: "nested patch never fetches the current version", file: MERGE, find: "(patch: Json) => Object.values(patch).some(isPlainObject)", replace: "(_patch: Json) => false", tests: T("write-through") },
-  { name: "PATCH If-Match compares without fetching", file: COORD, find: "(needsBase(patch) || opts.ifMatch !== undefined)", replace: "needsBase(patch)", tests: T("validators") },
-  { name: "PATCH If-Match compares a stale base", file: COORD, find: "&& (!base || Date.now() - base.cachedAt >= this.config.ttlMs)", replace: "&& !base", tests: T("validators") },
-  { name: "DELETE If-Match compares a stale base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (!base) await", tests: T("validators") },
-  { name: "DELETE If-Match never fetches a missing base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (false) await", tests: T("validators") },
-  { name: "stale-if-error serves the entry as it was", file: COORD, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
+  { name: "PATCH If-Match compares without fetching", file: COORD, find: "needsBase(patch) || opts.ifMatch !== undefined ?", replace: "needsBase(patch) ?", tests: T("validators") },
+  { name: "If-Match compares a stale base", file: READS, find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (!base) {", tests: T("validators") },
+  { name: "If-Match never fetches a missing base", file: READS, find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (false) {", tests: T("validators") },
+  { name: "DELETE If-Match not compared", file: COORD, find: "if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);", replace: "", tests: T("validators") },
+  { name: "stale-if-error serves the entry as it was", file: READS, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
   { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
   // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.
