@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../core/config";
-import type { CacheAnswer, CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
-import { ApiError, type ApiFailure } from "../core/errors";
+import type { CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
+import type { ApiFailure } from "../core/errors";
 import { needsBase, vapiPatchBody } from "../core/merge-patch";
 import { USER_HEADER } from "../core/protocol";
 import { newTiming, type Timing } from "../core/timing";
@@ -9,7 +9,7 @@ import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import type { VapiClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
-import { failed, keyChanged, preconditionFailed, type Trace, writeAnswer } from "./answers";
+import { keyChanged, preconditionFailed, writeAnswer } from "./answers";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Trust } from "./d1-trust";
 import { D1Writer } from "./d1-writer";
@@ -19,6 +19,7 @@ import { HotLayer } from "./hot-layer";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
+import { framed } from "./rpc-frame";
 import { ReadThrough } from "./read-through";
 import { refreshAhead } from "./refresh-ahead";
 import { Refresher } from "./refresher";
@@ -41,10 +42,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
-  private readonly circuit = new CircuitBreaker(
-    () => this.config.circuitThreshold,
-    () => this.config.circuitOpenMs,
-  );
+  private readonly circuit = new CircuitBreaker(() => this.config.circuitThreshold, () => this.config.circuitOpenMs);
   private readonly upstream = new Upstream(() => this.config, this.stats, this.circuit);
   private readonly trust = new D1Trust(this.ctx);
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.trust.failed(err));
@@ -69,6 +67,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     ctx: this.ctx, hot: this.hot, refresher: this.refresher, flights: this.flights, keys: this.keys, budget: this.budget,
     stats: this.stats, limiter: this.limiter, listTag: this.listTag, config: () => this.config,
   });
+  private readonly frame = {
+    ready: (userId: string) => this.ready(userId), limiter: this.limiter, budget: this.budget, stats: this.stats,
+    config: () => this.config,
+  };
   private readonly writes = new WriteThrough({
     hot: this.hot, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
     env: () => this.env, uid: () => this.uid, clientFor: (timing) => this.clientFor(timing),
@@ -76,12 +78,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
   async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", (timing, trace) => this.reads.list(opts, timing, trace));
+    return framed(this.frame, userId, "read", (timing, trace) => this.reads.list(opts, timing, trace));
   }
 
   /** GET /api/assistants/:id: one assistant, from memory while fresh. */
   async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", (timing, trace) => this.reads.get(id, opts, timing, trace), id);
+    return framed(this.frame, userId, "read", (timing, trace) => this.reads.get(id, opts, timing, trace), id);
   }
 
   // ---- writes (serialized per user; Vapi first, then memory, D1 and tabs: write-through.ts) ----
@@ -89,7 +91,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** POST /api/assistants. Never retried: a blind retry could create a duplicate assistant. */
   async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-    return this.answer(userId, "write", (timing) =>
+    return framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
         const entry = await this.writes.write(timing, undefined, async (client, timed) => {
           const item = await createOnce(client, body, lookupBudget, timed);
@@ -102,7 +104,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "write", (timing) =>
+    return framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
         const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
@@ -122,7 +124,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
   async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "write", (timing) =>
+    return framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
         if (opts.ifMatch !== undefined) {
           const base = await this.reads.base(id, timing);
@@ -240,21 +242,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async hydrate(userId: string) {
     this.userId = userId;
     if (this.ctx.storage.kv.get(USER_KEY) !== userId) this.ctx.storage.kv.put(USER_KEY, userId);
-    if (this.trust.untrusted) {
-      // A D1 write failed before the restart: its rows may be older than what was acknowledged.
-      await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
-      return;
-    }
-    let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
-    try {
-      loaded = await db.loadUserCache(this.env.DB, userId);
-    } catch (err) {
-      // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
-      // rows stay valid and the next start reads them again.
-      console.error(JSON.stringify({ level: "error", msg: "d1 read failed while hydrating", error: String(err) }));
-      return;
-    }
-    this.hot.hydrate(loaded.rows, loaded.listSyncedAt);
+    await this.trust.load(this.d1, this.env.DB, userId, this.hot);
   }
 
   /**
@@ -283,35 +271,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;
     return this.upstream.client(key);
-  }
-
-  /**
-   * Runs one RPC: readiness, timing, the memory budget (with the payload of `id`, if given, in
-   * memory while it runs), and expected failures returned as values (not thrown).
-   */
-  private async answer(
-    userId: string,
-    kind: "read" | "write",
-    work: (timing: Timing, trace: Trace) => Promise<CacheAnswer>,
-    id?: string,
-  ): Promise<CoordinatorResult> {
-    const timing = newTiming();
-    const trace: Trace = { fwd: kind === "write" ? "method" : "miss" };
-    const started = Date.now();
-    const settle = () => (timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1));
-    try {
-      await this.ready(userId);
-      if (kind === "write") this.limiter.admit("writes", this.config.writeLimit);
-      const answer = await this.budget.using(id, timing, () => work(timing, trace));
-      if (kind === "write" && answer.status < 300) this.stats.writes++;
-      settle();
-      return { ok: true, answer };
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      this.stats.errors++;
-      settle();
-      return failed(err, trace, timing);
-    }
   }
 
 }

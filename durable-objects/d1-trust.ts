@@ -40,6 +40,28 @@ export class D1Trust {
     );
   }
 
+  /**
+   * Fills the hot layer from D1 after a restart or eviction, or, while D1 is untrusted, rewrites D1
+   * from memory instead (its rows may be older than what was acknowledged).
+   */
+  async load(d1: D1Writer, database: D1Database, userId: string, hot: HotLayer) {
+    if (this.untrusted) {
+      // A D1 write failed before the restart: its rows may be older than what was acknowledged.
+      await this.repair(d1, database, userId, hot);
+      return;
+    }
+    let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
+    try {
+      loaded = await db.loadUserCache(database, userId);
+    } catch (err) {
+      // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
+      // rows stay valid and the next start reads them again.
+      console.error(JSON.stringify({ level: "error", msg: "d1 read failed while hydrating", error: String(err) }));
+      return;
+    }
+    hot.hydrate(loaded.rows, loaded.listSyncedAt);
+  }
+
   /** Records a failed D1 write and schedules the repair. */
   async failed(err: unknown) {
     console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));

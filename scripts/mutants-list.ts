@@ -76,7 +76,7 @@ export const mutants: Mutant[] = [
   // The one alarm (issue 19): a D1 failure's repair never pushes an earlier refresh-ahead later.
   { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-trust.ts", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
   { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
-  { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
+  { name: "restart trusts a failed D1", file: "durable-objects/d1-trust.ts", find: "    if (this.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
   { name: "cold list sync keeps rows memory never knew", file: REFRESH, find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
   { name: "list sync deletes without user_id", file: DB, find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
