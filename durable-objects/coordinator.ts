@@ -106,6 +106,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
+        // guard: patch-if-match-compares-without-fetching
         const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
@@ -128,6 +129,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       this.writes.queued(async () => {
         if (opts.ifMatch !== undefined) {
           const base = await this.reads.base(id, timing);
+          // guard: delete-if-match-not-compared
           if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);
         }
         await this.writes.write(timing, id, async (client, timed) => {
@@ -251,7 +253,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    */
   private async switchKey(key: string | null) {
     // Nothing of the old org is replayed to a tab, and the open ones reload.
+    // guard: events-key-change-keeps-the-log
     this.events.forget();
+    // guard: key-switched-after-the-d1-await
     this.keys.switchTo(key);
     this.hot.clear();
     await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));

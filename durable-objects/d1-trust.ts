@@ -45,6 +45,7 @@ export class D1Trust {
    * from memory instead (its rows may be older than what was acknowledged).
    */
   async load(d1: D1Writer, database: D1Database, userId: string, hot: HotLayer) {
+    // guard: restart-trusts-a-failed-d1
     if (this.untrusted) {
       // A D1 write failed before the restart: its rows may be older than what was acknowledged.
       await this.repair(d1, database, userId, hot);
@@ -65,12 +66,14 @@ export class D1Trust {
   /** Records a failed D1 write and schedules the repair. */
   async failed(err: unknown) {
     console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));
+    // guard: d1-failure-not-recorded
     this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());
     // While D1 keeps failing, repairs back off instead of hammering it every few seconds.
     const failures = (this.ctx.storage.kv.get<number>(REPAIR_FAILURES_KEY) ?? 0) + 1;
     this.ctx.storage.kv.put(REPAIR_FAILURES_KEY, failures);
     const delay = Math.min(REPAIR_DELAY_MS * 2 ** (failures - 1), REPAIR_MAX_DELAY_MS);
     // The alarm is shared: an earlier wake-up (refresh-ahead for an open tab) stands, and runs the repair too.
+    // guard: d1-repair-pushes-an-earlier-alarm-later
     await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);
   }
 }

@@ -62,6 +62,7 @@ export class MemoryBudget {
     await this.d1.drained();
     const wanted = this.hot.evicted(ids);
     if (wanted.length === 0) return true;
+    // guard: dropped-payloads-read-from-an-untrusted-d1
     if (this.trust.untrusted) return false;
     try {
       this.hot.restore(await this.read(wanted));

@@ -73,9 +73,11 @@ export class ReadThrough {
     if (cached && early) return oneAnswer(cached, early, timing, opts);
     trace.fwd = fwdOf(!!opts.noCache, f);
     // A miss (no-cache too) while the whole list is being fetched waits for that list.
+    // guard: get-id-ignores-an-in-flight-list
     const listInFlight = flights.has(this.key("list"));
     const unknown = !hot.has(id);
     // Else only a *fresh* complete list vouches for every id the user has (own writes since are in it).
+    // guard: a-stale-list-vouches-for-unknown-ids
     if (!opts.noCache && unknown && !listInFlight && this.listFresh()) {
       stats.hits++;
       throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
@@ -83,6 +85,7 @@ export class ReadThrough {
     // An id the hot layer does not know, while the list is not fresh, joins or starts the one list
     // sync instead of a per-id read: however many ids a client makes up, Vapi sees one read per
     // TTL (issue 18). no-cache still reads the id itself (and is rate limited).
+    // guard: unknown-ids-read-one-by-one
     const viaList = listInFlight || (unknown && !opts.noCache);
     let joined: boolean;
     try {
@@ -91,6 +94,7 @@ export class ReadThrough {
       // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
       const now = hot.get(id);
       const stale = this.staleOnError(err, f, opts);
+      // guard: stale-if-error-serves-the-entry-as-it-was
       if (stale && now) return oneAnswer(now, stale, timing, opts);
       throw err;
     }
@@ -106,6 +110,7 @@ export class ReadThrough {
    */
   async base(id: string, timing: Timing): Promise<Entry> {
     let base = this.d.hot.get(id);
+    // guard: if-match-compares-a-stale-base
     if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {
       await this.fetchOne(id, timing);
       base = this.d.hot.get(id);
@@ -126,6 +131,7 @@ export class ReadThrough {
 
   /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
   private key(name: string) {
+    // guard: flight-keys-ignore-the-generation
     return `${this.d.keys.current.generation}:${name}`;
   }
 

@@ -17,6 +17,7 @@ import type { Upstream } from "./upstream";
  * Refresh results are queued on the D1 writer and not awaited before answering (they are not
  * acknowledged writes; see persistRefresh). The bench's `await-refresh-d1` variant flips this.
  */
+// guard: await-refresh-d1
 const AWAIT_REFRESH_D1 = false;
 
 /** What the coordinator lends its refresher. */
@@ -57,9 +58,11 @@ export class Refresher {
     const { hot, upstream, events } = this.deps;
     return this.refresh(async (client, fence, t) => {
       const items = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize));
+      // guard: list-results-skip-the-generation-check
       this.assertGeneration(fence);
       // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
       // older in every respect: it could drop assistants the newer one added.
+      // guard: an-abandoned-list-s-late-answer-applied
       if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;
       // Only a list that was known before can say what changed; a cold one has no "before".
       const before = hot.listSyncedAt === null ? null : snapshot(hot);
@@ -68,6 +71,7 @@ export class Refresher {
       await this.persistRefresh(t, [
         ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.assistant.id, e))),
         // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
+        // guard: cold-list-sync-keeps-rows-memory-never-knew
         ...(dropped.length || !before ? [db.deleteAssistantsExcept(database, uid, hot.ids())] : []),
         db.markListSynced(database, uid, fence.at),
       ]);
@@ -85,12 +89,14 @@ export class Refresher {
       } catch (err) {
         const gone = err instanceof ApiError && err.status === 404;
         // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
+        // guard: per-id-404-leaves-no-tombstone
         if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.ack, ++this.acked)) {
           await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
           events.publish([{ type: "deleted", id, origin: "vapi" }]);
         }
         throw err;
       }
+      // guard: per-id-results-skip-the-generation-check
       this.assertGeneration(fence);
       const before = snapshot(hot, [id]);
       const applied = hot.applyOne(fetched, fence.ack, fence.at);

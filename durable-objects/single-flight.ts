@@ -25,6 +25,7 @@ export class SingleFlight<T> {
    * (`joined` on the returned promise), so a caller can count the join before the flight lands.
    */
   run(key: string, work: () => Promise<T>): Promise<{ value: T; joined: boolean }> & { joined: boolean } {
+    // guard: single-flight-never-joins
     const existing = this.flights.get(key);
     const joined = existing !== undefined;
     const flight = existing ?? this.start(key, work);
@@ -45,6 +46,7 @@ export class SingleFlight<T> {
   /** `work`, or `expired` once the deadline passes, whichever comes first; the timer never outlives it. */
   private bounded(key: string, work: Promise<T>): Promise<T> {
     const ms = this.deadlineMs();
+    // guard: flights-never-expire
     if (!Number.isFinite(ms)) return work;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const deadline = new Promise<never>((_, reject) => {

@@ -21,8 +21,10 @@ const orderOf = (ws: WebSocket) => (ws.deserializeAttachment() as TabAttachment 
  */
 export function acceptTab(ctx: DurableObjectState, events: EventLog, request: Request, maxSockets: number): Response {
   const open = ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  // guard: events-no-per-user-socket-cap
   const excess = open.length + 1 - maxSockets;
   if (excess > 0) {
+    // guard: events-socket-cap-closes-the-newest
     for (const ws of open.sort((a, b) => orderOf(a) - orderOf(b)).slice(0, excess)) {
       ws.close(TOO_MANY_SOCKETS.code, TOO_MANY_SOCKETS.reason);
     }

@@ -43,6 +43,7 @@ export class WriteThrough {
 
   /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
   queued<T>(work: () => Promise<T>): Promise<T> {
+    // guard: writes-not-serialized
     const run = this.tail.then(work, work);
     this.tail = run.catch(() => undefined);
     return run;
@@ -58,6 +59,7 @@ export class WriteThrough {
     try {
       change = await call(client, (work) => this.d.upstream.timed(timing, work));
     } catch (err) {
+      // guard: a-write-s-404-leaves-the-cache-as-it-was
       if (id !== undefined && err instanceof ApiError && err.status === 404) {
         await this.apply(timing, { type: "deleted", id, origin: "vapi" });
       }
@@ -77,6 +79,7 @@ export class WriteThrough {
     if (change.type === "deleted") {
       const held = hot.has(change.id);
       hot.delete(change.id, refresher.ack());
+      // guard: no-pruning-after-a-delete
       refresher.pruneTombstones();
       await this.persist(timing, [db.deleteAssistant(database, uid, change.id)]);
       if (held || change.origin === "write") {

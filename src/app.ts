@@ -15,6 +15,7 @@ import { settings } from "./routes/settings";
 
 const app = router();
 
+// guard: request-log
 app.use(requestLog, securityHeaders, methodNotAllowed({ app, onMethodNotAllowed: notAllowed }));
 
 app.route("/", health);

@@ -39,6 +39,7 @@ function assertDepth(text: string) {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
+      // guard: depth-scan-ignores-escapes-in-strings
       if (ch === BACKSLASH) i++;
       else if (ch === QUOTE) inString = false;
     } else if (ch === QUOTE) inString = true;

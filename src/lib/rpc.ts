@@ -16,7 +16,9 @@ export const coordinator = (c: Context<AppEnv>) => c.env.COORDINATOR.getByName(c
  * which a fresh cache answers (docs/api.md, "Request headers").
  */
 export const noCache = (c: Context<AppEnv>) =>
+  // guard: a-conditional-read-forces-a-revalidation
   c.req.header("If-None-Match") === undefined &&
+  // guard: max-age-0-does-not-force-a-revalidation
   /(^|,)\s*(no-cache|max-age=0)\s*(,|$)/i.test(c.req.header("Cache-Control") ?? "");
 
 /**

@@ -51,6 +51,7 @@ const ListEtags = z.record(z.string(), z.string()).openapi("ListEtags", {
 const ClientId = z.object({
   "x-client-id": z
     .string()
+    // guard: client-id-unvalidated
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -")
     .optional()
     .openapi({ description: "The writing client's id, echoed as `clientId` in the change event of this write", example: "tab-3f9c2a" }),

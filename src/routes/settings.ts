@@ -95,6 +95,7 @@ export const settings = base
   .openapi(deleteKey, async (c) => {
     // Each removal drops and rebuilds the user's cache (the next reads go to Vapi): limited like any write.
     const limited = await coordinator(c).admitWrite(c.var.userId);
+    // guard: key-removal-not-rate-limited
     if (limited) throw fromFailure(limited);
     await coordinator(c).removeKey(c.var.userId);
     return c.body(null, 204);
