@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { readConfig } from "../../src/lib/config";
+import { readConfig } from "../../core/config";
 import { stubFor, type TestUser } from "./helpers";
 
 /** Runs this user's coordinator as a deployment with these settings would. */

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { readConfig } from "../../src/lib/config";
+import { readConfig } from "../../core/config";
 import { byId, d1Rows, admin, listBody, newUser, OneBody, sleep, stubFor, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
 
 /** Runs this user's coordinator as a deployment with CACHE_TTL_SECONDS=`seconds` would. */

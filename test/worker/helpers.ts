@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import { z } from "zod";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
 import { emulatorAdmin, type FaultsInput } from "../../emulator/client";
-import type { Config } from "../../src/lib/config";
+import type { Config } from "../../core/config";
 import { conforms } from "./openapi-conformance";
 
 export const Assistant = z.looseObject({

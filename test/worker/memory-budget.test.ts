@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { readConfig } from "../../src/lib/config";
+import { readConfig } from "../../core/config";
 import { withConfig } from "./config";
 import { breakD1For, holdNextVapiAnswer, until } from "./gates";
 import { type Assistant, byId, configure, d1Rows, listBody, newUser, OneBody, stubFor, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { readConfig } from "../../src/lib/config";
+import { readConfig } from "../../core/config";
 import { ErrorBody, listBody, newUser, sleep, snapshot, stubFor, type TestUser, upstreamCalls } from "./helpers";
 
 /** Runs this user's coordinator as a deployment with these RATE_LIMIT_* settings would. */
