@@ -160,17 +160,6 @@ export class Stack {
   }
 }
 
-/** Starts a stack; on failure it stops whatever had started before rethrowing. */
-export async function startStack(options: StackOptions): Promise<Stack> {
-  const stack = new Stack(options);
-  try {
-    return await stack.start();
-  } catch (err) {
-    await stack.stop();
-    throw err;
-  }
-}
-
 const running = (child: ChildProcess) => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
 
 /** A port free right now on 127.0.0.1 (the OS's choice). */

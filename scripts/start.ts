@@ -36,6 +36,7 @@ const SETTINGS = [
   "CORS_ORIGINS",
 ];
 
+// Set before start() resolves, so a Ctrl-C during start-up finds what to stop.
 let stack: Stack | undefined;
 let stopping = false;
 
@@ -72,7 +73,6 @@ try {
     verbose: process.env.VERBOSE !== undefined,
     onExit: (err) => void stop(1, err),
   });
-  // Not startStack(): a Ctrl-C while it starts must find the stack to stop it.
   await stack.start();
   const { url: base, emulator } = stack;
   const token = await devToken(DEMO_USER);
