@@ -15,6 +15,7 @@ declare global {
     tab: Sdk.CacheClient;
     events: Sdk.ChangeEvent[];
     sockets: { opened: boolean; ready: boolean; ended: boolean }[];
+    violations: string[];
   }
 }
 
@@ -116,6 +117,24 @@ describe.skipIf(skipped !== undefined)(`the SDK in headless Chromium${skipped ? 
     await page.waitForFunction(() => window.sockets[0]?.opened || window.sockets[0]?.ended);
     expect(await page.evaluate(() => window.sockets[0])).toMatchObject({ opened: false, ready: false });
     expect(errors.join("\n")).toMatch(/WebSocket .* failed: .*403/);
+    await page.close();
+  });
+
+  // Once a manual check (docs/security.md): the page renders under its strict CSP.
+  it("Swagger UI at /docs renders every operation of /openapi.json with no CSP violation or script error", async () => {
+    const spec = (await (await fetch(`${stack.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(spec.paths).flatMap((ops) => Object.keys(ops).filter((k) => k !== "parameters")).length;
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    await page.addInitScript(() => {
+      window.violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    await page.goto(`${stack.baseUrl}/docs`);
+    await page.waitForFunction((n) => document.querySelectorAll(".opblock").length === n, operations);
+    expect(await page.title()).toBe("vapi-edge-cache API");
+    expect({ violations: await page.evaluate(() => window.violations), pageErrors }).toEqual({ violations: [], pageErrors: [] });
     await page.close();
   });
 });
