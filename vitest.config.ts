@@ -49,9 +49,10 @@ export default defineConfig(async () => {
                   LOG_HIT_SAMPLE_RATE: "0",
                   CACHE_TTL_SECONDS: "300",
                   VAPI_TIMEOUT_MS: "2000",
-                  // Off for the suite, which writes a lot per user; rate-limits.test.ts sets its own.
+                  // Off for the suite, which writes a lot per user; rate-limits.test.ts and sockets.test.ts set their own.
                   RATE_LIMIT_WRITES_PER_MINUTE: "0",
                   RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "0",
+                  RATE_LIMIT_SOCKET_OPENS_PER_MINUTE: "0",
                   // `npm run fuzz` sets these; `npm test` runs the fuzz suite briefly with a fixed seed.
                   FUZZ_RUNS: process.env.FUZZ_RUNS ?? (process.env.npm_lifecycle_event === "fuzz" ? "500" : ""),
                   FUZZ_SEED: process.env.FUZZ_SEED ?? "",

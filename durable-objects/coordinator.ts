@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import { readConfig } from "../src/lib/config";
-import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
+import { ApiError, type ApiFailure } from "../src/lib/errors";
 import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import type { VapiClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
@@ -55,7 +55,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly hot = new HotLayer();
   private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
-  private readonly limiter = new RateLimiter<"writes" | "revalidations">();
+  private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
   private readonly circuit = new CircuitBreaker(
     () => this.config.circuitThreshold,
     () => this.config.circuitOpenMs,
@@ -230,13 +230,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** For Worker-side work that costs a Vapi call (verifying a key): the user's write limit. */
   async admitWrite(userId: string): Promise<ApiFailure | null> {
     await this.ready(userId);
-    try {
-      this.limiter.admit("writes", this.config.writeLimit);
-      return null;
-    } catch (err) {
-      if (err instanceof ApiError) return toFailure(err);
-      throw err;
-    }
+    return this.limiter.refusal("writes", this.config.writeLimit);
+  }
+
+  /** Before an events socket opens (each open may replay the whole log): the user's socket-open budget. */
+  async admitSocket(): Promise<ApiFailure | null> {
+    return this.limiter.refusal("socket opens", this.config.socketOpenLimit);
   }
 
   /** GET /api/cache/stats. */
@@ -261,7 +260,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const userId = request.headers.get(USER_HEADER);
     if (!userId) return new Response(null, { status: 400 });
-    const res = acceptTab(this.ctx, this.events, request);
+    // One object, one user, for its whole life (the id is kept in storage): a socket announced
+    // for anyone else means the Worker forwarded an identity it did not verify.
+    const bound = this.ctx.storage.kv.get<string>(USER_KEY);
+    if (bound !== undefined && bound !== userId) throw new Error("a coordinator serves exactly one user");
+    const res = acceptTab(this.ctx, this.events, request, this.config.maxSockets);
     // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
     this.ctx.waitUntil(this.refresher.ahead(() => this.ready(userId)));
     return res;
@@ -319,6 +322,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    * before any `await`, so a refresh starting meanwhile uses the new key or none.
    */
   private async switchKey(key: string | null) {
+    // Nothing of the old org is replayed to a tab, and the open ones reload.
+    this.events.forget();
     this.keys.switchTo(key);
     this.hot.clear();
     await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));

@@ -51,22 +51,32 @@ export class EventLog {
    */
   catchUp(ws: WebSocket, after: number | undefined) {
     const seq = this.seq;
-    if (after !== undefined && after < seq) {
+    if (after !== undefined && after !== seq) {
       const sql = this.table();
       const oldest = sql.exec<{ seq: number }>("SELECT MIN(seq) AS seq FROM events").one().seq ?? seq + 1;
-      if (after < oldest - 1) {
-        send(ws, JSON.stringify({ type: "resync", seq }));
-        return;
+      // Further back than the log reaches, or a sequence this log never issued (another
+      // deployment, or storage was reset): start over.
+      if (after < oldest - 1 || after > seq) send(ws, JSON.stringify({ type: "resync", seq }));
+      else {
+        for (const row of sql.exec<{ body: string }>("SELECT body FROM events WHERE seq > ? ORDER BY seq", after)) {
+          send(ws, row.body);
+        }
       }
-      for (const row of sql.exec<{ body: string }>("SELECT body FROM events WHERE seq > ? ORDER BY seq", after)) {
-        send(ws, row.body);
-      }
-    } else if (after !== undefined && after > seq) {
-      // A sequence this log never issued (another deployment, or storage was reset): start over.
-      send(ws, JSON.stringify({ type: "resync", seq }));
-      return;
     }
     send(ws, JSON.stringify({ type: "ready", seq }));
+  }
+
+  /**
+   * Forgets every logged event (the Vapi key changed: nothing of the old org may be replayed) and
+   * tells every open socket to `resync`. The change takes a sequence number of its own, so a tab
+   * that saw any event before it, even the last one, is told to reload when it resumes.
+   */
+  forget() {
+    const seq = this.seq + 1;
+    this.table().exec("DELETE FROM events");
+    this.ctx.storage.kv.put(SEQ_KEY, seq);
+    const body = JSON.stringify({ type: "resync", seq });
+    for (const ws of this.ctx.getWebSockets()) send(ws, body);
   }
 
   private table() {

@@ -1,4 +1,4 @@
-import { ApiError } from "../src/lib/errors";
+import { type ApiFailure, fromFailure } from "../src/lib/errors";
 
 /** How fast one kind of request may come: `perMinute` on average, up to `burst` at once. 0 = no limit. */
 export interface RateRule {
@@ -37,12 +37,21 @@ export class RateLimiter<Kind extends string> {
 
   /** Takes one token or refuses with 429 `rate_limited` and `Retry-After`; nothing was sent upstream. */
   admit(kind: Kind, rule: RateRule, now = Date.now()) {
+    const refused = this.refusal(kind, rule, now);
+    if (refused) throw fromFailure(refused);
+  }
+
+  /** `admit` as a value, for an answer across the RPC boundary: null when allowed. */
+  refusal(kind: Kind, rule: RateRule, now = Date.now()): ApiFailure | null {
     const waitMs = this.take(kind, rule, now);
-    if (waitMs === 0) return;
+    if (waitMs === 0) return null;
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     // Its own code: Vapi's limit on the key is `vapi_rate_limited`, this is the cache's per user.
-    throw new ApiError(429, "rate_limited", `Too many ${kind} for this user; retry in ${seconds} s.`, {
-      "Retry-After": String(seconds),
-    });
+    return {
+      status: 429,
+      code: "rate_limited",
+      message: `Too many ${kind} for this user; retry in ${seconds} s.`,
+      headers: { "Retry-After": String(seconds) },
+    };
   }
 }

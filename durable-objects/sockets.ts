@@ -4,14 +4,39 @@ import type { EventLog } from "./event-log";
 export const EVENTS_PROTOCOL = "vapi-edge-cache.v1";
 /** Set by the Worker after it verified the token; the object never sees a client's own headers for identity. */
 export const USER_HEADER = "X-Cache-User";
+/** Sent to a user's oldest socket when a newer one would exceed EVENTS_MAX_SOCKETS (docs/api.md). */
+export const TOO_MANY_SOCKETS = { code: 4429, reason: "too many open sockets" } as const;
+
+/** What each socket carries through hibernation: its place in the user's order of opens. */
+interface TabAttachment {
+  order: number;
+}
+
+// A counter in storage, not the clock: the clock does not move within one request, and memory
+// does not survive hibernation, but the sockets do.
+const ORDER_KEY = "sockets-opened";
+
+const orderOf = (ws: WebSocket) => (ws.deserializeAttachment() as TabAttachment | null)?.order ?? 0;
 
 /**
  * Accepts a tab's socket with the hibernation API (the object may sleep while tabs stay
- * connected), sends it what it missed since `?after=`, and answers the upgrade.
+ * connected), sends it what it missed since `?after=`, and answers the upgrade. When the user
+ * already holds `maxSockets` open sockets, the oldest are closed first, so a forgotten tab never
+ * locks out a new one.
  */
-export function acceptTab(ctx: DurableObjectState, events: EventLog, request: Request): Response {
+export function acceptTab(ctx: DurableObjectState, events: EventLog, request: Request, maxSockets: number): Response {
+  const open = ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  const excess = open.length + 1 - maxSockets;
+  if (excess > 0) {
+    for (const ws of open.sort((a, b) => orderOf(a) - orderOf(b)).slice(0, excess)) {
+      ws.close(TOO_MANY_SOCKETS.code, TOO_MANY_SOCKETS.reason);
+    }
+  }
+  const order = (ctx.storage.kv.get<number>(ORDER_KEY) ?? 0) + 1;
+  ctx.storage.kv.put(ORDER_KEY, order);
   const { 0: client, 1: server } = new WebSocketPair();
   ctx.acceptWebSocket(server);
+  server.serializeAttachment({ order } satisfies TabAttachment);
   // Keep-alives are answered by the runtime without waking the object.
   ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   const after = new URL(request.url).searchParams.get("after");

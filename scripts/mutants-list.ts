@@ -17,6 +17,8 @@ const STORE = "durable-objects/entry-store.ts";
 const COORD = "durable-objects/coordinator.ts";
 const REFRESH = "durable-objects/refresher.ts";
 const DB = "src/db/assistants.ts";
+const EVENTS = "src/routes/events.ts";
+const SOCKETS = "durable-objects/sockets.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
 const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
 
@@ -65,4 +67,12 @@ export const mutants: Mutant[] = [
   { name: "per-id results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        const before = snapshot(hot, [id]);", replace: "        const before = snapshot(hot, [id]);", tests: T("key-change") },
   { name: "flight keys ignore the generation", file: REFRESH, find: "return `${this.deps.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
+  // The events socket (issue 18): identity, origin, cap, open budget, and key changes forgetting the feed (`npm run mutants -- events:`).
+  { name: "events: route forwards a client's X-Cache-User", file: EVENTS, find: "headers.set(USER_HEADER, userId);", replace: "headers.set(USER_HEADER, c.req.header(USER_HEADER) ?? userId);", tests: T("socket-hygiene") },
+  { name: "events: socket ignores Origin", file: EVENTS, find: "if (origin !== undefined && !originAllowed(origin, c)) {", replace: 'if (origin === "" && !originAllowed(origin, c)) {', tests: T("socket-hygiene") },
+  { name: "events: socket opens not limited", file: EVENTS, find: "const refused = await coordinator.admitSocket();", replace: "const refused = null;", tests: T("socket-hygiene") },
+  { name: "events: no per-user socket cap", file: SOCKETS, find: "const excess = open.length + 1 - maxSockets;", replace: "const excess = 0;", tests: T("socket-hygiene") },
+  { name: "events: socket cap closes the newest", file: SOCKETS, find: "orderOf(a) - orderOf(b)", replace: "orderOf(b) - orderOf(a)", tests: T("socket-hygiene") },
+  { name: "events: key change keeps the log", file: COORD, find: "    this.events.forget();\n", replace: "", tests: T("key-forgets-feed") },
+  { name: "events: key change takes no seq", file: "durable-objects/event-log.ts", find: "const seq = this.seq + 1;", replace: "const seq = this.seq;", tests: T("event-log", "key-forgets-feed") },
 ];

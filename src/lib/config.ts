@@ -27,12 +27,15 @@ const ConfigSchema = z.object({
   CACHE_REFRESH_AHEAD_SECONDS: seconds(30),
   CACHE_MAX_BYTES: count(DEFAULT_MAX_BYTES),
   EVENTS_LOG_SIZE: z.coerce.number().int().min(1).max(100_000).catch(1000),
+  EVENTS_MAX_SOCKETS: z.coerce.number().int().min(1).catch(20),
   LOG_HIT_SAMPLE_RATE: z.coerce.number().min(0).max(1).catch(0.01),
   LOG_SLOW_MS: z.coerce.number().min(0).catch(1000),
   RATE_LIMIT_WRITES_PER_MINUTE: count(60),
   RATE_LIMIT_WRITES_BURST: count(20),
   RATE_LIMIT_REVALIDATIONS_PER_MINUTE: count(30),
   RATE_LIMIT_REVALIDATIONS_BURST: count(10),
+  RATE_LIMIT_SOCKET_OPENS_PER_MINUTE: count(30),
+  RATE_LIMIT_SOCKET_OPENS_BURST: count(10),
   JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).catch(86_400),
   CORS_ORIGINS: z.string().catch(""),
 });
@@ -61,6 +64,8 @@ export interface Config {
   maxBytes: number;
   /** Events kept per user for tabs that reconnect; further behind gets a `resync`. */
   eventLogSize: number;
+  /** Open events sockets per user; a new one past it closes the oldest (close code 4429). */
+  maxSockets: number;
   /** Share of cache hits (and other routine answers) that get a log line. */
   logHitSampleRate: number;
   /** A request slower than this is always logged. */
@@ -69,6 +74,8 @@ export interface Config {
   writeLimit: RateRule;
   /** Per user: reads that force a Vapi call (`Cache-Control: no-cache`). */
   revalidationLimit: RateRule;
+  /** Per user: events socket opens (each may replay up to the whole event log). */
+  socketOpenLimit: RateRule;
   /** Longest lifetime (`exp` − `iat`) a JWT may have. */
   jwtMaxAgeSeconds: number;
   /** Exact browser origins allowed to call the API (CORS); empty: same-origin only. Never `*`. */
@@ -92,6 +99,7 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     refreshAheadMs: Math.round(c.CACHE_REFRESH_AHEAD_SECONDS * 1000),
     maxBytes: c.CACHE_MAX_BYTES,
     eventLogSize: c.EVENTS_LOG_SIZE,
+    maxSockets: c.EVENTS_MAX_SOCKETS,
     logHitSampleRate: c.LOG_HIT_SAMPLE_RATE,
     logSlowMs: c.LOG_SLOW_MS,
     writeLimit: { perMinute: c.RATE_LIMIT_WRITES_PER_MINUTE, burst: c.RATE_LIMIT_WRITES_BURST },
@@ -99,6 +107,7 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
       perMinute: c.RATE_LIMIT_REVALIDATIONS_PER_MINUTE,
       burst: c.RATE_LIMIT_REVALIDATIONS_BURST,
     },
+    socketOpenLimit: { perMinute: c.RATE_LIMIT_SOCKET_OPENS_PER_MINUTE, burst: c.RATE_LIMIT_SOCKET_OPENS_BURST },
     jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
     corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };

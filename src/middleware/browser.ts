@@ -1,16 +1,24 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { configFor } from "../lib/config";
 import type { AppEnv } from "../types";
 
 /**
- * CORS for dashboards on other origins: only the exact origins in CORS_ORIGINS (empty: none, so
- * same-origin only). Tokens travel in the Authorization header, never in cookies, so credentials
- * stay off and `*` is never sent. Preflights are answered here, before auth.
+ * The one browser-origin policy, for CORS and the events socket: the request's own origin, or
+ * one of the exact origins in CORS_ORIGINS (empty: same-origin only). `null` (sandboxed frames,
+ * files) never matches.
+ */
+export const originAllowed = (origin: string, c: Context<AppEnv>): boolean =>
+  origin === new URL(c.req.url).origin || configFor(c.env).corsOrigins.includes(origin);
+
+/**
+ * CORS for dashboards on other origins (`originAllowed`). Tokens travel in the Authorization
+ * header, never in cookies, so credentials stay off and `*` is never sent. Preflights are
+ * answered here, before auth.
  */
 export const corsPolicy: MiddlewareHandler<AppEnv> = cors({
-  origin: (origin, c) => (configFor(c.env).corsOrigins.includes(origin) ? origin : null),
+  origin: (origin, c) => (originAllowed(origin, c) ? origin : null),
   allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
   allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "If-Match", "If-None-Match"],
   exposeHeaders: ["Cache-Status", "Server-Timing", "ETag", "Retry-After", "WWW-Authenticate"],

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { EVENTS_PROTOCOL, USER_HEADER } from "../../durable-objects/sockets";
-import { ApiError } from "../lib/errors";
+import { ApiError, fromFailure } from "../lib/errors";
 import { errors } from "../lib/openapi";
 import { router } from "../lib/validation";
 import { ensureUser } from "../db/users";
 import { unauthorized, verifyToken } from "../lib/jwt";
+import { originAllowed } from "../middleware/browser";
 import type { AppEnv } from "../types";
 
 const Query = z.object({
@@ -29,7 +30,7 @@ const events = createRoute({
   request: { query: Query },
   responses: {
     101: { description: "Switching Protocols: the socket is open" },
-    ...errors([400, 401, 426]),
+    ...errors([400, 401, 403, 426, 429]),
   },
 });
 
@@ -47,6 +48,12 @@ function tokenOf(c: Context<AppEnv>): string {
 
 // Registered before the /api/* auth middleware: a browser's socket cannot send Authorization.
 export const assistantEvents = router().openapi(events, async (c) => {
+  // CORS does not cover WebSockets: a page on any site may open one. Checked before the token,
+  // so a page on another site learns nothing and causes nothing. No Origin: not a browser.
+  const origin = c.req.header("Origin");
+  if (origin !== undefined && !originAllowed(origin, c)) {
+    throw new ApiError(403, "origin_not_allowed", "This origin may not open the events socket (CORS_ORIGINS).");
+  }
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "upgrade_required", "This endpoint is a WebSocket: send Upgrade: websocket.", {
       Upgrade: "websocket",
@@ -56,14 +63,18 @@ export const assistantEvents = router().openapi(events, async (c) => {
   const userId = await verifyToken(tokenOf(c), c.env);
   await ensureUser(c.env.DB, userId);
   c.set("userId", userId);
+  const coordinator = c.env.COORDINATOR.getByName(userId);
+  // Each open may replay the whole event log: the user's open budget is taken before the upgrade.
+  const refused = await coordinator.admitSocket();
+  if (refused) throw fromFailure(refused);
   const url = new URL(c.req.url);
   url.searchParams.delete("token");
   const headers = new Headers(c.req.raw.headers);
-  // The coordinator needs only the verified user, never the token.
+  // The coordinator needs only the verified user, never the token; a client's own X-Cache-User is overwritten.
   headers.delete("Authorization");
   headers.set("Sec-WebSocket-Protocol", protocolsOf(c).filter((p) => !p.startsWith("bearer.")).join(", "));
   headers.set(USER_HEADER, userId);
-  const res = await c.env.COORDINATOR.getByName(userId).fetch(new Request(url, { headers }));
+  const res = await coordinator.fetch(new Request(url, { headers }));
   // A Durable Object's answer has immutable headers; the app's middleware adds its own.
   return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket }) as never;
 });

@@ -14,15 +14,15 @@ const assistant = (id: string, name: string, updatedAt = "2026-01-01T00:00:00.00
   name,
 });
 
-/** The messages a socket receives, through a real WebSocketPair. */
-function socket() {
+/** The messages a socket receives, through a real WebSocketPair (the server end accepted by `accept`). */
+function socket(accept = (ws: WebSocket) => ws.accept()) {
   const { 0: client, 1: server } = new WebSocketPair();
   const got: unknown[] = [];
   client.addEventListener("message", (e) => {
     got.push(JSON.parse(String(e.data)));
   });
+  accept(server);
   client.accept();
-  server.accept();
   const settled = () => new Promise((r) => setTimeout(r, 20)).then(() => got);
   return { server, settled };
 }
@@ -43,7 +43,33 @@ describe("EventLog", () => {
       expect(replay.at(-1)).toEqual({ type: "ready", seq: 4 });
       const tooOld = socket();
       log.catchUp(tooOld.server, 0);
-      expect(await tooOld.settled()).toEqual([{ type: "resync", seq: 4 }]);
+      expect(await tooOld.settled()).toEqual([
+        { type: "resync", seq: 4 },
+        { type: "ready", seq: 4 },
+      ]);
+    });
+  });
+
+  it("forget() drops the log, takes a seq of its own and tells open sockets to resync; seq keeps counting", async () => {
+    await runInDurableObject(stubFor(uid()), async (_obj, state) => {
+      const log = new EventLog(state, () => 10);
+      const hot = new HotLayer();
+      for (const name of ["a", "b"]) log.publish([changed("updated", hot.write(assistant("old", name), 1, 0), "write")]);
+      // An open tab, accepted the way the coordinator accepts them (the log broadcasts to these).
+      const open = socket((ws) => state.acceptWebSocket(ws));
+      log.forget();
+      expect(await open.settled()).toEqual([{ type: "resync", seq: 3 }]);
+      log.publish([changed("created", hot.write(assistant("new", "n"), 2, 0), "write")]);
+      const replays = [0, 1, 2, 3, 4].map((after) => {
+        const s = socket();
+        log.catchUp(s.server, after);
+        return s.settled();
+      });
+      const [from0, from1, from2, from3, from4] = await Promise.all(replays);
+      // Whatever a tab saw before the change, even its last event, it reloads; nothing of "old" comes back.
+      for (const got of [from0, from1, from2]) expect(got).toEqual([{ type: "resync", seq: 4 }, { type: "ready", seq: 4 }]);
+      expect(from3!.map((m) => (m as { id?: string; seq: number }).id ?? m)).toEqual(["new", { type: "ready", seq: 4 }]);
+      expect(from4).toEqual([{ type: "ready", seq: 4 }]);
     });
   });
 });

@@ -15,7 +15,7 @@ describe("live updates (GET /api/assistants/events)", () => {
     const tab1 = await openTab(user.token);
     const tab2 = await openTab(user.token, { via: "protocol" });
     const stranger = await openTab(other.token);
-    await Promise.all([tab1, tab2, stranger].map((t) => t.waitFor((m) => m.type === "ready")));
+    const [, , strangerReady] = await Promise.all([tab1, tab2, stranger].map((t) => t.waitFor((m) => m.type === "ready")));
 
     const res = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "From tab 1" } });
     const written = OneBody.parse(await res.json()).assistant;
@@ -41,7 +41,7 @@ describe("live updates (GET /api/assistants/events)", () => {
     expect(own.status, await own.clone().text()).toBe(200);
     await stranger.waitFor(isEvent);
     expect(stranger.messages.filter(isEvent)).toHaveLength(1);
-    expect(stranger.messages.filter(isEvent)[0]).toMatchObject({ type: "updated", id: a!.id, seq: 1 });
+    expect(stranger.messages.filter(isEvent)[0]).toMatchObject({ type: "updated", id: a!.id, seq: seqOf(strangerReady!) + 1 });
     for (const t of [tab1, tab2, stranger]) t.ws.close(1000, "done");
   }, 15_000);
 
@@ -71,18 +71,19 @@ describe("live updates (GET /api/assistants/events)", () => {
   });
 
   it("keeps the sequence and the log across an eviction of the coordinator", async () => {
+    // Saving the key took seq 1 (a key change is a point in the feed: docs/api.md).
     const user = await newUser({ assistants: 1 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
     await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "before" } });
     await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "also before" } });
     await evictDurableObject(stubFor(user.sub));
     await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "after" } });
-    const tab = await openTab(user.token, { after: 1 });
+    const tab = await openTab(user.token, { after: 2 });
     await tab.waitFor((m) => m.type === "ready");
     expect(tab.messages.map((m) => [m.type, seqOf(m)])).toEqual([
-      ["updated", 2],
       ["updated", 3],
-      ["ready", 3],
+      ["updated", 4],
+      ["ready", 4],
     ]);
     // Keep-alives are answered by the runtime (no wake-up of the object, no event).
     tab.ws.send('{"type":"ping"}');
@@ -94,10 +95,15 @@ describe("live updates (GET /api/assistants/events)", () => {
     const user = await newUser({ assistants: 1 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
     await withConfig(user, { EVENTS_LOG_SIZE: "2" });
+    // Seq 1 was the key save; the writes are 2..5, and the log keeps 4 and 5.
     for (let i = 0; i < 4; i++) await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: `v${i}` } });
-    const behind = await openTab(user.token, { after: 0 });
-    expect(await behind.waitFor(() => true)).toEqual({ type: "resync", seq: 4 });
-    const near = await openTab(user.token, { after: 2 });
+    const behind = await openTab(user.token, { after: 1 });
+    await behind.waitFor((m) => m.type === "ready");
+    expect(behind.messages).toEqual([
+      { type: "resync", seq: 5 },
+      { type: "ready", seq: 5 },
+    ]);
+    const near = await openTab(user.token, { after: 3 });
     await near.waitFor((m) => m.type === "ready");
     expect(near.messages.map((m) => m.type)).toEqual(["updated", "updated", "ready"]);
     for (const t of [behind, near]) t.ws.close(1000, "done");

@@ -29,12 +29,21 @@ export interface Tab {
   waitFor: (match: (m: Message) => boolean, timeoutMs?: number) => Promise<Message>;
   /** The `seq` of the last event or `ready` seen. */
   lastSeq: () => number;
+  /** Waits (bounded) until the server closes the socket, and returns its close code and reason. */
+  waitClosed: (timeoutMs?: number) => Promise<{ code: number; reason: string }>;
+}
+
+export interface TabOptions {
+  after?: number;
+  via?: "query" | "protocol";
+  /** Headers a browser (Origin) or a hostile client (X-Cache-User) adds. */
+  headers?: Record<string, string>;
 }
 
 /** Opens a dashboard tab's events socket through the Worker's fetch handler. */
-export async function openTab(token: string, opts: { after?: number; via?: "query" | "protocol" } = {}): Promise<Tab> {
+export async function openTab(token: string, opts: TabOptions = {}): Promise<Tab> {
   const params = new URLSearchParams();
-  const headers: Record<string, string> = { Upgrade: "websocket" };
+  const headers: Record<string, string> = { ...opts.headers, Upgrade: "websocket" };
   if (opts.via === "protocol") headers["Sec-WebSocket-Protocol"] = `vapi-edge-cache.v1, bearer.${token}`;
   else params.set("token", token);
   if (opts.after !== undefined) params.set("after", String(opts.after));
@@ -44,6 +53,9 @@ export async function openTab(token: string, opts: { after?: number; via?: "quer
   const messages: Message[] = [];
   ws.addEventListener("message", (e) => {
     messages.push(Message.parse(JSON.parse(String(e.data))));
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason }));
   });
   ws.accept();
   const waitFor = async (match: (m: Message) => boolean, timeoutMs = 3000) => {
@@ -59,5 +71,10 @@ export async function openTab(token: string, opts: { after?: number; via?: "quer
     const seqs = messages.map(seqOf).filter((s) => s >= 0);
     return seqs.length ? seqs[seqs.length - 1]! : 0;
   };
-  return { ws, messages, waitFor, lastSeq };
+  const waitClosed = (timeoutMs = 3000) =>
+    Promise.race([
+      closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not closed; got ${JSON.stringify(messages)}`)), timeoutMs)),
+    ]);
+  return { ws, messages, waitFor, lastSeq, waitClosed };
 }
