@@ -244,7 +244,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.stats.snapshot({ ...this.hot.memory(), budgetBytes: this.config.maxBytes }, this.circuit.snapshot());
   }
 
-  /** The one alarm: repairs D1 after a failed write, and refreshes ahead for open tabs. */
+  /**
+   * The one alarm (see alarm.ts): repairs D1 after a failed write, and refreshes ahead for open
+   * tabs. Whatever woke it, both run when they have work, and each asks again for its next time.
+   */
   override async alarm(): Promise<void> {
     const userId = this.ctx.storage.kv.get<string>(USER_KEY);
     if (!userId) return;

@@ -1,4 +1,5 @@
 import * as db from "../src/db/assistants";
+import { alarmNoLaterThan } from "./alarm";
 import type { D1Writer } from "./d1-writer";
 import type { HotLayer } from "./hot-layer";
 
@@ -47,6 +48,7 @@ export class D1Trust {
     const failures = (this.ctx.storage.kv.get<number>(REPAIR_FAILURES_KEY) ?? 0) + 1;
     this.ctx.storage.kv.put(REPAIR_FAILURES_KEY, failures);
     const delay = Math.min(REPAIR_DELAY_MS * 2 ** (failures - 1), REPAIR_MAX_DELAY_MS);
-    await this.ctx.storage.setAlarm(Date.now() + delay);
+    // The alarm is shared: an earlier wake-up (refresh-ahead for an open tab) stands, and runs the repair too.
+    await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);
   }
 }

@@ -8,9 +8,3 @@ export function refreshDueAt(listSyncedAt: number | null, ttlMs: number, aheadMs
   if (listSyncedAt === null) return Date.now();
   return listSyncedAt + Math.max(ttlMs - aheadMs, ttlMs / 2);
 }
-
-/** Sets the object's one alarm to `at` unless an earlier one is set: the alarm is shared with D1 repair. */
-export async function alarmNoLaterThan(storage: DurableObjectStorage, at: number) {
-  const current = await storage.getAlarm();
-  if (current === null || current > at) await storage.setAlarm(at);
-}

@@ -3,6 +3,7 @@ import type { Config } from "../src/lib/config";
 import { ApiError } from "../src/lib/errors";
 import type { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
+import { alarmNoLaterThan } from "./alarm";
 import { keyChanged, type Timing } from "./answers";
 import { externalChanges, snapshot } from "./changes";
 import type { D1Writer } from "./d1-writer";
@@ -10,7 +11,7 @@ import type { EventLog } from "./event-log";
 import { type HotLayer, toRow } from "./hot-layer";
 import type { KeySessions, Session } from "./key-session";
 import type { MemoryBudget } from "./memory-budget";
-import { alarmNoLaterThan, refreshDueAt } from "./refresh-ahead";
+import { refreshDueAt } from "./refresh-ahead";
 import type { SingleFlight } from "./single-flight";
 import type { Upstream } from "./upstream";
 

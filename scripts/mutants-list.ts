@@ -19,6 +19,7 @@ const REFRESH = "durable-objects/refresher.ts";
 const DB = "src/db/assistants.ts";
 const EVENTS = "src/routes/events.ts";
 const SOCKETS = "durable-objects/sockets.ts";
+const MERGE = "src/lib/merge-patch.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
 const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
 
@@ -55,6 +56,9 @@ export const mutants: Mutant[] = [
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
   { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
   { name: "D1 failure not recorded", file: "durable-objects/d1-repair.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
+  // The one alarm (issue 19): a D1 failure's repair never pushes an earlier refresh-ahead later.
+  { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-repair.ts", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
+  { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
   { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
   { name: "cold list sync keeps rows memory never knew", file: REFRESH, find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
@@ -75,4 +79,14 @@ export const mutants: Mutant[] = [
   { name: "events: socket cap closes the newest", file: SOCKETS, find: "orderOf(a) - orderOf(b)", replace: "orderOf(b) - orderOf(a)", tests: T("socket-hygiene") },
   { name: "events: key change keeps the log", file: COORD, find: "    this.events.forget();\n", replace: "", tests: T("key-forgets-feed") },
   { name: "events: key change takes no seq", file: "durable-objects/event-log.ts", find: "const seq = this.seq + 1;", replace: "const seq = this.seq;", tests: T("event-log", "key-forgets-feed") },
+  // Guards the suite did not pin before issue 19 (each removed alone, every test still passed).
+  { name: "merge patch replaces nested objects", file: MERGE, find: "else result[key] = mergePatch(result[key], value);", replace: "else result[key] = value;", tests: T("write-through") },
+  { name: "nested patch never fetches the current version", file: MERGE, find: "(patch: Json) => Object.values(patch).some(isPlainObject)", replace: "(_patch: Json) => false", tests: T("write-through") },
+  { name: "PATCH If-Match compares without fetching", file: COORD, find: "(needsBase(patch) || opts.ifMatch !== undefined)", replace: "needsBase(patch)", tests: T("validators") },
+  { name: "PATCH If-Match compares a stale base", file: COORD, find: "&& (!base || Date.now() - base.cachedAt >= this.config.ttlMs)", replace: "&& !base", tests: T("validators") },
+  { name: "DELETE If-Match compares a stale base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (!base) await", tests: T("validators") },
+  { name: "DELETE If-Match never fetches a missing base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (false) await", tests: T("validators") },
+  { name: "stale-if-error serves the entry as it was", file: COORD, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
+  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "} else if (after !== undefined && after > seq) {", replace: "} else if (false) {", tests: T("live-updates") },
+  { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
 ];

@@ -11,7 +11,11 @@ export interface RetryPolicy {
 
 const BASE_MS = 50;
 
-/** Full jitter (AWS's "exponential backoff and jitter"): spreads retries of many users apart. */
+/**
+ * Equal jitter (AWS's "Exponential Backoff And Jitter"): a wait between half and the whole of
+ * the doubled step. The random half spreads retries of many users apart; the fixed half keeps
+ * a retry from going straight back to a Vapi that has just failed (full jitter can wait ~0 ms).
+ */
 export const backoffMs = (retry: number, baseMs = BASE_MS, random = Math.random) =>
   Math.round(baseMs * 2 ** (retry - 1) * (0.5 + random() / 2));
 

@@ -109,6 +109,15 @@ describe("live updates (GET /api/assistants/events)", () => {
     for (const t of [behind, near]) t.ws.close(1000, "done");
   });
 
+  it("tells a tab that presents a seq the log never issued (another deployment, reset storage) to resync", async () => {
+    const user = await newUser({ assistants: 1 });
+    const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
+    await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "v1" } });
+    const ahead = await openTab(user.token, { after: 5 });
+    expect(await ahead.waitFor(() => true)).toEqual({ type: "resync", seq: 1 });
+    ahead.ws.close(1000, "done");
+  });
+
   it("a read that finds an assistant deleted in Vapi tells the open tabs", async () => {
     const user = await newUser({ assistants: 2 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;

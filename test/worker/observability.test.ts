@@ -97,6 +97,18 @@ describe("response headers and logs", () => {
   });
 });
 
+describe("Server-Timing", () => {
+  it("counts the time spent waiting for Vapi as its vapi share", async () => {
+    const user = await newUser({ assistants: 1 });
+    const slow = await fault(user.key, { latencyMs: { min: 50, max: 50 } });
+    const miss = await user.req("/api/assistants");
+    await slow.clear();
+    expect(miss.status).toBe(200);
+    // A lower bound only: the emulator held the answer 50 ms, whatever else the machine was doing.
+    expect(Number(/vapi;dur=(\d+)/.exec(miss.headers.get("Server-Timing")!)![1])).toBeGreaterThanOrEqual(50);
+  });
+});
+
 describe("hit log sampling (LOG_HIT_SAMPLE_RATE, LOG_SLOW_MS)", () => {
   /** A request through the app with some settings changed (the bindings stay the real ones). */
   async function withSettings(vars: Record<string, string>, path: string, token: string) {

@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { withConfig } from "./config";
-import { admin, d1Rows, listBody, newUser, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { breakD1For } from "./gates";
+import { admin, byId, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 import { openTab } from "./tabs";
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -56,5 +57,33 @@ describe("refresh-ahead and warming", () => {
     // No tab: no Vapi call, and nothing rescheduled.
     expect(await runDurableObjectAlarm(stub)).toBe(false);
     expect(await upstreamCalls(user.key)).toBe(calls);
+  });
+
+  it("a D1 write failure never pushes an earlier refresh-ahead alarm later; the one alarm does both, then re-arms for the tab", async () => {
+    const user = await newUser({ assistants: 2 });
+    const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
+    await d1Settled(user.sub);
+    // Refresh-ahead due 20 s after the sync; D1 repairs back off 5, 10, 20, 40 s after each failure.
+    await withConfig(user, { CACHE_TTL_SECONDS: "40", CACHE_REFRESH_AHEAD_SECONDS: "20" });
+    const tab = await openTab(user.token);
+    await tab.waitFor((m) => m.type === "ready");
+    const stub = stubFor(user.sub);
+    const alarmAt = () => runInDurableObject(stub, (_obj, state) => state.storage.getAlarm());
+    const refreshAt = await until(async () => (await alarmAt()) ?? undefined, "the refresh-ahead alarm");
+
+    const fixD1 = await breakD1For(user.sub);
+    for (let i = 0; i < 4; i++) {
+      const res = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: `Edit ${i}` } });
+      expect(res.status).toBe(200);
+    }
+    await fixD1();
+    // The repair asked for the alarm 40 s out; the refresh-ahead it would have replaced is earlier.
+    expect(await alarmAt()).toBeLessThanOrEqual(refreshAt);
+
+    // Whenever it fires, the alarm repairs D1 and keeps the open tab's refresh-ahead scheduled.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(byId((await d1Rows(user.sub)).map((r) => r.assistant))).toEqual(byId(await vapiAssistants(user.key)));
+    expect(await alarmAt()).toBe(refreshAt);
+    tab.ws.close(1000, "done");
   });
 });

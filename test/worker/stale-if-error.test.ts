@@ -1,5 +1,7 @@
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { configure, ErrorBody, fault, listBody, newUser, OneBody, sleep, vapiAssistants } from "./helpers";
+import { holdNextKeyRead } from "./gates";
+import { configure, d1Settled, ErrorBody, fault, listBody, newUser, OneBody, sleep, stubFor, vapiAssistants } from "./helpers";
 
 const TTL = { ttlMs: 300 };
 
@@ -70,5 +72,25 @@ describe("stale-if-error (CACHE_STALE_IF_ERROR_SECONDS)", () => {
     expect(ErrorBody.parse(await res.json()).error.code).toBe("vapi_error");
     expect(after.assistants.find((x) => x.id === a!.id)?.name).toBe(a!.name);
     expect((await vapiAssistants(user.key)).find((x) => x.id === a!.id)?.name).toBe(a!.name);
+  });
+
+  it("serves the entry as it is now: a delete acknowledged while the read was on its way is not undone", async () => {
+    const user = await newUser({ assistants: 2 });
+    const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
+    await d1Settled(user.sub);
+    // After a restart the read first loads the Vapi key from D1: the test holds it there.
+    await evictDurableObject(stubFor(user.sub));
+    await configure(user, { ttlMs: 0, retryAttempts: 1 });
+    const keyRead = await holdNextKeyRead(user.sub);
+    const read = user.req(`/api/assistants/${a!.id}`);
+    await keyRead.entered();
+    expect((await user.req(`/api/assistants/${a!.id}`, { method: "DELETE" })).status).toBe(200);
+    const outage = await fault(user.key, { errorRate: 1, errorStatus: 503 });
+    keyRead.release();
+    const res = await read;
+    await outage.clear();
+    expect(res.status).toBe(502);
+    expect(ErrorBody.parse(await res.json()).error.code).toBe("vapi_error");
+    expect((await vapiAssistants(user.key)).map((x) => x.id)).not.toContain(a!.id);
   });
 });

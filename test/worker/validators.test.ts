@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorBody, fault, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
+import { admin, configure, ErrorBody, fault, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
 
 const Conflict = ErrorBody.extend({ assistant: OneBody.shape.assistant });
 
@@ -80,5 +80,35 @@ describe("validators (ETag, If-None-Match, If-Match)", () => {
     const deleted = await user.req(`/api/assistants/${a!.id}`, { method: "DELETE", headers: { "If-Match": current } });
     expect(deleted.status).toBe(200);
     expect(await vapiAssistants(user.key)).toEqual([]);
+  });
+
+  it("compares If-Match with Vapi's current version: a tag the stale cache still holds but Vapi has moved past is refused", async () => {
+    const user = await newUser({ assistants: 2 });
+    const [a, b] = (await listBody(await user.req("/api/assistants"))).assistants;
+    const tagOf = async (id: string) => (await user.req(`/api/assistants/${id}`)).headers.get("ETag")!;
+    const [tagA, tagB] = [await tagOf(a!.id), await tagOf(b!.id)];
+    for (const x of [a!, b!]) await admin.patchBehindBack(user.key, x.id, { name: `${x.name} (edited in Vapi)` });
+    const inVapi = await vapiAssistants(user.key);
+    await configure(user, { ttlMs: 0 });
+
+    const patch = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", headers: { "If-Match": tagA }, json: { name: "Mine" } });
+    expect(patch.status).toBe(412);
+    expect(Conflict.parse(await patch.json()).assistant.name).toBe(`${a!.name} (edited in Vapi)`);
+    const removed = await user.req(`/api/assistants/${b!.id}`, { method: "DELETE", headers: { "If-Match": tagB } });
+    expect(removed.status).toBe(412);
+    expect(await vapiAssistants(user.key)).toEqual(inVapi);
+  });
+
+  it("compares If-Match on an id the cache has not read yet with Vapi's version rather than skipping it", async () => {
+    const user = await newUser({ assistants: 2 });
+    const [a, b] = await vapiAssistants(user.key);
+    const wrong = '"not-its-tag"';
+    const patch = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", headers: { "If-Match": wrong }, json: { name: "Mine" } });
+    expect(patch.status).toBe(412);
+    expect(Conflict.parse(await patch.json()).assistant).toEqual(a);
+    const removed = await user.req(`/api/assistants/${b!.id}`, { method: "DELETE", headers: { "If-Match": wrong } });
+    expect(removed.status).toBe(412);
+    expect(Conflict.parse(await removed.json()).assistant).toEqual(b);
+    expect(await vapiAssistants(user.key)).toEqual([a, b]);
   });
 });

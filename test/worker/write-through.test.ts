@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { d1Rows, ErrorBody, fault, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
+import { admin, configure, d1Rows, ErrorBody, fault, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
 
 const model = { provider: "openai", model: "gpt-4o", temperature: 0.3, messages: [{ role: "system", content: "You sell." }] };
 
@@ -47,6 +47,36 @@ describe("write-through", () => {
     const { assistant } = OneBody.parse(await res.json());
     expect(assistant).not.toHaveProperty("firstMessage");
     expect(assistant.model).toEqual({ provider: "openai", model: "gpt-4o", messages: model.messages });
+  });
+
+  it("merges a patch into nested objects at every depth: a sibling two levels down survives", async () => {
+    const user = await newUser();
+    const metadata = { team: { owner: "ana", region: "eu" }, tier: "production" };
+    const created = OneBody.parse(await (await user.req("/api/assistants", { method: "POST", json: { name: "Deep", model, metadata } })).json());
+    const res = await user.req(`/api/assistants/${created.assistant.id}`, { method: "PATCH", json: { metadata: { team: { region: "us" } } } });
+    expect(res.status).toBe(200);
+    const [inVapi] = (await vapiAssistants(user.key)).filter((a) => a.id === created.assistant.id);
+    expect(inVapi!.metadata).toMatchObject({ team: { owner: "ana", region: "us" }, tier: "production" });
+    expect(OneBody.parse(await res.json()).assistant).toEqual(inVapi);
+  });
+
+  it("merges a nested patch into Vapi's current version: an id not cached yet is read first, a stale one read again", async () => {
+    const user = await newUser({ assistants: 1 });
+    // Never read through the cache: the seed's example needs the stored model to merge into.
+    const [cold] = await vapiAssistants(user.key);
+    const prompt = (content: string) => ({ model: { messages: [{ role: "system", content }] } });
+    const first = await user.req(`/api/assistants/${cold!.id}`, { method: "PATCH", json: prompt("First prompt") });
+    expect(first.status).toBe(200);
+    const coldModel = cold!.model as Record<string, unknown>;
+    expect(OneBody.parse(await first.json()).assistant.model).toEqual({ ...coldModel, ...prompt("First prompt").model });
+
+    // Edited in Vapi's dashboard since; what the cache holds is past its TTL.
+    const edited = { ...coldModel, ...prompt("First prompt").model, temperature: 0.9 };
+    await admin.patchBehindBack(user.key, cold!.id, { model: edited });
+    await configure(user, { ttlMs: 0 });
+    expect((await user.req(`/api/assistants/${cold!.id}`, { method: "PATCH", json: prompt("Second prompt") })).status).toBe(200);
+    const [inVapi] = await vapiAssistants(user.key);
+    expect(inVapi!.model).toEqual({ ...edited, ...prompt("Second prompt").model });
   });
 
   it("three concurrent PATCHes of three different fields all land", async () => {
