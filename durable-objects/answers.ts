@@ -38,6 +38,8 @@ export interface ReadOptions {
 export interface WriteOptions {
   /** `If-Match`: refuse the write (412) unless it names the current version. */
   ifMatch?: string;
+  /** `X-Client-Id` (validated by the route): echoed in the change event this write publishes. */
+  clientId?: string;
 }
 
 /** A zeroed Timing. */
@@ -59,10 +61,14 @@ export function forwarded(trace: Trace, joined: boolean): Served {
   return { cached: false, status: `fwd=${trace.fwd}; stored${joined ? "; collapsed" : ""}` };
 }
 
-/** The whole list as the hot layer holds it. */
+/**
+ * The whole list as the hot layer holds it, with each assistant's validator beside it (`etags`),
+ * so an edit straight from the list can send If-Match. The list's own tag covers the etags: they
+ * are a function of the array's payloads.
+ */
 export function listAnswer(hot: HotLayer, listTag: ListEtag, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
   const json = hot.listArrayJson();
-  return readAnswer(`{"assistants":${json}`, listTag.of(json), s, timing, opts);
+  return readAnswer(`{"assistants":${json},"etags":${hot.listEtagsJson()}`, listTag.of(json), s, timing, opts);
 }
 
 /** One assistant. */

@@ -34,11 +34,12 @@ export function externalChanges(before: Snapshot, hot: HotLayer, ids: string[] =
   return changes;
 }
 
-export const changed = (type: "created" | "updated", e: Entry, origin: Origin): Change => ({
+export const changed = (type: "created" | "updated", e: Entry, origin: Origin, clientId?: string): Change => ({
   type,
   id: e.assistant.id,
   version: e.version,
   etag: etagOf(e),
   origin,
+  clientId,
   assistant: e.assistant,
 });

@@ -145,7 +145,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   // ---- writes (serialized per user; Vapi first, then memory and D1) -----------------------
 
   /** POST /api/assistants. Never retried: a blind retry could create a duplicate assistant. */
-  async create(userId: string, body: Record<string, unknown>): Promise<CoordinatorResult> {
+  async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         const client = await this.clientFor(timing);
@@ -153,7 +153,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work));
         const entry = this.hot.write(created, this.refresher.ack(), Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
-        this.events.publish([changed("created", entry, "write")]);
+        this.events.publish([changed("created", entry, "write", opts.clientId)]);
         return writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
     );
@@ -177,7 +177,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         const updated = await this.upstreamWrite(id, timing, (c) => c.update(id, body));
         const entry = this.hot.write(updated, this.refresher.ack(), Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
-        this.events.publish([changed("updated", entry, "write")]);
+        this.events.publish([changed("updated", entry, "write", opts.clientId)]);
         return writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
       id,
@@ -199,7 +199,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         this.hot.delete(id, this.refresher.ack());
         this.refresher.pruneTombstones();
         await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
-        this.events.publish([{ type: "deleted", id, origin: "write" }]);
+        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);
         return writeAnswer(200, `{"success":true}`, timing);
       }),
       id,

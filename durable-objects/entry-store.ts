@@ -64,7 +64,7 @@ export interface HotMemory {
   bytes: number;
   /** Each entry's serialized assistant. */
   jsonBytes: number;
-  /** The cached list string, while built (0 when not). */
+  /** The cached list strings (the array and its validators), while built (0 when not). */
   listBytes: number;
   /** Payloads dropped under the memory budget since the coordinator started. */
   evictions: number;
@@ -80,6 +80,7 @@ export class EntryStore {
   private readonly lru = new Set<string>();
   private evictions = 0;
   private listJson: string | null = null;
+  private listEtags = "{}";
   private jsonBytes = 0;
   private listBytes = 0;
 
@@ -139,9 +140,17 @@ export class EntryStore {
           b.assistant.id.localeCompare(a.assistant.id),
       );
       this.listJson = `[${sorted.map((e) => e.json).join(",")}]`;
-      this.listBytes = stringBytes(this.listJson);
+      // Built in the same pass and dropped with it: the validators are a function of the payloads.
+      this.listEtags = `{${sorted.map((e) => `${JSON.stringify(e.assistant.id)}:${JSON.stringify(etagOf(e))}`).join(",")}}`;
+      this.listBytes = stringBytes(this.listJson) + stringBytes(this.listEtags);
     }
     return this.listJson;
+  }
+
+  /** The list's per-assistant validators as a JSON object `{"<id>": "<etag>"}`, built with `listArrayJson`. */
+  listEtagsJson(): string {
+    this.listArrayJson();
+    return this.listEtags;
   }
 
   /**
@@ -229,6 +238,7 @@ export class EntryStore {
 
   private dropList() {
     this.listJson = null;
+    this.listEtags = "{}";
     this.listBytes = 0;
   }
 }

@@ -3,10 +3,13 @@ import type { Assistant } from "../src/vapi/types";
 /** Who caused a change: a write through this service, or a refresh that found Vapi changed. */
 export type Origin = "write" | "vapi";
 
-/** A change as published, before it gets its sequence number. */
+/**
+ * A change as published, before it gets its sequence number. `clientId`: the `X-Client-Id` the
+ * write was sent with, so the tab that made it can tell its own writes from others'.
+ */
 export type Change =
-  | { type: "created" | "updated"; id: string; version: number; etag: string; origin: Origin; assistant: Assistant }
-  | { type: "deleted"; id: string; origin: Origin };
+  | { type: "created" | "updated"; id: string; version: number; etag: string; origin: Origin; clientId?: string; assistant: Assistant }
+  | { type: "deleted"; id: string; origin: Origin; clientId?: string };
 
 const SEQ_KEY = "events-seq";
 

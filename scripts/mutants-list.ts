@@ -37,7 +37,7 @@ export const mutants: Mutant[] = [
   { name: "list drop leaves no tombstone", file: HOT, find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
   { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
   { name: "per-id 404 leaves no tombstone", file: REFRESH, find: "hot.applyGone(id, fence.ack, ++this.acked)", replace: "hot.applyGone(id, fence.ack)", tests: T("fencing") },
-  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write" }]);`, tests: T("fencing") },
+  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);`, tests: T("fencing") },
   { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
   // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
   { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
@@ -89,4 +89,6 @@ export const mutants: Mutant[] = [
   { name: "stale-if-error serves the entry as it was", file: COORD, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
   { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "} else if (after !== undefined && after > seq) {", replace: "} else if (false) {", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
+  // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.
+  { name: "client id unvalidated", file: "src/routes/assistants.ts", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
 ];

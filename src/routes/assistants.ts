@@ -40,6 +40,23 @@ const Freshness = z.object({
   }),
 });
 
+// Beside the list, not inside Vapi's objects: clients that ignore it see the seed's shape.
+const ListEtags = z.record(z.string(), z.string()).openapi("ListEtags", {
+  description:
+    "Each listed assistant's id → its ETag (as GET /api/assistants/{id} sends it): send it as If-Match to edit straight from the list",
+  example: { "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f": '"mk2x1c0g-1x9a8b7"' },
+});
+
+// Sent by the SDK with every write and echoed as `clientId` in the change event the write causes,
+// so a tab can tell its own writes from another tab's. Bounded: it is stored in the event log.
+const ClientId = z.object({
+  "x-client-id": z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -")
+    .optional()
+    .openapi({ description: "The writing client's id, echoed as `clientId` in the change event of this write", example: "tab-3f9c2a" }),
+});
+
 const tags = ["assistants"];
 const upstream = [424, 429, 502, 503, 504];
 const cached = { cached: true };
@@ -52,7 +69,7 @@ const list = createRoute({
   summary: "List the user's assistants (cache-first, complete)",
   request: { headers: IfNoneMatch },
   responses: {
-    200: json(Freshness.extend({ assistants: z.array(AssistantSchema) }), "The complete list", validatedHeaders),
+    200: json(Freshness.extend({ assistants: z.array(AssistantSchema), etags: ListEtags }), "The complete list", validatedHeaders),
     304: notModified,
     ...errors([401, ...upstream], cached),
   },
@@ -78,7 +95,7 @@ const create = createRoute({
   path: "/",
   tags,
   summary: "Create an assistant in Vapi, then cache it (write-through)",
-  request: { body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
+  request: { headers: ClientId, body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
   responses: {
     201: json(z.object({ assistant: AssistantSchema }), "Created", validatedHeaders),
     ...errors([400, 401, 409, 413, 415, ...upstream], cached),
@@ -93,7 +110,7 @@ const update = createRoute({
   summary: "Update an assistant with a JSON merge patch (write-through, serialized per user)",
   request: {
     params: IdParam,
-    headers: IfMatch,
+    headers: IfMatch.extend(ClientId.shape),
     body: { required: true, content: { "application/json": { schema: MergePatch } } },
   },
   responses: {
@@ -109,7 +126,7 @@ const remove = createRoute({
   path: "/{id}",
   tags,
   summary: "Delete an assistant in Vapi, then from the cache",
-  request: { params: IdParam, headers: IfMatch },
+  request: { params: IdParam, headers: IfMatch.extend(ClientId.shape) },
   responses: {
     200: json(z.object({ success: z.literal(true) }), "Deleted", cacheHeaders),
     412: preconditionFailed,
@@ -128,14 +145,19 @@ export const assistants = router()
     const { ifNoneMatch } = conditions(c);
     return forward(c, await coordinator(c).get(c.var.userId, id, { noCache: noCache(c), ifNoneMatch })) as never;
   })
-  .openapi(create, async (c) => forward(c, await coordinator(c).create(c.var.userId, c.req.valid("json"))) as never)
+  .openapi(create, async (c) => {
+    const { "x-client-id": clientId } = c.req.valid("header");
+    return forward(c, await coordinator(c).create(c.var.userId, c.req.valid("json"), { clientId })) as never;
+  })
   .openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const { ifMatch } = conditions(c);
-    return forward(c, await coordinator(c).update(c.var.userId, id, c.req.valid("json"), { ifMatch })) as never;
+    const { "x-client-id": clientId } = c.req.valid("header");
+    return forward(c, await coordinator(c).update(c.var.userId, id, c.req.valid("json"), { ifMatch, clientId })) as never;
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
     const { ifMatch } = conditions(c);
-    return forward(c, await coordinator(c).remove(c.var.userId, id, { ifMatch })) as never;
+    const { "x-client-id": clientId } = c.req.valid("header");
+    return forward(c, await coordinator(c).remove(c.var.userId, id, { ifMatch, clientId })) as never;
   });

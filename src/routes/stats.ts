@@ -34,7 +34,7 @@ const Stats = z
         resident: z.number().openapi({ description: "Of which with their payload (JSON and parsed object) in memory; the rest are read back from D1" }),
         bytes: z.number().openapi({ description: "`jsonBytes + listBytes`: the strings counted (V8 storage: 1 byte per character of Latin-1 text, 2 otherwise; not UTF-8)" }),
         jsonBytes: z.number().openapi({ description: "Each assistant's serialized JSON" }),
-        listBytes: z.number().openapi({ description: "The cached list answer's JSON array, while built (0 when not)" }),
+        listBytes: z.number().openapi({ description: "The cached list answer's strings (its JSON array and its `etags` object), while built (0 when not)" }),
         budgetBytes: z.number().openapi({ description: "`CACHE_MAX_BYTES`: past it, least recently used payloads are dropped from memory" }),
         evictions: z.number().openapi({ description: "Payloads dropped under the budget since `since`" }),
         uncounted: z.string().openapi({ description: "What `bytes` leaves out: the parsed objects" }),

@@ -3,7 +3,7 @@
 import { SignJWT } from "jose";
 import { inject } from "vitest";
 import { emulatorAdmin } from "../../emulator/client.ts";
-import { type CacheClientOptions, createCacheClient } from "../../src/client/index.ts";
+import { type CacheClientOptions, createCacheClient } from "../../packages/client/src/index.ts";
 
 export const stack = inject("e2e");
 export const admin = emulatorAdmin(stack.emulatorUrl);

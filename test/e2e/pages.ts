@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 
 /** The SDK's entry point, bundled into the page. */
-export const SDK_ENTRY = join(import.meta.dirname, "../../src/client/index.ts");
+export const SDK_ENTRY = join(import.meta.dirname, "../../packages/client/src/index.ts");
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">

@@ -4,7 +4,7 @@
 // enforces CORS and sends `Origin` on sockets: none of which a test inside workerd sees.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type * as Sdk from "../../src/client/index.ts";
+import type * as Sdk from "../../packages/client/src/index.ts";
 import { launchChromium } from "./browser.ts";
 import { newUser, stack } from "./helpers.ts";
 

@@ -3,7 +3,7 @@
 // `Pragma: no-cache` to every request carrying If-None-Match, which a test calling the Worker's
 // handler directly never sees: repeat reads must still be cache hits.
 import { describe, expect, it } from "vitest";
-import { type ChangeEvent, ConflictError } from "../../src/client/index.ts";
+import { type ChangeEvent, ConflictError } from "../../packages/client/src/index.ts";
 import { admin, eventually, newUser, watchedSockets } from "./helpers.ts";
 
 describe("the SDK in Node over real HTTP", () => {

@@ -26,6 +26,8 @@ describe("CORS (CORS_ORIGINS)", () => {
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(DASHBOARD);
     expect(res.headers.get("Access-Control-Allow-Methods")).toContain("PATCH");
     expect(res.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
+    // The SDK sends X-Client-Id with every write (own writes in the change feed).
+    expect(res.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("x-client-id");
     expect(res.headers.get("Access-Control-Allow-Credentials")).toBeNull();
   });
 

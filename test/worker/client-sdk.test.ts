@@ -1,56 +1,14 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   type ChangeEvent,
   ConflictError,
-  createCacheClient,
   directVapi,
   NotFoundError,
-  type SocketLike,
   UnavailableError,
-} from "../../src/client/index.ts";
-import { conforms } from "./openapi-conformance";
-import { newUser, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
-
-const BASE = "http://cache.test";
-
-/** A `fetch` that reaches the Worker under test (and checks every answer against /openapi.json). */
-function workerFetch(log: number[] = []): typeof fetch {
-  return async (input, init) => {
-    const req = new Request(input, init);
-    const res = await conforms(req, await exports.default.fetch(req.clone()));
-    log.push(res.status);
-    return res;
-  };
-}
-
-/** Opens the events socket through the Worker; `gate` holds reconnects back while a test writes. */
-function workerSockets(state: { gate?: Promise<void>; opened: WebSocket[] }) {
-  return async (url: string, protocols: string[]): Promise<SocketLike> => {
-    await state.gate;
-    const res = await exports.default.fetch(
-      new Request(url.replace(/^ws/, "http"), { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") } }),
-    );
-    if (!res.webSocket) throw new Error(`upgrade refused: ${res.status}`);
-    expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("vapi-edge-cache.v1");
-    res.webSocket.accept();
-    state.opened.push(res.webSocket);
-    return res.webSocket;
-  };
-}
-
-const client = (user: TestUser, extra: Partial<Parameters<typeof createCacheClient>[0]> = {}) =>
-  createCacheClient({ baseUrl: BASE, token: user.token, fetch: workerFetch(), ...extra });
-
-async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+} from "../../packages/client/src/index.ts";
+import { newUser, upstreamCalls, vapiAssistants } from "./helpers";
+import { client, until, workerFetch, workerSockets } from "./sdk-harness";
 
 describe("client SDK against the Worker and the emulator", () => {
   it("reads, revalidates with 304 on its own copy, and writes; a stale expected version is a ConflictError with both versions", async () => {
@@ -83,6 +41,54 @@ describe("client SDK against the Worker and the emulator", () => {
     const inVapi = await vapiAssistants(user.key);
     expect(inVapi).toHaveLength(2);
     expect(inVapi.find((a) => a.id === id)?.name).toBe("Tab A");
+  });
+
+  it("edits straight from the list with its etags; a stale one is a ConflictError whose base is the listed version", async () => {
+    const user = await newUser({ assistants: 2 });
+    const sdk = client(user);
+    const list = await sdk.getAssistants();
+    const [a, b] = list.assistants;
+    expect(Object.keys(list.etags).sort()).toEqual([a!.id, b!.id].sort());
+    expect(list.etags[a!.id]).toBe((await client(user).getAssistant(a!.id)).etag);
+
+    const edited = await sdk.updateAssistant(a!.id, { name: "From the list" }, { expected: list.etags[a!.id] });
+    expect(edited.assistant.name).toBe("From the list");
+    const err = await sdk.updateAssistant(a!.id, { name: "Stale" }, { expected: list.etags[a!.id] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).base).toEqual(a);
+    expect((err as ConflictError).current.name).toBe("From the list");
+    expect((err as ConflictError).currentEtag).toBe(edited.etag);
+    // A 304 on the list keeps its etags.
+    const again = await sdk.getAssistants();
+    expect(again.etags[a!.id]).toBe(edited.etag);
+    expect((await sdk.getAssistants()).etags).toEqual(again.etags);
+  });
+
+  it("{ revalidate: true } sends no If-None-Match and Cache-Control: no-cache, and the service asks Vapi", async () => {
+    const user = await newUser({ assistants: 1 });
+    const sent: Request[] = [];
+    const recording: typeof fetch = (input, init) => {
+      sent.push(new Request(input, init));
+      return workerFetch()(input, init);
+    };
+    const sdk = client(user, { fetch: recording });
+    const [a] = (await sdk.getAssistants()).assistants;
+    await sdk.getAssistant(a!.id);
+    const calls = await upstreamCalls(user.key);
+
+    const list = await sdk.getAssistants({ revalidate: true });
+    const one = await sdk.getAssistant(a!.id, { revalidate: true });
+    expect([list.cached, one.cached]).toEqual([false, false]);
+    expect(await upstreamCalls(user.key)).toBe(calls + 2);
+    for (const req of sent.slice(2)) {
+      expect(req.headers.get("If-None-Match")).toBeNull();
+      expect(req.headers.get("Cache-Control")).toBe("no-cache");
+      expect(req.cache).toBe("no-store");
+    }
+    // Plain reads after it are conditional again, on the copy the revalidation brought.
+    expect((await sdk.getAssistant(a!.id)).cached).toBe(true);
+    expect(sent.at(-1)!.headers.get("If-None-Match")).toBe(one.etag);
+    expect(await upstreamCalls(user.key)).toBe(calls + 2);
   });
 
   it("retries a read answered 503 after Retry-After, and reports UnavailableError when it persists", async () => {

@@ -15,7 +15,12 @@ export const Assistant = z.looseObject({
   name: z.string().optional(),
 });
 export type Assistant = z.infer<typeof Assistant>;
-export const ListBody = z.object({ assistants: z.array(Assistant), cached: z.boolean(), stale: z.boolean().optional() });
+export const ListBody = z.object({
+  assistants: z.array(Assistant),
+  etags: z.record(z.string(), z.string()),
+  cached: z.boolean(),
+  stale: z.boolean().optional(),
+});
 export const OneBody = z.object({ assistant: Assistant, cached: z.boolean().optional(), stale: z.boolean().optional() });
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 

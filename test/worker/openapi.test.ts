@@ -50,7 +50,7 @@ describe("the response check every Worker test goes through", () => {
   };
 
   it("accepts an answer as documented", async () => {
-    const res = json({ assistants: [], cached: true }, 200, cacheHeaders);
+    const res = json({ assistants: [], etags: {}, cached: true }, 200, cacheHeaders);
     await expect(conforms(get("/api/assistants"), res)).resolves.toBe(res);
   });
 
@@ -68,7 +68,7 @@ describe("the response check every Worker test goes through", () => {
   it("refuses an undeclared status, a missing declared header and an undeclared cache header", async () => {
     await expect(conforms(get("/api/settings"), json({}, 418))).rejects.toThrow(/418 is not declared/);
     const { "Server-Timing": _, ...withoutTiming } = cacheHeaders;
-    const noTiming = json({ assistants: [], cached: true }, 200, withoutTiming);
+    const noTiming = json({ assistants: [], etags: {}, cached: true }, 200, withoutTiming);
     await expect(conforms(get("/api/assistants"), noTiming)).rejects.toThrow(/Server-Timing is required/);
     const extra = json({ vapiKeyConfigured: false, vapiKeyLast4: null }, 200, cacheHeaders);
     await expect(conforms(get("/api/settings"), extra)).rejects.toThrow(/Cache-Status is sent but not declared/);

@@ -18,7 +18,7 @@ describe("cache-first reads", () => {
     const warm = await user.req("/api/assistants");
     expect(warm.headers.get("Cache-Status")).toMatch(/^vapi-edge-cache; hit; ttl=\d+$/);
     const second = await listBody(warm);
-    expect(second).toEqual({ assistants: first.assistants, cached: true });
+    expect(second).toEqual({ assistants: first.assistants, etags: first.etags, cached: true });
     expect(await upstreamCalls(user.key)).toBe(before + 1);
     expect((await d1Rows(user.sub)).map((r) => r.id).sort()).toEqual(first.assistants.map((a) => a.id).sort());
   });

@@ -13,9 +13,10 @@ export const Message = z.discriminatedUnion("type", [
     version: z.number(),
     etag: z.string(),
     origin: z.enum(["write", "vapi"]),
+    clientId: z.string().optional(),
     assistant: Assistant,
   }),
-  z.object({ type: z.literal("deleted"), seq: z.number(), id: z.string(), origin: z.enum(["write", "vapi"]) }),
+  z.object({ type: z.literal("deleted"), seq: z.number(), id: z.string(), origin: z.enum(["write", "vapi"]), clientId: z.string().optional() }),
 ]);
 export type Message = z.infer<typeof Message>;
 

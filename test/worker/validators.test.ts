@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, configure, ErrorBody, fault, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
+import { admin, configure, ErrorBody, fault, ListBody, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
 
 const Conflict = ErrorBody.extend({ assistant: OneBody.shape.assistant });
 
@@ -65,6 +65,34 @@ describe("validators (ETag, If-None-Match, If-Match)", () => {
     expect(vapi[0]!.name).toBe(winner.name);
     // The cached version was fresh, so the one call is the winner's PATCH: no read, no losing write.
     expect(await upstreamCalls(user.key)).toBe(calls + 1);
+  });
+
+  it("a list gives each assistant's ETag beside Vapi's objects: a PATCH with it from the list wins, a stale one is 412", async () => {
+    const user = await newUser({ assistants: 3 });
+    const res = await user.req("/api/assistants");
+    const raw = (await res.json()) as Record<string, unknown>;
+    // Vapi's objects untouched, the seed's keys kept; the validators sit beside them.
+    expect(Object.keys(raw).sort()).toEqual(["assistants", "cached", "etags"]);
+    const list = ListBody.parse(raw);
+    expect(list.assistants.every((a) => !("etag" in a))).toBe(true);
+    expect(Object.keys(list.etags)).toEqual(list.assistants.map((a) => a.id));
+    for (const a of list.assistants) {
+      expect((await user.req(`/api/assistants/${a.id}`)).headers.get("ETag")).toBe(list.etags[a.id]);
+    }
+
+    const [a, b] = list.assistants;
+    const edited = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", headers: { "If-Match": list.etags[a!.id]! }, json: { name: "From the list" } });
+    expect(edited.status).toBe(200);
+    const calls = await upstreamCalls(user.key);
+    const stale = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", headers: { "If-Match": list.etags[a!.id]! }, json: { name: "Stale" } });
+    expect(stale.status).toBe(412);
+    expect(await upstreamCalls(user.key)).toBe(calls);
+
+    // The next list (a hit, its string rebuilt after the write) names the new version; the others keep theirs.
+    const again = await listBody(await user.req("/api/assistants"));
+    expect(again.cached).toBe(true);
+    expect(again.etags[a!.id]).toBe(edited.headers.get("ETag"));
+    expect(again.etags[b!.id]).toBe(list.etags[b!.id]);
   });
 
   it("refuses a DELETE with a stale If-Match and sends nothing to Vapi; the current tag deletes", async () => {

@@ -5,7 +5,8 @@ import type { Assistant, AssistantOperations, AssistantResult, ChangeEvent, List
 
 export * from "./errors.ts";
 export { directVapi } from "./vapi.ts";
-export type { SubscribeOptions, Subscription } from "./subscribe.ts";
+export { CLOSE_TOO_MANY_SOCKETS } from "./subscribe.ts";
+export type { EventSourceLike, SubscribeEnvironment, SubscribeOptions, Subscription, SubscriptionState } from "./subscribe.ts";
 export type * from "./types.ts";
 
 export interface CacheClientOptions {
@@ -18,9 +19,22 @@ export interface CacheClientOptions {
   webSocket?: (url: string, protocols: string[]) => SocketLike | Promise<SocketLike>;
   /** Used only when the service cannot be reached or answers 5xx. See docs/client.md for what it costs. */
   fallback?: AssistantOperations;
+  /**
+   * This instance's id (1–64 of A-Z a-z 0-9 _ -), sent as `X-Client-Id` with every write and echoed
+   * in the change events those writes cause (`own: true`). Default: random per instance.
+   */
+  clientId?: string;
   /** Retries of a read answered 429/503 (default 2), each waiting Retry-After, at most `maxRetryDelayMs` (default 5000). */
   retries?: number;
   maxRetryDelayMs?: number;
+}
+
+export interface ReadOptions {
+  /**
+   * Ask the service to revalidate with Vapi now instead of answering from its cache: sent
+   * without If-None-Match and with `Cache-Control: no-cache` (limited per user by the service).
+   */
+  revalidate?: boolean;
 }
 
 export interface WriteOptions {
@@ -43,10 +57,15 @@ export function createCacheClient(opts: CacheClientOptions) {
     retries: opts.retries ?? 2,
     maxRetryDelayMs: opts.maxRetryDelayMs ?? 5000,
   };
+  const clientId = opts.clientId ?? randomId();
+  // The service refuses any other X-Client-Id with 400: say so here, not at the first write.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(clientId)) throw new TypeError("clientId must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
   // The last answer per path, for conditional GETs: a 304 reuses it instead of a body.
   const copies = new Map<string, Copy>();
   // Versions this client has read or written, by validator: what a ConflictError shows as `base`.
   const versions = new Map<string, Assistant>();
+  // The last list's versions, by validator, replaced per list answer: a list may exceed MAX_VERSIONS.
+  let listed = new Map<string, Assistant>();
   const remember = (etag: string | undefined, a: Assistant) => {
     if (!etag) return;
     versions.set(etag, a);
@@ -65,9 +84,14 @@ export function createCacheClient(opts: CacheClientOptions) {
     }
   }
 
-  async function read<T>(path: string): Promise<{ body: T; etag?: string; notModified: boolean }> {
-    const copy = copies.get(path);
-    const res = await send(t, "GET", path, { retry: true, headers: copy ? { "If-None-Match": copy.etag } : {} });
+  async function read<T>(path: string, r: ReadOptions): Promise<{ body: T; etag?: string; notModified: boolean }> {
+    // The service answers a read that carries If-None-Match from its cache even with the
+    // `no-cache` every `fetch` adds to it; only no-cache without If-None-Match revalidates.
+    // `no-store` keeps a browser's HTTP cache from adding its own If-None-Match to that one.
+    const copy = r.revalidate ? undefined : copies.get(path);
+    const res = r.revalidate
+      ? await send(t, "GET", path, { retry: true, headers: { "Cache-Control": "no-cache" }, cache: "no-store" })
+      : await send(t, "GET", path, { retry: true, headers: copy ? { "If-None-Match": copy.etag } : {} });
     if (res.status === 304 && copy) return { body: copy.body as T, etag: copy.etag, notModified: true };
     if (!res.ok) throw await errorFrom(res);
     const body = (await res.json()) as T;
@@ -78,9 +102,9 @@ export function createCacheClient(opts: CacheClientOptions) {
 
   async function write(method: string, id: string | undefined, body: unknown, w: WriteOptions = {}): Promise<AssistantResult | undefined> {
     const path = id === undefined ? "/api/assistants" : one(id);
-    const headers: Record<string, string> = w.expected ? { "If-Match": w.expected } : {};
+    const headers: Record<string, string> = { "X-Client-Id": clientId, ...(w.expected ? { "If-Match": w.expected } : {}) };
     const res = await send(t, method, path, { body, headers, retry: false });
-    if (!res.ok) throw await errorFrom(res, w.expected ? versions.get(w.expected) : undefined);
+    if (!res.ok) throw await errorFrom(res, w.expected ? (versions.get(w.expected) ?? listed.get(w.expected)) : undefined);
     const etag = res.headers.get("ETag") ?? undefined;
     if (method === "DELETE") {
       copies.delete(path);
@@ -93,19 +117,26 @@ export function createCacheClient(opts: CacheClientOptions) {
   }
 
   return {
-    async getAssistants(): Promise<ListResult> {
+    /** Sent as `X-Client-Id` with this instance's writes: their events carry it and arrive with `own: true`. */
+    clientId,
+    /** The complete list; `{ revalidate: true }` makes the service ask Vapi now. */
+    async getAssistants(ro: ReadOptions = {}): Promise<ListResult> {
       return viaCache<ListResult>(
         async () => {
-          const r = await read<{ assistants: Assistant[]; cached: boolean }>("/api/assistants");
-          return { assistants: r.body.assistants, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
+          const r = await read<{ assistants: Assistant[]; etags?: Record<string, string>; cached: boolean }>("/api/assistants", ro);
+          const etags = r.body.etags ?? {};
+          listed = new Map();
+          for (const a of r.body.assistants) if (etags[a.id]) listed.set(etags[a.id]!, a);
+          return { assistants: r.body.assistants, etags, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
         },
-        async (f) => ({ assistants: await f.getAssistants(), cached: false, source: "fallback" }),
+        async (f) => ({ assistants: await f.getAssistants(), etags: {}, cached: false, source: "fallback" }),
       );
     },
-    async getAssistant(id: string): Promise<AssistantResult> {
+    /** One assistant; `{ revalidate: true }` makes the service ask Vapi now. */
+    async getAssistant(id: string, ro: ReadOptions = {}): Promise<AssistantResult> {
       return viaCache<AssistantResult>(
         async () => {
-          const r = await read<{ assistant: Assistant; cached: boolean }>(one(id));
+          const r = await read<{ assistant: Assistant; cached: boolean }>(one(id), ro);
           remember(r.etag, r.body.assistant);
           return { assistant: r.body.assistant, cached: r.notModified || r.body.cached, etag: r.etag, source: "cache" };
         },
@@ -134,7 +165,17 @@ export function createCacheClient(opts: CacheClientOptions) {
     /** Every change of the user's assistants, pushed by the service to each open tab. */
     subscribe(onEvent: (e: ChangeEvent) => void, so: SubscribeOptions = {}): Subscription {
       const webSocket = opts.webSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols));
-      return subscribe({ baseUrl: t.baseUrl, token: t.token, webSocket }, onEvent, so);
+      // Settings cost no Vapi call: a cheap way to learn whether the service refuses the token.
+      const probe = async (token: string) => {
+        try {
+          const res = await t.fetch(`${t.baseUrl}/api/settings`, { headers: { Authorization: `Bearer ${token}` } });
+          await res.body?.cancel();
+          return res.status;
+        } catch {
+          return 0;
+        }
+      };
+      return subscribe({ baseUrl: t.baseUrl, token: t.token, webSocket, probe, clientId }, onEvent, so);
     },
   };
 }
@@ -142,4 +183,10 @@ export function createCacheClient(opts: CacheClientOptions) {
 export type CacheClient = ReturnType<typeof createCacheClient>;
 
 const MAX_VERSIONS = 200;
+
+/** 128 random bits in hex: `crypto.randomUUID` needs a secure context, `getRandomValues` does not. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 const one = (id: string) => `/api/assistants/${encodeURIComponent(id)}`;

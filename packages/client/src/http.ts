@@ -30,7 +30,7 @@ export async function send(
   t: Transport,
   method: string,
   path: string,
-  init: { body?: unknown; headers?: Record<string, string>; retry: boolean },
+  init: { body?: unknown; headers?: Record<string, string>; retry: boolean; cache?: "no-store" },
 ): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const headers = new Headers(init.headers);
@@ -39,7 +39,9 @@ export async function send(
     let res: Response;
     try {
       const body = init.body === undefined ? undefined : JSON.stringify(init.body);
-      res = await t.fetch(`${t.baseUrl}${path}`, { method, headers, body });
+      const options: RequestInit = { method, headers, body };
+      if (init.cache) options.cache = init.cache;
+      res = await t.fetch(`${t.baseUrl}${path}`, options);
     } catch (err) {
       throw new Unreachable(String(err));
     }

@@ -16,6 +16,11 @@ export type Source = "cache" | "fallback";
 
 export interface ListResult {
   assistants: Assistant[];
+  /**
+   * Each listed assistant's validator, by id: pass `etags[a.id]` as `expected` to edit straight
+   * from the list. Empty from the fallback (Vapi has no validators).
+   */
+  etags: Record<string, string>;
   /** True when served without asking Vapi (a cache hit, or a 304 on the SDK's own copy). */
   cached: boolean;
   /** The list's validator; absent from the fallback. */
@@ -40,26 +45,35 @@ export interface AssistantOperations {
   deleteAssistant(id: string): Promise<void>;
 }
 
+/** Who made a change: which SDK instance wrote it (`clientId`), and whether it was this one (`own`). */
+interface Author {
+  /** `write`: through this service; `vapi`: found by a refresh (an edit made in Vapi itself). */
+  origin: "write" | "vapi";
+  /** The `X-Client-Id` the write was sent with (every SDK instance sends its `clientId`). */
+  clientId?: string;
+  /** Set by the SDK: true when this SDK instance made the write (a tab's own edit). */
+  own: boolean;
+}
+
 /** A change pushed to every tab of the user, in `seq` order. */
 export type ChangeEvent =
-  | {
+  | ({
       type: "created" | "updated";
       seq: number;
       id: string;
       /** Vapi's `updatedAt`, in ms. */
       version: number;
       etag: string;
-      /** `write`: through this service; `vapi`: found by a refresh (an edit made in Vapi itself). */
-      origin: "write" | "vapi";
       assistant: Assistant;
-    }
-  | { type: "deleted"; seq: number; id: string; origin: "write" | "vapi" }
+    } & Author)
+  | ({ type: "deleted"; seq: number; id: string } & Author)
   /** The tab was too far behind for the log: reload the list, then events continue from `seq`. */
   | { type: "resync"; seq: number };
 
 /** The slice of a WebSocket the SDK uses; the browser's satisfies it. */
 export interface SocketLike {
   addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
-  addEventListener(type: "close" | "error", listener: () => void): void;
+  addEventListener(type: "close", listener: (event: { code: number }) => void): void;
+  addEventListener(type: "error", listener: () => void): void;
   close(code?: number, reason?: string): void;
 }

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import type { ChangeEvent, SubscriptionState } from "../../packages/client/src/index.ts";
+import { newUser, token, uid } from "./helpers";
+import { client, type Sockets, until, workerFetch, workerSockets } from "./sdk-harness";
+
+const names = (states: SubscriptionState[]) => states.map((s) => s.state);
+
+/** A `window` and `document` a test controls: what a browser would fire. */
+function browser() {
+  const doc = Object.assign(new EventTarget(), { visibilityState: "visible" });
+  return { window: new EventTarget(), document: doc };
+}
+
+describe("client SDK subscription state", () => {
+  it("reports connecting, ready with its seq, reconnecting with when and which attempt, ready again, closed", async () => {
+    const user = await newUser({ assistants: 1 });
+    const writer = client(user);
+    const [a] = (await writer.getAssistants()).assistants;
+    const sockets: Sockets = { opened: [] };
+    const states: SubscriptionState[] = [];
+    const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe(() => undefined, {
+      minDelayMs: 10,
+      onState: (s) => states.push(s),
+    });
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    expect(states).toEqual([{ state: "connecting", attempt: 0 }, { state: "ready", seq: 0 }]);
+
+    let release!: () => void;
+    sockets.gate = new Promise((r) => (release = r));
+    const dropped = Date.now();
+    sockets.opened[0]!.close(1011, "network drop");
+    await until(() => (sub.state.state === "connecting" ? true : undefined), "the next attempt");
+    const waiting = states[2];
+    expect(waiting).toMatchObject({ state: "reconnecting", attempt: 1 });
+    expect(waiting?.state === "reconnecting" && waiting.at).toBeGreaterThanOrEqual(dropped);
+    expect(states[3]).toEqual({ state: "connecting", attempt: 1 });
+
+    await writer.updateAssistant(a!.id, { name: "while away" });
+    release();
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready again");
+    expect(sub.state).toEqual({ state: "ready", seq: 1 });
+    sub.close();
+    expect(sub.state).toEqual({ state: "closed", reason: "caller" });
+    expect(names(states)).toEqual(["connecting", "ready", "reconnecting", "connecting", "ready", "closed"]);
+  });
+
+  it("a refused token: token() is asked once more, one more attempt, then closed as unauthorized, with no retries after", async () => {
+    const user = await newUser();
+    const refused = await token(uid(), "-1m"); // expired: HTTP and the socket both refuse it
+    let asked = 0;
+    const probes: number[] = [];
+    const sockets: Sockets = { opened: [] };
+    const states: SubscriptionState[] = [];
+    const sdk = client(user, { token: () => (asked++, refused), fetch: workerFetch(probes), webSocket: workerSockets(sockets) });
+    const sub = sdk.subscribe(() => undefined, { minDelayMs: 10, onState: (s) => states.push(s) });
+    await until(() => (sub.state.state === "closed" ? true : undefined), "closed");
+
+    expect(sub.state).toMatchObject({ state: "closed", reason: "unauthorized", error: { status: 401, code: "unauthorized" } });
+    expect(asked).toBe(2);
+    expect(sockets.attempts).toBe(2);
+    expect(probes).toEqual([401, 401]);
+    expect(names(states)).toEqual(["connecting", "connecting", "closed"]);
+  });
+
+  it("a refused token that token() renews: the fresh one connects", async () => {
+    const user = await newUser();
+    const refused = await token(uid(), "-1m");
+    let asked = 0;
+    const sockets: Sockets = { opened: [] };
+    const sub = client(user, { token: () => (asked++ === 0 ? refused : user.token), webSocket: workerSockets(sockets) }).subscribe(
+      () => undefined,
+      { minDelayMs: 10 },
+    );
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    expect([asked, sockets.attempts]).toEqual([2, 2]);
+    sub.close();
+  });
+
+  it("closed by the service with 4429 (too many sockets for this user): reported as replaced, never reconnected", async () => {
+    const user = await newUser();
+    const sockets: Sockets = { opened: [] };
+    const states: SubscriptionState[] = [];
+    const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe(() => undefined, {
+      minDelayMs: 10,
+      onState: (s) => states.push(s),
+    });
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    // The coordinator echoes the close code, so the tab's socket sees the service close it with 4429.
+    sockets.opened[0]!.close(4429, "too many sockets");
+    await until(() => (sub.state.state === "closed" ? true : undefined), "closed");
+    expect(sub.state).toEqual({ state: "closed", reason: "replaced" });
+    expect(names(states)).toEqual(["connecting", "ready", "closed"]);
+    expect(sockets.attempts).toBe(1);
+  });
+
+  it("reconnects at once on `online` and when a hidden tab becomes visible, instead of waiting out the backoff", async () => {
+    const user = await newUser();
+    const env = browser();
+    const sockets: Sockets = { opened: [] };
+    // A backoff no test would wait out: only the browser's signals can bring the socket back.
+    const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe(() => undefined, {
+      minDelayMs: 600_000,
+      maxDelayMs: 600_000,
+      environment: env,
+    });
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+
+    sockets.opened[0]!.close(1011, "offline");
+    await until(() => (sub.state.state === "reconnecting" ? true : undefined), "reconnecting");
+    env.window.dispatchEvent(new Event("online"));
+    expect(sub.state).toEqual({ state: "connecting", attempt: 1 });
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready after online");
+
+    sockets.opened[1]!.close(1011, "laptop lid closed");
+    await until(() => (sub.state.state === "reconnecting" ? true : undefined), "reconnecting");
+    env.document.visibilityState = "hidden";
+    env.document.dispatchEvent(new Event("visibilitychange"));
+    expect(sub.state.state).toBe("reconnecting");
+    env.document.visibilityState = "visible";
+    env.document.dispatchEvent(new Event("visibilitychange"));
+    expect(sub.state.state).toBe("connecting");
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready after visible");
+
+    sub.close();
+    env.window.dispatchEvent(new Event("online"));
+    expect(sub.state.state).toBe("closed");
+    expect(sockets.attempts).toBe(3);
+  });
+
+  it("marks the events of this instance's writes as own, by the client id it sends; another instance's are not", async () => {
+    const user = await newUser({ assistants: 1 });
+    const tab = client(user, { webSocket: workerSockets({ opened: [] }) });
+    const other = client(user, { clientId: "other-tab_1" });
+    expect(tab.clientId).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    expect(client(user).clientId).not.toBe(tab.clientId);
+    expect(() => client(user, { clientId: "not a valid id" })).toThrow(TypeError);
+    const [a] = (await tab.getAssistants()).assistants;
+    const events: ChangeEvent[] = [];
+    const sub = tab.subscribe((e) => events.push(e));
+    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+
+    await tab.updateAssistant(a!.id, { name: "mine" });
+    await other.updateAssistant(a!.id, { name: "theirs" });
+    const created = await tab.createAssistant({ name: "new" });
+    await other.deleteAssistant(created.assistant.id);
+    await until(() => (events.length >= 4 ? true : undefined), "four events");
+    sub.close();
+    expect(events.map((e) => (e.type === "resync" ? [e.type] : [e.type, e.own, e.clientId]))).toEqual([
+      ["updated", true, tab.clientId],
+      ["updated", false, "other-tab_1"],
+      ["created", true, tab.clientId],
+      ["deleted", false, "other-tab_1"],
+    ]);
+  });
+});
