@@ -46,20 +46,6 @@ export async function newUser(assistants = 3): Promise<E2eUser> {
   };
 }
 
-/** A `webSocket` option for the SDK: the platform's WebSocket, resolving `ready` on the service's `ready` message. */
-export function watchedSockets() {
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const webSocket = (url: string, protocols: string[]) => {
-    const ws = new WebSocket(url, protocols);
-    ws.addEventListener("message", (e) => {
-      if ((JSON.parse(String(e.data)) as { type?: string }).type === "ready") markReady();
-    });
-    return ws;
-  };
-  return { webSocket, ready };
-}
-
 /** Resolves when `predicate` holds for something pushed to `list`; polls a caller-owned array. */
 export async function eventually<T>(list: T[], predicate: (item: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -14,7 +14,7 @@ declare global {
     sdk: typeof Sdk;
     tab: Sdk.CacheClient;
     events: Sdk.ChangeEvent[];
-    sockets: { opened: boolean; ready: boolean; ended: boolean }[];
+    states: Sdk.SubscriptionState[];
     violations: string[];
   }
 }
@@ -42,25 +42,19 @@ describe.skipIf(skipped !== undefined)(`the SDK in headless Chromium${skipped ? 
     await page.evaluate(
       ({ baseUrl, token }) => {
         window.events = [];
-        window.sockets = [];
-        // The browser's own WebSocket, watched: the page can tell whether it opened and got `ready`.
-        const webSocket = (url: string, protocols: string[]) => {
-          const ws = new WebSocket(url, protocols);
-          const state = { opened: false, ready: false, ended: false };
-          window.sockets.push(state);
-          ws.addEventListener("open", () => (state.opened = true));
-          ws.addEventListener("message", (e) => (state.ready ||= JSON.parse(String(e.data)).type === "ready"));
-          ws.addEventListener("close", () => (state.ended = true));
-          return ws;
-        };
-        window.tab = window.sdk.createCacheClient({ baseUrl, token, webSocket });
+        window.states = [];
+        window.tab = window.sdk.createCacheClient({ baseUrl, token });
       },
       { baseUrl: stack.baseUrl, token },
     );
     return { page, errors };
   }
 
-  const subscribe = (page: Page) => page.evaluate(() => void window.tab.subscribe((e) => window.events.push(e)));
+  /** Subscribes the tab, recording its events and the states the SDK reports. */
+  const subscribe = (page: Page) =>
+    page.evaluate(() => void window.tab.subscribe((e) => window.events.push(e), { onState: (s) => window.states.push(s) }));
+  const reached = (page: Page, state: Sdk.SubscriptionState["state"]) =>
+    page.waitForFunction((state) => window.states.some((s) => s.state === state), state);
 
   it("12 repeat getAssistant(id) calls in a page are cache hits: no Vapi call after the first read", async () => {
     const user = await newUser();
@@ -84,15 +78,19 @@ describe.skipIf(skipped !== undefined)(`the SDK in headless Chromium${skipped ? 
     const user = await newUser();
     const id = user.ids[0]!;
     const [reader, writer] = [await openTab(stack.allowedOrigin, user.token), await openTab(stack.allowedOrigin, user.token)];
-    await subscribe(reader.page);
-    await reader.page.waitForFunction(() => window.sockets[0]?.ready === true);
+    await Promise.all([subscribe(reader.page), subscribe(writer.page)]);
+    await Promise.all([reached(reader.page, "ready"), reached(writer.page, "ready")]);
     const renamed = await writer.page.evaluate(async (id) => {
       const { etag } = await window.tab.getAssistant(id);
       return window.tab.updateAssistant(id, { name: "Renamed in another tab" }, { expected: etag });
     }, id);
-    await reader.page.waitForFunction((id) => window.events.some((e) => e.type === "updated" && e.id === id), id);
-    const events = await reader.page.evaluate(() => window.events);
-    expect(events).toEqual([expect.objectContaining({ type: "updated", id, etag: renamed.etag, assistant: renamed.assistant })]);
+    const rename = { type: "updated", id, etag: renamed.etag, assistant: renamed.assistant };
+    for (const { page } of [reader, writer]) {
+      await page.waitForFunction((id) => window.events.some((e) => e.type === "updated" && e.id === id), id);
+    }
+    // Each tab knows whose edit it was: the writer's client id crossed CORS as X-Client-Id.
+    expect(await reader.page.evaluate(() => window.events)).toEqual([expect.objectContaining({ ...rename, own: false })]);
+    expect(await writer.page.evaluate(() => window.events)).toEqual([expect.objectContaining({ ...rename, own: true })]);
     await Promise.all([reader.page.close(), writer.page.close()]);
   });
 
@@ -109,14 +107,14 @@ describe.skipIf(skipped !== undefined)(`the SDK in headless Chromium${skipped ? 
       id,
     );
     expect(read).toEqual({ name: "UnavailableError", status: 0, code: "unreachable" });
-    expect(errors.join("\n")).toMatch(/blocked by CORS policy/);
+    await expect.poll(() => errors.join("\n")).toMatch(/blocked by CORS policy/);
     expect(await user.vapiCalls()).toBe(before); // the preflight was refused: the read never left the browser
 
+    // A browser cannot see an upgrade's status: the SDK reports a subscription that never gets ready.
     await subscribe(page);
-    // The first socket either opens (the policy failed) or ends unopened (refused at the handshake).
-    await page.waitForFunction(() => window.sockets[0]?.opened || window.sockets[0]?.ended);
-    expect(await page.evaluate(() => window.sockets[0])).toMatchObject({ opened: false, ready: false });
-    expect(errors.join("\n")).toMatch(/WebSocket .* failed: .*403/);
+    await reached(page, "reconnecting");
+    expect((await page.evaluate(() => window.states)).map((s) => s.state)).not.toContain("ready");
+    await expect.poll(() => errors.join("\n")).toMatch(/WebSocket .* failed: .*403/);
     await page.close();
   });
 

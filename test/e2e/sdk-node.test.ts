@@ -3,8 +3,8 @@
 // `Pragma: no-cache` to every request carrying If-None-Match, which a test calling the Worker's
 // handler directly never sees: repeat reads must still be cache hits.
 import { describe, expect, it } from "vitest";
-import { type ChangeEvent, ConflictError } from "../../packages/client/src/index.ts";
-import { admin, eventually, newUser, watchedSockets } from "./helpers.ts";
+import { type ChangeEvent, ConflictError, type SubscriptionState } from "../../packages/client/src/index.ts";
+import { admin, eventually, newUser } from "./helpers.ts";
 
 describe("the SDK in Node over real HTTP", () => {
   it("12 repeat getAssistant(id) calls cost Vapi nothing after the first read", async () => {
@@ -36,11 +36,11 @@ describe("the SDK in Node over real HTTP", () => {
   it("a rename by one client reaches another client's subscription", async () => {
     const user = await newUser();
     const id = user.ids[0]!;
-    const sockets = watchedSockets();
     const events: ChangeEvent[] = [];
-    const sub = user.client({ webSocket: sockets.webSocket }).subscribe((e) => events.push(e));
+    const states: SubscriptionState[] = [];
+    const sub = user.client().subscribe((e) => events.push(e), { onState: (s) => states.push(s) });
     try {
-      await sockets.ready;
+      await eventually(states, (s) => s.state === "ready", "the subscription's ready state");
       const writer = user.client();
       const { etag } = await writer.getAssistant(id);
       const renamed = await writer.updateAssistant(id, { name: "Renamed in Node" }, { expected: etag });
