@@ -23,7 +23,7 @@ describe("client SDK subscription state", () => {
       onState: (s) => states.push(s),
     });
     await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
-    expect(states).toEqual([{ state: "connecting", attempt: 0 }, { state: "ready", seq: 0 }]);
+    expect(states).toEqual([{ state: "connecting", attempt: 0 }, { state: "ready", seq: 1 }]); // the key save took seq 1
 
     let release!: () => void;
     sockets.gate = new Promise((r) => (release = r));
@@ -38,7 +38,7 @@ describe("client SDK subscription state", () => {
     await writer.updateAssistant(a!.id, { name: "while away" });
     release();
     await until(() => (sub.state.state === "ready" ? true : undefined), "ready again");
-    expect(sub.state).toEqual({ state: "ready", seq: 1 });
+    expect(sub.state).toEqual({ state: "ready", seq: 2 });
     sub.close();
     expect(sub.state).toEqual({ state: "closed", reason: "caller" });
     expect(names(states)).toEqual(["connecting", "ready", "reconnecting", "connecting", "ready", "closed"]);

@@ -114,7 +114,7 @@ describe("live updates (GET /api/assistants/events)", () => {
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
     await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "v1" } });
     const ahead = await openTab(user.token, { after: 5 });
-    expect(await ahead.waitFor(() => true)).toEqual({ type: "resync", seq: 1 });
+    expect(await ahead.waitFor(() => true)).toEqual({ type: "resync", seq: 2 }); // the key save, then the PATCH
     ahead.ws.close(1000, "done");
   });
 
