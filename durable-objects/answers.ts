@@ -61,6 +61,10 @@ export function forwarded(trace: Trace, joined: boolean): Served {
   return { cached: false, status: `fwd=${trace.fwd}; stored${joined ? "; collapsed" : ""}` };
 }
 
+/** The Cache-Status of a 404 that a list sync this read started or joined answered. */
+export const notInList = (trace: Trace, joined: boolean) =>
+  `${CACHE}; fwd=${trace.fwd}${joined ? "; collapsed" : ""}; detail=not-in-list`;
+
 /**
  * The whole list as the hot layer holds it, with each assistant's validator beside it (`etags`),
  * so an edit straight from the list can send If-Match. The list's own tag covers the etags: they

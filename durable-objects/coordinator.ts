@@ -15,6 +15,7 @@ import {
   listAnswer,
   newTiming,
   notFound,
+  notInList,
   oneAnswer,
   preconditionFailed,
   type ReadOptions,
@@ -118,16 +119,23 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       const early = cached && this.servedFromCache(f, opts, () => this.refresher.one(id, newTiming()));
       if (cached && early) return oneAnswer(cached, early, timing, opts);
       trace.fwd = fwdOf(!!opts.noCache, f);
+      const listKey = this.refresher.flightKey("list");
       // A miss (no-cache too) while the whole list is being fetched waits for that list.
-      const listFlight = this.flights.current(this.refresher.flightKey("list"));
-      // Else a fresh complete list vouches for every id the user has (own writes since are in it).
-      if (!opts.noCache && !this.hot.has(id) && !listFlight && this.listFresh()) {
+      const listFlight = this.flights.current(listKey);
+      const unknown = !this.hot.has(id);
+      // Else only a *fresh* complete list vouches for every id the user has (own writes since are in it).
+      if (!opts.noCache && unknown && !listFlight && this.listFresh()) {
         this.stats.hits++;
         throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
       }
-      const joined = this.countMiss(listFlight !== undefined || this.flights.has(this.refresher.flightKey(`get:${id}`)));
+      // An id the hot layer does not know, while the list is not fresh, joins or starts the one list
+      // sync instead of a per-id read: however many ids a client makes up, Vapi sees one read per
+      // TTL (issue 18). no-cache still reads the id itself (and is rate limited).
+      const viaList = listFlight !== undefined || (unknown && !opts.noCache);
+      const joined = this.countMiss(this.flights.has(viaList ? listKey : this.refresher.flightKey(`get:${id}`)));
       try {
         if (listFlight) Object.assign(timing, await listFlight);
+        else if (viaList) await this.refresher.list(timing);
         else await this.refresher.one(id, timing);
       } catch (err) {
         // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
@@ -137,7 +145,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         throw err;
       }
       const entry = this.hot.get(id);
-      if (!entry) throw notFound();
+      // The complete list just read (plus writes acknowledged since) is the user's whole set.
+      if (!entry) throw notFound(viaList ? { "Cache-Status": notInList(trace, joined) } : {});
       return oneAnswer(entry, forwarded(trace, joined), timing, opts);
     }, id);
   }

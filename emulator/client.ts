@@ -80,6 +80,9 @@ export function emulatorAdmin(baseUrl: string) {
       }),
     deleteOrg: (key: string) => admin(baseUrl, "DELETE", `/orgs/${encodeURIComponent(key)}`, orgSchema),
     assistants: (key: string) => admin(baseUrl, "GET", orgPath(key), z.array(assistantSchema)),
+    /** Creates an assistant in the org as Vapi's own dashboard would (not counted, no validation). */
+    createBehindBack: (key: string, body: Record<string, unknown> = {}) =>
+      admin(baseUrl, "POST", orgPath(key), assistantSchema, body),
     patchBehindBack: (key: string, id: string, patch: Record<string, unknown>) =>
       admin(baseUrl, "PATCH", `${orgPath(key)}/${id}`, assistantSchema, patch),
     deleteBehindBack: (key: string, id: string) => admin(baseUrl, "DELETE", `${orgPath(key)}/${id}`, assistantSchema),

@@ -48,9 +48,26 @@ export const mutants: Mutant[] = [
   { name: "dropped payload restored at another version", file: STORE, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
   { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
-  { name: "GET /:id ignores an in-flight list", file: COORD, find: 'const listFlight = this.flights.current(this.refresher.flightKey("list"));', replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
+  { name: "GET /:id ignores an in-flight list", file: COORD, find: "const listFlight = this.flights.current(listKey);", replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
   { name: "flights never expire", file: "durable-objects/single-flight.ts", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
   { name: "an abandoned list's late answer applied", file: REFRESH, find: "        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
+  // Conditional reads (issue 18): fetch adds no-cache/max-age=0 to them; only a read without a validator forces a revalidation.
+  { name: "a conditional read forces a revalidation", file: "src/lib/coordinator.ts", find: '  c.req.header("If-None-Match") === undefined &&\n', replace: "", tests: T("conditional-reads") },
+  { name: "max-age=0 does not force a revalidation", file: "src/lib/coordinator.ts", find: "(no-cache|max-age=0)", replace: "(no-cache)", tests: T("conditional-reads") },
+  // Preconditions are never blank (issue 18): refused unless well-formed and evaluated by the method.
+  { name: "an empty entity-tag is a precondition", file: "src/lib/openapi.ts", find: '\\x80-\\xff]+"`;', replace: '\\x80-\\xff]*"`;', tests: T("preconditions") },
+  { name: "If-Match not validated", file: "src/lib/openapi.ts", find: '"if-match": entityTags(', replace: '"if-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
+  { name: "If-None-Match not validated", file: "src/lib/openapi.ts", find: '"if-none-match": entityTags(', replace: '"if-none-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
+  { name: "a precondition the method does not evaluate is ignored", file: "src/lib/openapi.ts", find: ".regex(/(?!)/, ", replace: ".regex(/(?:)/, ", tests: T("preconditions") },
+  // Bounded amplification (issue 18): unknown ids go through the one list sync; only a fresh list says "absent".
+  { name: "a stale list vouches for unknown ids", file: COORD, find: "if (!opts.noCache && unknown && !listFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listFlight && this.hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
+  { name: "unknown ids read one by one", file: COORD, find: "const viaList = listFlight !== undefined || (unknown && !opts.noCache);", replace: "const viaList = listFlight !== undefined;", tests: T("unknown-ids") },
+  { name: "key removal not rate limited", file: "src/routes/settings.ts", find: "    if (limited) throw fromFailure(limited);\n    await coordinator(c).removeKey(", replace: "    await coordinator(c).removeKey(", tests: T("rate-limits") },
+  // Guards no test pinned (issue 18 item 11).
+  { name: "JWT sub of any length", file: "src/lib/jwt.ts", find: "  if (sub.length > MAX_SUB_CHARS) throw", replace: "  if (false) throw", tests: T("token-policy") },
+  { name: "depth scan ignores escapes in strings", file: "src/lib/json-limits.ts", find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (false) i++;\n      else if", tests: T("parser-limits") },
+  { name: "depth scan escapes only a quote after a backslash", file: "src/lib/json-limits.ts", find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (ch === BACKSLASH && text.charCodeAt(i + 1) === QUOTE) i++;\n      else if", tests: T("parser-limits") },
+  { name: "key re-encryption overwrites a key saved meanwhile", file: "src/db/settings.ts", find: "WHERE user_id = ?4 AND vapi_key_ciphertext = ?5", replace: "WHERE user_id = ?4 AND ?5 IS NOT NULL", tests: T("key-rotation") },
   // Invariant 5: serialized writes.
   { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
@@ -87,7 +104,7 @@ export const mutants: Mutant[] = [
   { name: "DELETE If-Match compares a stale base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (!base) await", tests: T("validators") },
   { name: "DELETE If-Match never fetches a missing base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (false) await", tests: T("validators") },
   { name: "stale-if-error serves the entry as it was", file: COORD, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
-  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "} else if (after !== undefined && after > seq) {", replace: "} else if (false) {", tests: T("live-updates") },
+  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
   // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.
   { name: "client id unvalidated", file: "src/routes/assistants.ts", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },

@@ -21,6 +21,14 @@ async function parse<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   throw badRequest(result.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`));
 }
 
+/** A behind-the-back body: anything but the fields the server sets. */
+async function writableBody(c: Context) {
+  const body = await readJsonObject(c);
+  const readOnly = SERVER_FIELDS.filter((field) => field in body);
+  if (readOnly.length > 0) throw badRequest(readOnly.map((field) => `property ${field} should not exist`));
+  return body;
+}
+
 /** The admin surface for tests, benchmarks and demos (no auth, never counted, never faulted). */
 export function adminRoutes(state: EmulatorState): Hono {
   const orgOf = (c: Context): Org => {
@@ -47,12 +55,13 @@ export function adminRoutes(state: EmulatorState): Hono {
       return c.json({ privateKey: org.privateKey, orgId: org.orgId, assistants: org.size });
     })
     .get("/orgs/:privateKey/assistants", (c) => c.json(orgOf(c).list()))
+    .post("/orgs/:privateKey/assistants", async (c) => {
+      const org = orgOf(c);
+      return c.json(org.create(await writableBody(c)), 201);
+    })
     .patch("/orgs/:privateKey/assistants/:id", async (c) => {
       const org = orgOf(c);
-      const patch = await readJsonObject(c);
-      const readOnly = SERVER_FIELDS.filter((field) => field in patch);
-      if (readOnly.length > 0) throw badRequest(readOnly.map((field) => `property ${field} should not exist`));
-      const updated = org.update(idOf(c), patch);
+      const updated = org.update(idOf(c), await writableBody(c));
       if (!updated) throw new ApiError(404, "Not Found");
       return c.json(updated);
     })

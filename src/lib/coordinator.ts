@@ -9,8 +9,15 @@ export const coordinator = (c: Context<AppEnv>) => c.env.COORDINATOR.getByName(c
 /** `Server-Timing` of an answer, success or failure. */
 export const serverTiming = (t: Timing) => `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`;
 
-/** Whether the request asks to revalidate with Vapi (`Cache-Control: no-cache`). */
+/**
+ * Whether the read forces a revalidation with Vapi: `Cache-Control: no-cache` or `max-age=0`, and
+ * no `If-None-Match`. The Fetch standard makes browsers and Node add exactly those directives
+ * (and `Pragma: no-cache`, never read here) to every request carrying a validator, so on a
+ * conditional read they say nothing about the caller's intent: it asks "has my copy changed?",
+ * which a fresh cache answers (docs/api.md, "Request headers").
+ */
 export const noCache = (c: Context<AppEnv>) =>
+  c.req.header("If-None-Match") === undefined &&
   /(^|,)\s*(no-cache|max-age=0)\s*(,|$)/i.test(c.req.header("Cache-Control") ?? "");
 
 /**

@@ -92,16 +92,42 @@ export const preconditionFailed = {
   content: { "application/json": { schema: ConflictSchema } },
 };
 
-/** Request headers of conditional reads and writes. */
-export const IfNoneMatch = z.object({
-  "if-none-match": z.string().optional().openapi({ description: "An ETag you hold: 304 without a body if it is still current" }),
+// RFC 9110 §13.1: `*`, or a comma-separated list of entity-tags (`"…"` or `W/"…"`, §8.8.3), empty
+// list elements tolerated (§5.6.1). An empty tag (`""`) is refused too: no tag this service issues
+// is empty, so it can only be a client's missing value, as is an empty header. Never "no precondition".
+const TAG = String.raw`(?:W/)?"[\x21\x23-\x7e\x80-\xff]+"`;
+const ENTITY_TAGS = new RegExp(String.raw`^(?:[ \t]*\*[ \t]*|[ \t,]*${TAG}(?:[ \t]*,[ \t,]*${TAG})*[ \t,]*)$`);
+const entityTags = (description: string) =>
+  z
+    .string()
+    .regex(ENTITY_TAGS, "must be * or a comma-separated list of entity-tags (\"…\" or W/\"…\")")
+    .optional()
+    .openapi({ description, example: '"mk3x9a-1v8c2f"' });
+// A precondition this method does not evaluate is refused rather than ignored: the client would
+// otherwise believe it was checked. The pattern matches nothing, so the document says so too.
+const notEvaluated = (header: string, instead: string) =>
+  z
+    .string()
+    .regex(/(?!)/, `${header} is not evaluated on this method; use ${instead}`)
+    .optional()
+    .openapi({ description: `Not evaluated on this method: any value is refused (400 \`invalid_precondition\`); use ${instead}` });
+
+/** The precondition headers of reads: If-None-Match is evaluated, If-Match refused. */
+export const ReadPreconditions = z.object({
+  "if-none-match": entityTags("ETags you hold: 304 without a body if one is still current (weak comparison)"),
+  "if-match": notEvaluated("If-Match", "If-None-Match"),
 });
-export const IfMatch = z.object({
-  "if-match": z.string().optional().openapi({ description: "The ETag you edited: 412 (and no write) if it is no longer current" }),
+/** The precondition headers of writes: If-Match is evaluated, If-None-Match refused. */
+export const WritePreconditions = z.object({
+  "if-match": entityTags("The ETag you edited: 412 (and no write) if it is no longer current (strong comparison)"),
+  "if-none-match": notEvaluated("If-None-Match", "If-Match"),
 });
 
+/** Header names whose validation failures are `invalid_precondition` (the router's hook). */
+export const PRECONDITION_HEADERS = new Set(["if-match", "if-none-match"]);
+
 const ERRORS: Record<number, string> = {
-  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`), a body beyond the parser limits (`json_too_deep`, `json_too_many_keys`, `invalid_number`, `forbidden_key`) or refused by Vapi (`vapi_validation_error`)",
+  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`, `invalid_precondition`), a body beyond the parser limits (`json_too_deep`, `json_too_many_keys`, `invalid_number`, `forbidden_key`) or refused by Vapi (`vapi_validation_error`)",
   401: "Missing or invalid bearer token (`unauthorized`)",
   403: "A browser page on an origin outside CORS_ORIGINS (`origin_not_allowed`)",
   404: "No such assistant for this user (`assistant_not_found`)",

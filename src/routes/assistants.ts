@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { conditions, coordinator, forward, noCache } from "../lib/coordinator";
-import { cacheHeaders, errors, IfMatch, IfNoneMatch, json, notModified, preconditionFailed, validatedHeaders } from "../lib/openapi";
+import { cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, validatedHeaders, WritePreconditions } from "../lib/openapi";
 import { router } from "../lib/validation";
 import { AssistantSchema } from "../vapi/types";
 
@@ -67,11 +67,11 @@ const list = createRoute({
   path: "/",
   tags,
   summary: "List the user's assistants (cache-first, complete)",
-  request: { headers: IfNoneMatch },
+  request: { headers: ReadPreconditions },
   responses: {
     200: json(Freshness.extend({ assistants: z.array(AssistantSchema), etags: ListEtags }), "The complete list", validatedHeaders),
     304: notModified,
-    ...errors([401, ...upstream], cached),
+    ...errors([400, 401, ...upstream], cached),
   },
 });
 
@@ -81,7 +81,7 @@ const get = createRoute({
   path: "/{id}",
   tags,
   summary: "Get one assistant (cache-first)",
-  request: { params: IdParam, headers: IfNoneMatch },
+  request: { params: IdParam, headers: ReadPreconditions },
   responses: {
     200: json(Freshness.extend({ assistant: AssistantSchema }), "The assistant", validatedHeaders),
     304: notModified,
@@ -110,7 +110,7 @@ const update = createRoute({
   summary: "Update an assistant with a JSON merge patch (write-through, serialized per user)",
   request: {
     params: IdParam,
-    headers: IfMatch.extend(ClientId.shape),
+    headers: WritePreconditions.extend(ClientId.shape),
     body: { required: true, content: { "application/json": { schema: MergePatch } } },
   },
   responses: {
@@ -126,7 +126,7 @@ const remove = createRoute({
   path: "/{id}",
   tags,
   summary: "Delete an assistant in Vapi, then from the cache",
-  request: { params: IdParam, headers: IfMatch.extend(ClientId.shape) },
+  request: { params: IdParam, headers: WritePreconditions.extend(ClientId.shape) },
   responses: {
     200: json(z.object({ success: z.literal(true) }), "Deleted", cacheHeaders),
     412: preconditionFailed,

@@ -59,7 +59,7 @@ const deleteKey = createRoute({
   path: "/vapi-key",
   tags,
   summary: "Forget the Vapi key and drop the user's cache",
-  responses: { 204: { description: "Deleted" }, ...errors([401]) },
+  responses: { 204: { description: "Deleted" }, ...errors([401, 429]) },
 });
 
 const base = router();
@@ -93,6 +93,9 @@ export const settings = base
     return c.body(null, 204);
   })
   .openapi(deleteKey, async (c) => {
+    // Each removal drops and rebuilds the user's cache (the next reads go to Vapi): limited like any write.
+    const limited = await coordinator(c).admitWrite(c.var.userId);
+    if (limited) throw fromFailure(limited);
     await coordinator(c).removeKey(c.var.userId);
     return c.body(null, 204);
   });

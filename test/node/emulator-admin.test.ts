@@ -80,6 +80,18 @@ describe("changes behind the cache's back", () => {
     expect((await api("PATCH", missing, { body: { name: "x" } })).status).toBe(404);
     expect((await api("PATCH", `/__emulator/orgs/${key}/assistants/${target.id}`, { body: { id: "x" } })).status).toBe(400);
   });
+
+  it("POST creates an assistant as Vapi's dashboard would, not counted as the key's traffic", async () => {
+    const { privateKey: key } = await emulator.admin.registerOrg({ assistants: 1 });
+    const before = (await emulator.admin.requests()).byKey[key] ?? 0;
+    const created = await emulator.admin.createBehindBack(key, { name: "Made in the dashboard" });
+    expect(created.name).toBe("Made in the dashboard");
+    expect(created.createdAt).toBe(created.updatedAt);
+    expect((await emulator.admin.assistants(key))[0]).toEqual(created);
+    expect((await emulator.admin.requests()).byKey[key] ?? 0).toBe(before);
+    expect((await api("POST", `/__emulator/orgs/${key}/assistants`, { body: { orgId: "x" } })).status).toBe(400);
+    expect((await api("GET", `/assistant/${created.id}`, { key })).json).toEqual(created);
+  });
 });
 
 describe("request counters", () => {

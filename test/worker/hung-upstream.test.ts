@@ -20,6 +20,7 @@ import {
 
 /** A deadline of 200 ms (one attempt) + 0 (no retries) + 200 ms (the rest): 400 ms per flight. */
 const shortDeadline = { vapiTimeoutMs: 200, retryAttempts: 1, retryBudgetMs: 0 };
+const noCache = { headers: { "Cache-Control": "no-cache" } };
 
 /** Creates an assistant in Vapi itself, behind the cache's back. */
 async function createInVapi(key: string, name: string) {
@@ -107,11 +108,12 @@ describe("a flight past its deadline", () => {
     const [target] = await vapiAssistants(user.key);
     await configure(user, shortDeadline);
     const held = await holdNextVapiAnswer(user.sub, "get");
-    const first = user.req(`/api/assistants/${target!.id}`);
+    // no-cache: an id the cache does not hold is otherwise read through the list (issue 18).
+    const first = user.req(`/api/assistants/${target!.id}`, noCache);
     await held.answered();
     const patched = await admin.patchBehindBack(user.key, target!.id, { name: "Newer, from Vapi" });
     expect((await first).status).toBe(504);
-    const newer = OneBody.parse(await (await user.req(`/api/assistants/${target!.id}`)).json());
+    const newer = OneBody.parse(await (await user.req(`/api/assistants/${target!.id}`, noCache)).json());
     expect(newer.assistant).toEqual(patched);
 
     held.release();

@@ -49,6 +49,34 @@ describe("rotating ENCRYPTION_KEY", () => {
     expect((await row(saved.sub))?.kid).toBe(await keyId(NEW));
   });
 
+  it("a key saved while an old row is being re-encrypted is kept: the re-encryption is a compare-and-set", async () => {
+    const NEW = newSecret();
+    const { sub, vapiKey } = await storedUnder(OLD);
+    const rotating = { DB: env.DB, ENCRYPTION_KEY: OLD, ENCRYPTION_KEYS: NEW };
+    const savedMeanwhile = `sk-${crypto.randomUUID()}`;
+    // A D1 whose settings read is followed, before the reader writes anything, by another
+    // request saving a new key (a PUT racing a read under rotation).
+    const racing = {
+      prepare(sql: string) {
+        const stmt = env.DB.prepare(sql);
+        if (!sql.trimStart().startsWith("SELECT")) return stmt;
+        return {
+          bind: (...args: unknown[]) => ({
+            first: async () => {
+              const row = await stmt.bind(...args).first();
+              await saveVapiKey(rotating, sub, savedMeanwhile);
+              return row;
+            },
+          }),
+        };
+      },
+    } as unknown as D1Database;
+
+    expect(await readVapiKey({ ...rotating, DB: racing }, sub)).toBe(vapiKey); // what it read
+    expect(await readVapiKey(rotating, sub)).toBe(savedMeanwhile); // not overwritten by the old key
+    expect((await row(sub))?.kid).toBe(await keyId(NEW));
+  });
+
   it("a row whose key was retired too early reads as not configured, logged without secrets", async () => {
     const { sub, vapiKey } = await storedUnder(newSecret());
     expect(await readVapiKey({ DB: env.DB, ENCRYPTION_KEY: OLD }, sub)).toBeNull();

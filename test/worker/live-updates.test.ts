@@ -113,8 +113,12 @@ describe("live updates (GET /api/assistants/events)", () => {
     const user = await newUser({ assistants: 1 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
     await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "v1" } });
-    const ahead = await openTab(user.token, { after: 5 });
-    expect(await ahead.waitFor(() => true)).toEqual({ type: "resync", seq: 2 }); // the key save, then the PATCH
+    // The last seq issued (the key change that set the user up takes one too).
+    const current = await openTab(user.token);
+    const ready = await current.waitFor((m) => m.type === "ready");
+    current.ws.close(1000, "done");
+    const ahead = await openTab(user.token, { after: seqOf(ready) + 4 });
+    expect(await ahead.waitFor(() => true)).toEqual({ type: "resync", seq: seqOf(ready) });
     ahead.ws.close(1000, "done");
   });
 

@@ -41,6 +41,25 @@ describe("parser limits: hostile JSON is a 400 that changes nothing", () => {
     await expectRefused(await send(user, "POST", "/api/assistants", tooDeep), "json_too_deep");
   });
 
+  it("an escaped quote inside a string does not end it: brackets after it are text, not depth", async () => {
+    const { user } = await setUp();
+    // The JSON text "a\"[[[…": a scan that missed the escape would leave the string at \" and count 70 levels.
+    const note = `a"${"[".repeat(70)}`;
+    const res = await send(user, "POST", "/api/assistants", `{"name":"escaped","metadata":{"note":${JSON.stringify(note)}}}`);
+    expect(res.status).toBe(201);
+    expect(OneBody.parse(await res.json()).assistant.metadata).toMatchObject({ note });
+  });
+
+  it("an escaped backslash before a closing quote cannot hide real nesting inside a string", async () => {
+    const { user, before } = await setUp();
+    // "x\\" ends after the escaped backslash; a scan that took \" for an escaped quote would stay in
+    // the string and miss the 70 levels after it.
+    const hidden = `{"name":"hidden","metadata":{"a":"x\\\\","b":${nested(70)}}}`;
+    expect(JSON.parse(hidden)).toMatchObject({ metadata: { a: "x\\" } });
+    await expectRefused(await send(user, "POST", "/api/assistants", hidden), "json_too_deep");
+    expect(await snapshot(user)).toEqual(before);
+  });
+
   it("PATCH {\"name\":-1e400} is invalid_number and does not remove the name in Vapi", async () => {
     const { user, id, before } = await setUp();
     await expectRefused(await send(user, "PATCH", `/api/assistants/${id}`, '{"name":-1e400}'), "invalid_number");

@@ -64,6 +64,20 @@ describe("per-user rate limits (answered by the cache, not by Vapi)", () => {
     expect((await other.req("/api/assistants", noCache)).status).toBe(200);
   });
 
+  it("removing the Vapi key counts against the write limit: past the burst 429 rate_limited, the key stays", async () => {
+    const user = await newUser({ assistants: 1 });
+    await withLimits(user, { RATE_LIMIT_WRITES_PER_MINUTE: "6", RATE_LIMIT_WRITES_BURST: "2" });
+    const put = () => user.req("/api/settings/vapi-key", { method: "PUT", json: { privateKey: user.key } });
+    const remove = () => user.req("/api/settings/vapi-key", { method: "DELETE" });
+    expect((await remove()).status).toBe(204);
+    expect((await put()).status).toBe(204);
+
+    await expectRateLimited(await remove(), null);
+    const settings = (await (await user.req("/api/settings")).json()) as { vapiKeyConfigured: boolean };
+    expect(settings.vapiKeyConfigured).toBe(true);
+    expect((await user.req("/api/assistants")).status).toBe(200);
+  });
+
   it("the defaults limit a script that loops on writes", async () => {
     const user = await newUser();
     // The defaults (as in wrangler.toml), not the suite's "off".

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import app from "../../src/index";
+import { MAX_SUB_CHARS } from "../../src/lib/jwt";
 import { call, ErrorBody, token, uid } from "./helpers";
 
 const secret = () => new TextEncoder().encode(env.JWT_SECRET);
@@ -56,6 +57,14 @@ describe("token lifetime (RFC 8725)", () => {
   it("honours nbf", async () => {
     const t = await hs256().setIssuedAt().setNotBefore(now() + 600).setExpirationTime("1h").sign(secret());
     await refused(await call("/api/settings", { token: t }), /not valid yet/);
+  });
+
+  it(`refuses a sub longer than ${MAX_SUB_CHARS} characters (it names the user's coordinator and D1 rows), accepts ${MAX_SUB_CHARS}`, async () => {
+    const withSub = (sub: string) => new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("5m").sign(secret());
+    const longest = `u-${crypto.randomUUID()}`.padEnd(MAX_SUB_CHARS, "x");
+    expect((await call("/api/settings", { token: await withSub(longest) })).status).toBe(200);
+    await refused(await call("/api/settings", { token: await withSub(`${longest}x`) }), /longer than 255/);
+    await refused(await call("/api/settings", { token: await withSub("") }), /no subject/);
   });
 
   it("refuses an oversized token before verifying it", async () => {

@@ -1,6 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ErrorBody, listBody, newUser, OneBody, upstreamCalls } from "./helpers";
+import { z } from "zod";
+import { holdNextVapiAnswer, until } from "./gates";
+import { admin, configure, ErrorBody, listBody, newUser, OneBody, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
+
+const Stats = z.object({ hits: z.number(), misses: z.number(), coalesced: z.number() });
+const stats = async (user: TestUser) => Stats.parse(await (await user.req("/api/cache/stats")).json());
 
 describe("ids absent from a fresh complete list", () => {
   it("100 GETs of random ids are 404 from the cache with no Vapi call", async () => {
@@ -46,10 +51,85 @@ describe("ids absent from a fresh complete list", () => {
     expect((await user.req(`/api/assistants/${id}`)).status).toBe(200);
   });
 
-  it("without a fresh list an unknown id still goes to Vapi (the list is what vouches)", async () => {
+  it("without a fresh list an unknown id still goes to Vapi: one list sync, whose complete list answers", async () => {
     const user = await newUser({ assistants: 1 });
     const calls = await upstreamCalls(user.key);
-    expect((await user.req(`/api/assistants/${crypto.randomUUID()}`)).status).toBe(404);
+    const res = await user.req(`/api/assistants/${crypto.randomUUID()}`);
+    expect([res.status, res.headers.get("Cache-Status")]).toEqual([404, "vapi-edge-cache; fwd=miss; detail=not-in-list"]);
     expect(await upstreamCalls(user.key)).toBe(calls + 1);
+    // That sync left a fresh complete list: the list itself is now a hit.
+    expect((await listBody(await user.req("/api/assistants"))).cached).toBe(true);
+    expect(await upstreamCalls(user.key)).toBe(calls + 1);
+  });
+
+  it("only a fresh list vouches: a stale one does not 404 an id created in Vapi since", async () => {
+    const user = await newUser({ assistants: 2 });
+    await user.req("/api/assistants");
+    const made = await admin.createBehindBack(user.key, { name: "Made in Vapi" });
+    await configure(user, { ttlMs: 0 }); // the list synced above is stale from now on
+    const res = await user.req(`/api/assistants/${made.id}`);
+    expect(res.status).toBe(200);
+    expect(OneBody.parse(await res.json()).assistant).toEqual(made);
+  });
+});
+
+describe("bounded amplification: ids the cache does not hold, while the list is not fresh (issue 18)", () => {
+  it("100 GETs of ids, 10 at a time, against a cold list: at most 10 Vapi reads, every answer right", async () => {
+    const user = await newUser({ assistants: 5 });
+    const made = await admin.createBehindBack(user.key, { name: "Made in Vapi" });
+    const real = await vapiAssistants(user.key);
+    expect(real.map((a) => a.id)).toContain(made.id);
+    // Every tenth GET is one of the user's real assistants, the others made up.
+    const ids = Array.from({ length: 100 }, (_, i) => (i % 10 === 3 ? real[Math.floor(i / 10) % real.length]!.id : crypto.randomUUID()));
+    const calls = await upstreamCalls(user.key);
+
+    for (let batch = 0; batch < 100; batch += 10) {
+      const slice = ids.slice(batch, batch + 10);
+      const answers = await Promise.all(slice.map((id) => user.req(`/api/assistants/${id}`)));
+      for (const [i, res] of answers.entries()) {
+        const held = real.find((a) => a.id === slice[i]);
+        if (held) {
+          expect(res.status).toBe(200);
+          expect(OneBody.parse(await res.json()).assistant).toEqual(held);
+        } else {
+          expect(res.status).toBe(404);
+          expect(res.headers.get("Cache-Status")).toMatch(/; detail=not-in-list$/);
+          expect(ErrorBody.parse(await res.json()).error.code).toBe("assistant_not_found");
+        }
+      }
+    }
+    expect((await upstreamCalls(user.key)) - calls).toBeLessThanOrEqual(10);
+  });
+
+  it("a stale list: every unknown id joins the one list sync under way, then the fresh list answers", async () => {
+    const user = await newUser({ assistants: 3 });
+    await user.req("/api/assistants");
+    const made = await admin.createBehindBack(user.key, { name: "Made in Vapi" });
+    await configure(user, { ttlMs: 0 });
+    const before = await stats(user);
+    const calls = await upstreamCalls(user.key);
+
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const first = user.req(`/api/assistants/${crypto.randomUUID()}`);
+    await held.answered();
+    const others = [made.id, ...Array.from({ length: 8 }, () => crypto.randomUUID())].map((id) => user.req(`/api/assistants/${id}`));
+    await until(async () => (await stats(user)).coalesced === before.coalesced + 9);
+    await configure(user, { ttlMs: 300_000 }); // so the list this sync brings stays fresh
+    held.release();
+
+    const [firstRes, madeRes, ...rest] = await Promise.all([first, ...others]);
+    expect([firstRes!.status, firstRes!.headers.get("Cache-Status")]).toEqual([404, "vapi-edge-cache; fwd=miss; detail=not-in-list"]);
+    expect([madeRes!.status, madeRes!.headers.get("Cache-Status")]).toEqual([200, "vapi-edge-cache; fwd=miss; stored; collapsed"]);
+    expect(OneBody.parse(await madeRes!.json()).assistant).toEqual(made);
+    for (const res of rest) {
+      expect([res.status, res.headers.get("Cache-Status")]).toEqual([404, "vapi-edge-cache; fwd=miss; collapsed; detail=not-in-list"]);
+    }
+    expect(await upstreamCalls(user.key)).toBe(calls + 1);
+
+    // The sync left a fresh complete list: more made-up ids are 404 from it, with no Vapi call.
+    const later = await Promise.all(Array.from({ length: 20 }, () => user.req(`/api/assistants/${crypto.randomUUID()}`)));
+    expect(later.map((r) => r.headers.get("Cache-Status"))).toEqual(Array(20).fill("vapi-edge-cache; hit; detail=not-in-list"));
+    expect(await upstreamCalls(user.key)).toBe(calls + 1);
+    expect(await stats(user)).toMatchObject({ misses: before.misses + 1, coalesced: before.coalesced + 9, hits: before.hits + 20 });
   });
 });
