@@ -37,6 +37,8 @@ const SETTINGS = [
   "JWT_AUDIENCE",
   "JWT_MAX_AGE_SECONDS",
   "CORS_ORIGINS",
+  "IDEMPOTENCY_RETENTION_SECONDS",
+  "IDEMPOTENCY_MAX_KEYS",
 ];
 
 // Set before start() resolves, so a Ctrl-C during start-up finds what to stop.
