@@ -18,7 +18,7 @@ export interface Entry {
   /** The assistant's Vapi `updatedAt`, in ms: versions never go backwards. */
   version: number;
   /** The write counter value of the last local write acknowledged for it; 0 if never written. */
-  ackedAt: number;
+  writtenAtSeq: number;
 }
 
 /**
@@ -28,7 +28,7 @@ export interface Entry {
 export interface Stub {
   cachedAt: number;
   version: number;
-  ackedAt: number;
+  writtenAtSeq: number;
   /** The dropped payload's validator, so a refresh can still tell whether it changed. */
   etag: string;
   assistant?: undefined;
@@ -163,7 +163,7 @@ export class EntryStore {
       // guard: dropped-payload-restored-at-another-version
       if (!s || isResident(s) || s.version !== r.updatedAt) continue;
       const assistant = JSON.parse(r.json) as Assistant;
-      this.set(r.id, { assistant, json: r.json, cachedAt: s.cachedAt, version: s.version, ackedAt: s.ackedAt });
+      this.set(r.id, { assistant, json: r.json, cachedAt: s.cachedAt, version: s.version, writtenAtSeq: s.writtenAtSeq });
     }
   }
 
@@ -226,7 +226,7 @@ export class EntryStore {
     const e = this.peek(id);
     if (!e) return;
     // guard: stub-forgets-its-write-counter
-    this.entries.set(id, { cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) });
+    this.entries.set(id, { cachedAt: e.cachedAt, version: e.version, writtenAtSeq: e.writtenAtSeq, etag: etagOf(e) });
     this.jsonBytes -= stringBytes(e.json);
     this.lru.delete(id);
     this.evictions++;

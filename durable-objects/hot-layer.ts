@@ -24,7 +24,7 @@ const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
  * The in-memory layer of one user's cache, and the fencing rules that keep it consistent while
  * refreshes (reads from Vapi) and acknowledged writes interleave across `await`s.
  *
- * A refresh records the write counter when it starts (`startAck`). When its answer arrives it
+ * A refresh records the write counter when it starts (`startSeq`). When its answer arrives it
  * may replace or drop an entry only if the entry's last local write was acknowledged no later
  * than that; it never re-adds an id deleted after that, and never lowers a version.
  */
@@ -55,7 +55,7 @@ export class HotLayer extends EntryStore {
         // guard: rehydration-ignores-the-list-sync-marker
         cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),
         version: r.updatedAt,
-        ackedAt: 0,
+        writtenAtSeq: 0,
       });
     }
     this.listSyncedAt = listSyncedAt;
@@ -65,8 +65,8 @@ export class HotLayer extends EntryStore {
    * Records an acknowledged create or update and returns its entry. If a refresh already holds
    * a newer version (edited elsewhere while the write's answer was on its way), that one stays.
    */
-  write(assistant: Assistant, ack: number, now: number): Entry {
-    const entry = this.entry(assistant, now, ack);
+  write(assistant: Assistant, seq: number, now: number): Entry {
+    const entry = this.entry(assistant, now, seq);
     this.tombstones.delete(assistant.id);
     const current = this.entries.get(assistant.id);
     // guard: write-answer-may-lower-the-version
@@ -75,24 +75,24 @@ export class HotLayer extends EntryStore {
   }
 
   /** Records an acknowledged delete; the tombstone fences refreshes that started before it. */
-  delete(id: string, ack: number) {
+  delete(id: string, seq: number) {
     // guard: delete-leaves-no-tombstone
     this.remove(id);
-    this.tombstones.set(id, ack);
+    this.tombstones.set(id, seq);
   }
 
   /**
-   * Applies one assistant read from Vapi by a refresh that started at `startAck`. The same version
+   * Applies one assistant read from Vapi by a refresh that started at `startSeq`. The same version
    * as the held one is only a confirmation: the entry keeps its JSON and parsed object (no
    * serialization, no list rebuild, no D1 row) and its `cachedAt` moves forward.
    */
-  applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Applied | undefined {
+  applyOne(assistant: Assistant, startSeq: number, fetchedAt: number): Applied | undefined {
     const id = assistant.id;
     // guard: refresh-ignores-tombstones
-    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;
+    if ((this.tombstones.get(id) ?? -1) > startSeq) return undefined;
     const current = this.entries.get(id);
     // guard: refresh-skips-the-write-counter-fence
-    if (current && current.ackedAt > startAck) return undefined;
+    if (current && current.writtenAtSeq > startSeq) return undefined;
     const version = versionOf(assistant);
     // guard: refresh-skips-the-version-check
     if (current && current.version > version) return undefined;
@@ -104,13 +104,13 @@ export class HotLayer extends EntryStore {
   }
 
   /**
-   * Applies "Vapi says this id does not exist" from a refresh that started at `startAck`; with
+   * Applies "Vapi says this id does not exist" from a refresh that started at `startSeq`; with
    * `tombstone`, older refreshes still in flight may not re-add it either. True if it was held.
    */
-  applyGone(id: string, startAck: number, tombstone?: number): boolean {
+  applyGone(id: string, startSeq: number, tombstone?: number): boolean {
     const current = this.entries.get(id);
     // guard: drop-skips-the-write-counter-fence
-    if (current && current.ackedAt > startAck) return false;
+    if (current && current.writtenAtSeq > startSeq) return false;
     if (tombstone !== undefined) this.tombstones.set(id, tombstone);
     if (!current) return false;
     this.remove(id);
@@ -118,23 +118,23 @@ export class HotLayer extends EntryStore {
   }
 
   /**
-   * Applies a complete list (every page) read by a refresh that started at `startAck`; ids it
+   * Applies a complete list (every page) read by a refresh that started at `startSeq`; ids it
    * drops get `tombstone`, so an older per-id read in flight cannot bring them back.
    */
-  applyList(items: Assistant[], startAck: number, fetchedAt: number, tombstone: number): RefreshOutcome {
+  applyList(items: Assistant[], startSeq: number, fetchedAt: number, tombstone: number): RefreshOutcome {
     const upserted: Entry[] = [];
     let touched = 0;
     const seen = new Set<string>();
     for (const a of items) {
       seen.add(a.id);
-      const applied = this.applyOne(a, startAck, fetchedAt);
+      const applied = this.applyOne(a, startSeq, fetchedAt);
       if (applied?.changed) upserted.push(applied.entry);
       else if (applied) touched++;
     }
     const dropped: string[] = [];
     for (const id of [...this.entries.keys()]) {
       // guard: list-drop-leaves-no-tombstone
-      if (!seen.has(id) && this.applyGone(id, startAck, tombstone)) dropped.push(id);
+      if (!seen.has(id) && this.applyGone(id, startSeq, tombstone)) dropped.push(id);
     }
     this.listSyncedAt = fetchedAt;
     return { upserted, touched, dropped };
@@ -143,7 +143,7 @@ export class HotLayer extends EntryStore {
   /** Forgets tombstones that no refresh still in flight could need. */
   pruneTombstones(oldestRefreshStart: number) {
     // guard: prune-every-tombstone
-    for (const [id, ack] of this.tombstones) if (ack <= oldestRefreshStart) this.tombstones.delete(id);
+    for (const [id, seq] of this.tombstones) if (seq <= oldestRefreshStart) this.tombstones.delete(id);
   }
 
   clear() {
@@ -159,7 +159,7 @@ export class HotLayer extends EntryStore {
   private touch(id: string, current: Slot, assistant: Assistant, fetchedAt: number): Applied {
     const cachedAt = Math.max(current.cachedAt, fetchedAt);
     if (!isResident(current)) {
-      const entry = this.entry(assistant, cachedAt, current.ackedAt);
+      const entry = this.entry(assistant, cachedAt, current.writtenAtSeq);
       this.set(id, entry);
       return { entry, changed: false };
     }
@@ -168,8 +168,8 @@ export class HotLayer extends EntryStore {
     return { entry: current, changed: false };
   }
 
-  private entry(assistant: Assistant, cachedAt: number, ackedAt: number): Entry {
-    return { assistant, json: JSON.stringify(assistant), cachedAt, version: versionOf(assistant), ackedAt };
+  private entry(assistant: Assistant, cachedAt: number, writtenAtSeq: number): Entry {
+    return { assistant, json: JSON.stringify(assistant), cachedAt, version: versionOf(assistant), writtenAtSeq };
   }
 
 

@@ -43,7 +43,7 @@ export interface RefresherDeps {
  */
 export class Refresher {
   /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
-  private acked = 0;
+  private writeSeq = 0;
   private readonly refreshStarts = new Set<Fence>();
   /** When the list last stopped being vouched for (forgetList); lists begun before then are not applied. */
   private listForgottenAt = 0;
@@ -51,8 +51,8 @@ export class Refresher {
   constructor(private readonly deps: RefresherDeps) {}
 
   /** The next write counter value, for a write Vapi just acknowledged. */
-  ack(): number {
-    return ++this.acked;
+  nextWriteSeq(): number {
+    return ++this.writeSeq;
   }
 
   /** Fetches the complete list (every page) and applies it; the caller single-flights it (read-through.ts). */
@@ -70,7 +70,7 @@ export class Refresher {
       if (fence.at <= this.listForgottenAt) return;
       // Only a list that was known before can say what changed; a cold one has no "before".
       const before = hot.listSyncedAt === null ? null : snapshot(hot);
-      const { upserted, dropped } = hot.applyList(items, fence.ack, fence.at, ++this.acked);
+      const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
       const [database, uid] = [this.deps.env().DB, this.deps.uid()];
       await this.persistRefresh(t, [
         ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.assistant.id, e))),
@@ -94,7 +94,7 @@ export class Refresher {
         const gone = err instanceof ApiError && err.status === 404;
         // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
         // guard: per-id-404-leaves-no-tombstone
-        if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.ack, ++this.acked)) {
+        if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.writeSeq, ++this.writeSeq)) {
           await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
           events.publish([{ type: "deleted", id, origin: "vapi" }]);
         }
@@ -103,7 +103,7 @@ export class Refresher {
       // guard: per-id-results-skip-the-generation-check
       this.assertGeneration(fence);
       const before = snapshot(hot, [id]);
-      const applied = hot.applyOne(fetched, fence.ack, fence.at);
+      const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
       if (applied?.changed) {
         await this.persistRefresh(t, [db.upsertAssistant(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
       }
@@ -114,7 +114,7 @@ export class Refresher {
   /** Tombstones are needed only while a refresh that started before them is in flight. */
   pruneTombstones() {
     let oldest = Number.POSITIVE_INFINITY;
-    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
+    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.writeSeq);
     this.deps.hot.pruneTombstones(oldest);
   }
 
@@ -123,7 +123,7 @@ export class Refresher {
    * only replace entries whose last write was acknowledged by then (see HotLayer).
    */
   private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
-    const fence: Fence = { ack: this.acked, at: Date.now(), session: this.deps.keys.current };
+    const fence: Fence = { writeSeq: this.writeSeq, at: Date.now(), session: this.deps.keys.current };
     const t: Timing = { cache: 0, d1: 0, vapi: 0 };
     this.refreshStarts.add(fence);
     try {
@@ -175,7 +175,7 @@ export class Refresher {
 
 /** Where a refresh started: the write counter, the time, and the key session. */
 interface Fence {
-  ack: number;
+  writeSeq: number;
   at: number;
   session: Session;
 }

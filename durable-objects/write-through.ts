@@ -21,7 +21,7 @@ export type Acknowledged =
 /** What the coordinator lends its write path. */
 export interface WriteDeps {
   hot: HotLayer;
-  refresher: Pick<Refresher, "ack" | "pruneTombstones">;
+  refresher: Pick<Refresher, "nextWriteSeq" | "pruneTombstones">;
   d1: D1Writer;
   events: EventLog;
   upstream: Upstream;
@@ -78,7 +78,7 @@ export class WriteThrough {
     const [database, uid] = [this.d.env().DB, this.d.uid()];
     if (change.type === "deleted") {
       const held = hot.has(change.id);
-      hot.delete(change.id, refresher.ack());
+      hot.delete(change.id, refresher.nextWriteSeq());
       // guard: no-pruning-after-a-delete
       refresher.pruneTombstones();
       await this.persist(timing, [db.deleteAssistant(database, uid, change.id)]);
@@ -87,7 +87,7 @@ export class WriteThrough {
       }
       return undefined;
     }
-    const entry = hot.write(change.item, refresher.ack(), Date.now());
+    const entry = hot.write(change.item, refresher.nextWriteSeq(), Date.now());
     await this.persist(timing, [db.upsertAssistant(database, uid, toRow(change.item.id, entry))]);
     events.publish([changed(change.type, entry, change.origin, change.clientId)]);
     return entry;

@@ -22,7 +22,7 @@ describe("HotLayer fencing rules", () => {
     expect(hot.get("a")?.cachedAt).toBe(5); // a fenced read does not vouch for the write either
     // A read begun after it with the same version confirms it: same content, fresher.
     expect(hot.applyOne(assistant("a", "written", 1_000), 1, 7)).toMatchObject({ changed: false });
-    expect(hot.get("a")).toMatchObject({ cachedAt: 7, ackedAt: 1 });
+    expect(hot.get("a")).toMatchObject({ cachedAt: 7, writtenAtSeq: 1 });
   });
 
   it("a write whose answer is older than the held version leaves the newer one", () => {
