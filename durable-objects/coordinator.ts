@@ -7,7 +7,7 @@ import { USER_HEADER } from "../core/protocol";
 import { newTiming, type Timing } from "../core/timing";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
-import type { VapiClient } from "../src/vapi/client";
+import type { ResourceClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
 import { keyChanged, preconditionFailed, writeAnswer } from "./answers";
 import { CircuitBreaker } from "./circuit-breaker";
@@ -282,7 +282,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   /** A client for `session`'s key (writes run between key changes, so theirs is the current one). */
-  private async clientFor(timing: Timing, session = this.keys.current): Promise<VapiClient> {
+  private async clientFor(timing: Timing, session = this.keys.current): Promise<ResourceClient> {
     const started = Date.now();
     const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;

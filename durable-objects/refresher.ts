@@ -1,7 +1,7 @@
 import * as db from "../src/db/assistants";
 import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
-import type { VapiClient } from "../src/vapi/client";
+import type { ResourceClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
 import type { Timing } from "../core/timing";
 import { keyChanged } from "./answers";
@@ -33,7 +33,7 @@ export interface RefresherDeps {
   config: () => Config;
   env: () => Env;
   uid: () => string;
-  clientFor: (timing: Timing, session: Session) => Promise<VapiClient>;
+  clientFor: (timing: Timing, session: Session) => Promise<ResourceClient>;
 }
 
 /**
@@ -122,7 +122,7 @@ export class Refresher {
    * Runs one upstream read, fenced by what was acknowledged before it started: its answer may
    * only replace entries whose last write was acknowledged by then (see HotLayer).
    */
-  private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
+  private async refresh(work: (client: ResourceClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
     const fence: Fence = { writeSeq: this.writeSeq, at: Date.now(), session: this.deps.keys.current };
     const t: Timing = { cache: 0, d1: 0, vapi: 0 };
     this.refreshStarts.add(fence);

@@ -1,7 +1,7 @@
 import * as db from "../src/db/assistants";
 import { ApiError } from "../core/errors";
 import type { Timing } from "../core/timing";
-import type { VapiClient } from "../src/vapi/client";
+import type { ResourceClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
 import { changed } from "./changes";
 import type { D1Writer } from "./d1-writer";
@@ -28,7 +28,7 @@ export interface WriteDeps {
   // Late-bound: the user is known once the coordinator is ready; tests swap env and clientFor.
   env: () => Env;
   uid: () => string;
-  clientFor: (timing: Timing) => Promise<VapiClient>;
+  clientFor: (timing: Timing) => Promise<ResourceClient>;
 }
 
 /**
@@ -53,7 +53,7 @@ export class WriteThrough {
    * One Vapi write (`id`: the item it changes, if it exists already) and its change through the
    * cache. A 404 from Vapi means the item is gone: that goes through the cache too, then the 404.
    */
-  async write(timing: Timing, id: string | undefined, call: (client: VapiClient, timed: Timed) => Promise<Acknowledged>) {
+  async write(timing: Timing, id: string | undefined, call: (client: ResourceClient, timed: Timed) => Promise<Acknowledged>) {
     const client = await this.d.clientFor(timing);
     let change: Acknowledged;
     try {

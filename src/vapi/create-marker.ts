@@ -1,4 +1,4 @@
-import type { VapiClient } from "./client";
+import type { ResourceClient } from "./client";
 import { backoffMs } from "./retry";
 import type { Assistant } from "./types";
 import { UpstreamError } from "./upstream-error";
@@ -55,7 +55,7 @@ export interface CreateAttempt {
  * `call` wraps each upstream call (timing, circuit).
  */
 export async function createOnce(
-  client: VapiClient,
+  client: ResourceClient<Assistant>,
   body: Record<string, unknown>,
   lookupBudgetMs: number,
   call: <T>(work: () => Promise<T>) => Promise<T>,
