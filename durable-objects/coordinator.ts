@@ -5,6 +5,7 @@ import { ApiError, type ApiFailure } from "../core/errors";
 import { needsBase, vapiPatchBody } from "../core/merge-patch";
 import { USER_HEADER } from "../core/protocol";
 import { newTiming, type Timing } from "../core/timing";
+import { assistants } from "../core/resources/assistants";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import type { ResourceClient } from "../src/vapi/client";
@@ -25,7 +26,7 @@ import { ReadThrough } from "./read-through";
 import { refreshAhead } from "./refresh-ahead";
 import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
-import { acceptTab } from "./sockets";
+import { acceptTab, protocolOf } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
 import { WriteThrough } from "./write-through";
@@ -39,7 +40,7 @@ const USER_KEY = "user-id";
 export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
   private userId: string | undefined;
-  private readonly hot = new HotLayer();
+  private readonly hot = new HotLayer(assistants);
   private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
@@ -53,7 +54,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
   private started: Promise<void> | undefined;
-  private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize);
+  private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize, protocolOf);
   private readonly listTag = new ListEtag();
   private readonly idempotency = new IdempotencyKeys(this.ctx, () => ({
     retentionMs: this.config.idempotencyRetentionMs,
@@ -121,7 +122,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
           return preconditionFailed(base, timing);
         }
-        const body = vapiPatchBody(base?.assistant, patch);
+        const body = vapiPatchBody(base?.item, patch);
         const entry = await this.writes.write(timing, id, async (client, timed) => {
           const item = await timed(() => client.update(id, body));
           return { type: "updated", item, origin: "write", clientId: opts.clientId };

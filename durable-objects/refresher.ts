@@ -2,7 +2,7 @@ import * as db from "../src/db/assistants";
 import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
 import type { ResourceClient } from "../src/vapi/client";
-import type { Assistant } from "../src/vapi/types";
+import type { VapiItem } from "../core/resource";
 import type { Timing } from "../core/timing";
 import { keyChanged } from "./answers";
 import { externalChanges, snapshot } from "./changes";
@@ -73,7 +73,7 @@ export class Refresher {
       const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
       const [database, uid] = [this.deps.env().DB, this.deps.uid()];
       await this.persistRefresh(t, [
-        ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.assistant.id, e))),
+        ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.item.id, e))),
         // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
         // guard: cold-list-sync-keeps-rows-memory-never-knew
         ...(dropped.length || !before ? [db.deleteAssistantsExcept(database, uid, hot.ids())] : []),
@@ -87,7 +87,7 @@ export class Refresher {
   one(id: string): Promise<Timing> {
     const { hot, upstream, events, keys } = this.deps;
     return this.refresh(async (client, fence, t) => {
-      let fetched: Assistant;
+      let fetched: VapiItem;
       try {
         fetched = await upstream.timed(t, () => client.get(id));
       } catch (err) {
@@ -96,7 +96,7 @@ export class Refresher {
         // guard: per-id-404-leaves-no-tombstone
         if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.writeSeq, ++this.writeSeq)) {
           await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
-          events.publish([{ type: "deleted", id, origin: "vapi" }]);
+          events.publish([{ type: "deleted", resource: hot.resource.name, id, origin: "vapi" }]);
         }
         throw err;
       }

@@ -2,7 +2,7 @@ import * as db from "../src/db/assistants";
 import { ApiError } from "../core/errors";
 import type { Timing } from "../core/timing";
 import type { ResourceClient } from "../src/vapi/client";
-import type { Assistant } from "../src/vapi/types";
+import type { VapiItem } from "../core/resource";
 import { changed } from "./changes";
 import type { D1Writer } from "./d1-writer";
 import type { EventLog, Origin } from "./event-log";
@@ -15,7 +15,7 @@ import type { Upstream } from "./upstream";
  * (`"vapi"`: a write's 404 found it gone; next, a teammate's write relayed by their coordinator).
  */
 export type Acknowledged =
-  | { type: "created" | "updated"; item: Assistant; origin: Origin; clientId?: string }
+  | { type: "created" | "updated"; item: VapiItem; origin: Origin; clientId?: string }
   | { type: "deleted"; id: string; origin: Origin; clientId?: string };
 
 /** What the coordinator lends its write path. */
@@ -83,13 +83,13 @@ export class WriteThrough {
       refresher.pruneTombstones();
       await this.persist(timing, [db.deleteAssistant(database, uid, change.id)]);
       if (held || change.origin === "write") {
-        events.publish([{ type: "deleted", id: change.id, origin: change.origin, clientId: change.clientId }]);
+        events.publish([{ type: "deleted", resource: hot.resource.name, id: change.id, origin: change.origin, clientId: change.clientId }]);
       }
       return undefined;
     }
     const entry = hot.write(change.item, refresher.nextWriteSeq(), Date.now());
     await this.persist(timing, [db.upsertAssistant(database, uid, toRow(change.item.id, entry))]);
-    events.publish([changed(change.type, entry, change.origin, change.clientId)]);
+    events.publish([changed(hot.resource.name, change.type, entry, change.origin, change.clientId)]);
     return entry;
   }
 
