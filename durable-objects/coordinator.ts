@@ -6,7 +6,7 @@ import { needsBase, vapiPatchBody } from "../core/merge-patch";
 import { USER_HEADER } from "../core/protocol";
 import { newTiming, type Timing } from "../core/timing";
 import { assistants } from "../core/resources/assistants";
-import * as db from "../src/db/assistants";
+import { CacheRows } from "../src/db/cache-rows";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import type { ResourceClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
@@ -40,16 +40,18 @@ const USER_KEY = "user-id";
 export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
   private userId: string | undefined;
+  /** The resource this coordinator caches: its hot layer and its D1 rows (core/resource.ts). */
   private readonly hot = new HotLayer(assistants);
+  private readonly rows = new CacheRows(assistants);
   private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
   private readonly circuit = new CircuitBreaker(() => this.config.circuitThreshold, () => this.config.circuitOpenMs);
   private readonly upstream = new Upstream(() => this.config, this.stats, this.circuit);
-  private readonly trust = new D1Trust(this.ctx);
+  private readonly trust = new D1Trust(this.ctx, this.rows);
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.trust.failed(err));
   private readonly budget = new MemoryBudget(this.hot, this.d1, this.trust, () => this.config.maxBytes, (ids) =>
-    db.loadAssistants(this.env.DB, this.uid, ids),
+    this.rows.load(this.env.DB, this.uid, ids),
   );
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
@@ -62,7 +64,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }));
   /** Reads from Vapi and their fencing; the write counter lives there too. */
   private readonly refresher = new Refresher({
-    ctx: this.ctx, hot: this.hot, upstream: this.upstream, keys: this.keys,
+    ctx: this.ctx, hot: this.hot, rows: this.rows, upstream: this.upstream, keys: this.keys,
     d1: this.d1, events: this.events, budget: this.budget,
     // Late-bound: tests swap `config`, `env` and `clientFor` on the instance (test/worker/config.ts, gates.ts).
     config: () => this.config, env: () => this.env, uid: () => this.uid,
@@ -78,7 +80,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     config: () => this.config,
   };
   private readonly writes = new WriteThrough({
-    hot: this.hot, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
+    hot: this.hot, rows: this.rows, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
     env: () => this.env, uid: () => this.uid, clientFor: (timing) => this.clientFor(timing),
   });
 
@@ -271,7 +273,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     // guard: key-switched-after-the-d1-await
     this.keys.switchTo(key);
     this.hot.clear();
-    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));
+    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));
   }
 
   private async loadKey(session: Session): Promise<string | null> {

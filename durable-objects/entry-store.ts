@@ -1,5 +1,5 @@
 import type { Resource, VapiItem } from "../core/resource";
-import type { CachedRow } from "../src/db/assistants";
+import type { CachedRow } from "../src/db/cache-rows";
 import { etagOf } from "./etag";
 
 // Where the hot layer keeps its entries, and what their strings occupy under the memory budget.

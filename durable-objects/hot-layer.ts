@@ -1,5 +1,5 @@
 import type { Resource, VapiItem } from "../core/resource";
-import type { CachedRow } from "../src/db/assistants";
+import type { CachedRow } from "../src/db/cache-rows";
 import { type Entry, EntryStore, type HotMemory, isResident, type Slot } from "./entry-store";
 
 export { type Entry, type Stub, toRow } from "./entry-store";

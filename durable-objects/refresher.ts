@@ -1,4 +1,4 @@
-import * as db from "../src/db/assistants";
+import type { CacheRows } from "../src/db/cache-rows";
 import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
 import type { ResourceClient } from "../src/vapi/client";
@@ -24,6 +24,7 @@ const AWAIT_REFRESH_D1 = false;
 export interface RefresherDeps {
   ctx: DurableObjectState;
   hot: HotLayer;
+  rows: CacheRows;
   upstream: Upstream;
   keys: KeySessions;
   d1: D1Writer;
@@ -57,7 +58,7 @@ export class Refresher {
 
   /** Fetches the complete list (every page) and applies it; the caller single-flights it (read-through.ts). */
   list(): Promise<Timing> {
-    const { hot, upstream, events } = this.deps;
+    const { hot, rows, upstream, events } = this.deps;
     return this.refresh(async (client, fence, t) => {
       const items = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize));
       // guard: list-results-skip-the-generation-check
@@ -73,11 +74,11 @@ export class Refresher {
       const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
       const [database, uid] = [this.deps.env().DB, this.deps.uid()];
       await this.persistRefresh(t, [
-        ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.item.id, e))),
+        ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
         // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
         // guard: cold-list-sync-keeps-rows-memory-never-knew
-        ...(dropped.length || !before ? [db.deleteAssistantsExcept(database, uid, hot.ids())] : []),
-        db.markListSynced(database, uid, fence.at),
+        ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
+        rows.markListSynced(database, uid, fence.at),
       ]);
       if (before) events.publish(externalChanges(before, hot));
     });
@@ -85,7 +86,7 @@ export class Refresher {
 
   /** Fetches one assistant and applies it; a 404 removes it from the cache. */
   one(id: string): Promise<Timing> {
-    const { hot, upstream, events, keys } = this.deps;
+    const { hot, rows, upstream, events, keys } = this.deps;
     return this.refresh(async (client, fence, t) => {
       let fetched: VapiItem;
       try {
@@ -95,7 +96,7 @@ export class Refresher {
         // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
         // guard: per-id-404-leaves-no-tombstone
         if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.writeSeq, ++this.writeSeq)) {
-          await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
+          await this.persistRefresh(t, [rows.delete(this.deps.env().DB, this.deps.uid(), id)]);
           events.publish([{ type: "deleted", resource: hot.resource.name, id, origin: "vapi" }]);
         }
         throw err;
@@ -105,7 +106,7 @@ export class Refresher {
       const before = snapshot(hot, [id]);
       const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
       if (applied?.changed) {
-        await this.persistRefresh(t, [db.upsertAssistant(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
+        await this.persistRefresh(t, [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
       }
       if (before.size) events.publish(externalChanges(before, hot, [id]));
     });
@@ -169,7 +170,7 @@ export class Refresher {
   forgetList(): D1PreparedStatement {
     this.deps.hot.listSyncedAt = null;
     this.listForgottenAt = Date.now();
-    return db.deleteListSync(this.deps.env().DB, this.deps.uid());
+    return this.deps.rows.deleteListSync(this.deps.env().DB, this.deps.uid());
   }
 }
 

@@ -1,4 +1,4 @@
-import * as db from "../src/db/assistants";
+import type { CacheRows } from "../src/db/cache-rows";
 import { ApiError } from "../core/errors";
 import type { Timing } from "../core/timing";
 import type { ResourceClient } from "../src/vapi/client";
@@ -21,6 +21,7 @@ export type Acknowledged =
 /** What the coordinator lends its write path. */
 export interface WriteDeps {
   hot: HotLayer;
+  rows: CacheRows;
   refresher: Pick<Refresher, "nextWriteSeq" | "pruneTombstones">;
   d1: D1Writer;
   events: EventLog;
@@ -81,14 +82,14 @@ export class WriteThrough {
       hot.delete(change.id, refresher.nextWriteSeq());
       // guard: no-pruning-after-a-delete
       refresher.pruneTombstones();
-      await this.persist(timing, [db.deleteAssistant(database, uid, change.id)]);
+      await this.persist(timing, [this.d.rows.delete(database, uid, change.id)]);
       if (held || change.origin === "write") {
         events.publish([{ type: "deleted", resource: hot.resource.name, id: change.id, origin: change.origin, clientId: change.clientId }]);
       }
       return undefined;
     }
     const entry = hot.write(change.item, refresher.nextWriteSeq(), Date.now());
-    await this.persist(timing, [db.upsertAssistant(database, uid, toRow(change.item.id, entry))]);
+    await this.persist(timing, [this.d.rows.upsert(database, uid, toRow(change.item.id, entry))]);
     events.publish([changed(hot.resource.name, change.type, entry, change.origin, change.clientId)]);
     return entry;
   }

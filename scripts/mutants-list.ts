@@ -18,7 +18,7 @@ const HOT = "durable-objects/hot-layer.ts";
 const STORE = "durable-objects/entry-store.ts";
 const COORD = "durable-objects/coordinator.ts";
 const REFRESH = "durable-objects/refresher.ts";
-const DB = "src/db/assistants.ts";
+const DB = "src/db/cache-rows.ts";
 const EVENTS = "src/routes/events.ts";
 const SOCKETS = "durable-objects/sockets.ts";
 const MERGE = "core/merge-patch.ts";
@@ -28,8 +28,8 @@ const IDEM = "durable-objects/idempotency.ts";
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
-  { name: "D1 upsert may lower updated_at", file: DB, guard: "d1-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, row.id", replace: "`,\n    )\n    .bind(userId, row.id", tests: T("fencing") },
-  { name: "D1 bulk upsert may lower updated_at", file: DB, guard: "d1-bulk-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, tuples)", replace: "`,\n    )\n    .bind(userId, tuples)", tests: T("bulk-upsert") },
+  { name: "D1 upsert may lower updated_at", file: DB, guard: "d1-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= ${t}.updated_at`,\n      )\n      .bind(userId, row.id", replace: "`,\n      )\n      .bind(userId, row.id", tests: T("fencing") },
+  { name: "D1 bulk upsert may lower updated_at", file: DB, guard: "d1-bulk-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= ${t}.updated_at`,\n      )\n      .bind(userId, tuples)", replace: "`,\n      )\n      .bind(userId, tuples)", tests: T("bulk-upsert") },
   { name: "refresh skips the version check", file: HOT, guard: "refresh-skips-the-version-check", find: "    if (current && current.version > version) return undefined;\n", replace: "", tests: T("fencing") },
   { name: "write answer may lower the version", file: HOT, guard: "write-answer-may-lower-the-version", find: "if (!current || current.version <= entry.version) this.store.set(item.id, entry);", replace: "this.store.set(item.id, entry);", tests: T("fencing") },
   // Invariants 1 and 3: the write-counter fence and tombstones.
@@ -81,12 +81,12 @@ export const mutants: Mutant[] = [
   { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", guard: "shared-alarm-not-kept-at-the-earliest", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
   { name: "restart trusts a failed D1", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-failed-d1", lines: 2, find: "    if (this.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
-  { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
-  { name: "list sync deletes without user_id", file: DB, guard: "list-sync-deletes-without-user-id", find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
-  { name: "rehydration loads without user_id", file: DB, guard: "rehydration-loads-without-user-id", find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
-  { name: "cache drop deletes without user_id", file: DB, guard: "cache-drop-deletes-without-user-id", find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
+  { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || !before ? [rows", replace: "...(dropped.length ? [rows", tests: T("d1-faults") },
+  { name: "list sync deletes without user_id", file: DB, guard: "list-sync-deletes-without-user-id", find: "`DELETE FROM ${this.t} WHERE user_id = ? AND id NOT IN", replace: "`DELETE FROM ${this.t} WHERE ? IS NOT NULL AND id NOT IN", tests: T("cross-user") },
+  { name: "rehydration loads without user_id", file: DB, guard: "rehydration-loads-without-user-id", find: "FROM ${this.t} WHERE user_id = ?`,", replace: "FROM ${this.t} WHERE ? IS NOT NULL`,", tests: T("cross-user") },
+  { name: "cache drop deletes without user_id", file: DB, guard: "cache-drop-deletes-without-user-id", find: "db.prepare(`DELETE FROM ${this.t} WHERE user_id = ?`).bind(userId),", replace: "db.prepare(`DELETE FROM ${this.t} WHERE ? IS NOT NULL`).bind(userId),", tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
-  { name: "key switched after the D1 await", file: COORD, guard: "key-switched-after-the-d1-await", lines: 3, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
+  { name: "key switched after the D1 await", file: COORD, guard: "key-switched-after-the-d1-await", lines: 3, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
   { name: "list results skip the generation check", file: REFRESH, guard: "list-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      // A list begun before", replace: "      // A list begun before", tests: T("key-change") },
   { name: "per-id results skip the generation check", file: REFRESH, guard: "per-id-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      const before = snapshot(hot, [id]);", replace: "      const before = snapshot(hot, [id]);", tests: T("key-change") },
   { name: "flight keys ignore the generation", file: READS, guard: "flight-keys-ignore-the-generation", find: "return `${this.d.keys.current.generation}:${name}`;", replace: "return name;", tests: T("key-change") },
