@@ -10,7 +10,7 @@ import { CacheRows } from "../src/db/cache-rows";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import type { ResourceClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
-import { keyChanged, preconditionFailed, writeAnswer } from "./answers";
+import { keyChanged, preconditionFailed, writeAnswer, writtenAnswer } from "./answers";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Trust } from "./d1-trust";
 import { D1Writer } from "./d1-writer";
@@ -108,7 +108,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
             );
             return { type: "created", item, origin: "write", clientId: opts.clientId };
           });
-          return writeAnswer(201, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
+          return writtenAnswer(this.hot.resource, 201, entry!, timing);
         }),
       ),
     );
@@ -122,14 +122,14 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
-          return preconditionFailed(base, timing);
+          return preconditionFailed(this.hot.resource, base, timing);
         }
         const body = vapiPatchBody(base?.item, patch);
         const entry = await this.writes.write(timing, id, async (client, timed) => {
           const item = await timed(() => client.update(id, body));
           return { type: "updated", item, origin: "write", clientId: opts.clientId };
         });
-        return writeAnswer(200, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
+        return writtenAnswer(this.hot.resource, 200, entry!, timing);
       }),
       id,
     ));
@@ -142,7 +142,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         if (opts.ifMatch !== undefined) {
           const base = await this.reads.base(id, timing);
           // guard: delete-if-match-not-compared
-          if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);
+          if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.hot.resource, base, timing);
         }
         await this.writes.write(timing, id, async (client, timed) => {
           await timed(() => client.remove(id));
@@ -289,7 +289,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     const started = Date.now();
     const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;
-    return this.upstream.client(key);
+    return this.upstream.client(key, this.hot.resource);
   }
 
   /** Runs a write once per Idempotency-Key and request (`method`, target, body); see idempotency.ts. */
