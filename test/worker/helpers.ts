@@ -132,8 +132,6 @@ export async function d1RowsNow(sub: string) {
   return results.map((r) => ({ ...r, assistant: Assistant.parse(JSON.parse(r.vapi_data)) }));
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Sorted by id: Vapi's order among assistants created in the same millisecond is unspecified. */
 export const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));
 
