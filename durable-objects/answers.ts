@@ -19,6 +19,8 @@ export interface CacheAnswer {
   etag?: string;
   cacheStatus: string;
   timing: Timing;
+  /** The stored answer of an earlier request with the same Idempotency-Key (nothing was sent to Vapi). */
+  replayed?: boolean;
 }
 
 /** How a read went forward to Vapi (RFC 9211 `fwd`), for the Cache-Status of a failure too. */
@@ -40,6 +42,8 @@ export interface WriteOptions {
   ifMatch?: string;
   /** `X-Client-Id` (validated by the route): echoed in the change event this write publishes. */
   clientId?: string;
+  /** `Idempotency-Key` (validated by the route): the same key and request answer once (idempotency.ts). */
+  idempotencyKey?: string;
 }
 
 /** A zeroed Timing. */

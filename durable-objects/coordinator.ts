@@ -32,6 +32,7 @@ import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
 import { type Freshness, freshness } from "./freshness";
 import { HotLayer, toRow } from "./hot-layer";
+import { type Attempt, fingerprint, IdempotencyKeys } from "./idempotency";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
@@ -74,6 +75,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private started: Promise<void> | undefined;
   private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize);
   private readonly listTag = new ListEtag();
+  private readonly idempotency = new IdempotencyKeys(this.ctx, () => ({
+    retentionMs: this.config.idempotencyRetentionMs,
+    maxKeys: this.config.idempotencyMaxKeys,
+  }));
   /** Reads from Vapi and their fencing; the write counter lives there too. */
   private readonly refresher = new Refresher({
     ctx: this.ctx, hot: this.hot, flights: this.flights, upstream: this.upstream, keys: this.keys,
@@ -154,24 +159,26 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   // ---- writes (serialized per user; Vapi first, then memory and D1) -----------------------
 
-  /** POST /api/assistants. Never retried: a blind retry could create a duplicate assistant. */
+  /** POST /api/assistants. Never retried here; a client retries with its Idempotency-Key (idempotency.ts). */
   async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "write", (timing) =>
+    return this.idempotent(opts, ["POST", "/api/assistants", body], (attempt) => this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         const client = await this.clientFor(timing);
         const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-        const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work));
+        const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work), attempt).catch(
+          (err: unknown) => this.unknownCreate(err, timing),
+        );
         const entry = this.hot.write(created, this.refresher.ack(), Date.now());
         await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
         this.events.publish([changed("created", entry, "write", opts.clientId)]);
         return writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
-    );
+    ));
   }
 
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "write", (timing) =>
+    return this.idempotent(opts, ["PATCH", `/api/assistants/${id}`, patch], () => this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         let base = this.hot.get(id);
         if ((needsBase(patch) || opts.ifMatch !== undefined) && (!base || Date.now() - base.cachedAt >= this.config.ttlMs)) {
@@ -191,12 +198,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         return writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
       }),
       id,
-    );
+    ));
   }
 
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
   async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "write", (timing) =>
+    return this.idempotent(opts, ["DELETE", `/api/assistants/${id}`], () => this.answer(userId, "write", (timing) =>
       this.serialized(async () => {
         if (opts.ifMatch !== undefined) {
           let base = this.hot.get(id);
@@ -213,7 +220,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
         return writeAnswer(200, `{"success":true}`, timing);
       }),
       id,
-    );
+    ));
   }
 
   // ---- settings ----------------------------------------------------------------------
@@ -350,6 +357,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async switchKey(key: string | null) {
     // Nothing of the old org is replayed to a tab, and the open ones reload.
     this.events.forget();
+    // Stored answers hold the old org's assistants: they go with it.
+    this.idempotency.forget();
     this.keys.switchTo(key);
     this.hot.clear();
     await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));
@@ -386,6 +395,22 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       }
       throw err;
     }
+  }
+
+  /** Runs a write once per Idempotency-Key and request (`method`, target, body); see idempotency.ts. */
+  private async idempotent(
+    opts: WriteOptions,
+    [method, target, body]: [string, string, unknown?],
+    work: (attempt: Attempt) => Promise<CoordinatorResult>,
+  ): Promise<CoordinatorResult> {
+    const key = opts.idempotencyKey;
+    return this.idempotency.run(key, key === undefined ? "" : await fingerprint(method, target, body), work);
+  }
+
+  /** A create Vapi may still apply: the list stops being "complete" (issue 21), then `err` goes on. */
+  private async unknownCreate(err: unknown, timing: Timing): Promise<never> {
+    if (err instanceof ApiError && err.code === "vapi_create_unknown") await this.persist(timing, [this.refresher.forgetList()]);
+    throw err;
   }
 
   private listFresh(): boolean {

@@ -47,6 +47,8 @@ export class Refresher {
   /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
   private acked = 0;
   private readonly refreshStarts = new Set<Fence>();
+  /** When the list last stopped being vouched for (forgetList); lists begun before then are not applied. */
+  private listForgottenAt = 0;
 
   constructor(private readonly deps: RefresherDeps) {}
 
@@ -70,6 +72,7 @@ export class Refresher {
         // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
         // older in every respect: it could drop assistants the newer one added.
         if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;
+        if (fence.at <= this.listForgottenAt) return;
         // Only a list that was known before can say what changed; a cold one has no "before".
         const before = hot.listSyncedAt === null ? null : snapshot(hot);
         const { upserted, dropped } = hot.applyList(items, fence.ack, fence.at, ++this.acked);
@@ -136,6 +139,17 @@ export class Refresher {
       next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
     }
     if (next !== null) await alarmNoLaterThan(ctx.storage, Math.max(next, Date.now() + 1000));
+  }
+
+  /**
+   * Stops vouching for the list (memory and D1's marker): a create whose outcome is unknown may
+   * land in Vapi at any time, so "complete" is no longer known and the next list read asks Vapi.
+   * A list read begun before now may have missed it and is not applied.
+   */
+  forgetList(): D1PreparedStatement {
+    this.deps.hot.listSyncedAt = null;
+    this.listForgottenAt = Date.now();
+    return db.deleteListSync(this.deps.env().DB, this.deps.uid());
   }
 
   /** Single-flight keys carry the key's generation: a read under an older key is never joined. */

@@ -20,6 +20,7 @@ const DB = "src/db/assistants.ts";
 const EVENTS = "src/routes/events.ts";
 const SOCKETS = "durable-objects/sockets.ts";
 const MERGE = "src/lib/merge-patch.ts";
+const IDEM = "durable-objects/idempotency.ts";
 const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
 const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
 
@@ -107,5 +108,19 @@ export const mutants: Mutant[] = [
   { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
   // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.
+  // Exactly-once creates (issue 21): an unknown outcome ends the list's completeness; only this create's marker resolves it.
+  { name: "idem: unknown create keeps the list complete", file: COORD, find: "await this.persist(timing, [this.refresher.forgetList()]);", replace: "void 0;", tests: T("create-unknown") },
+  { name: "idem: lost create matches any marked assistant", file: "src/vapi/create-marker.ts", find: "(meta as Record<string, unknown>)[CREATE_MARKER] === marker", replace: "CREATE_MARKER in (meta as Record<string, unknown>)", tests: T("create-unknown") },
+  // Idempotency-Key (issue 21): `npm run mutants -- idem:`.
+  { name: "idem: a reused key runs a different request", file: IDEM, find: "    if (row && row.fingerprint !== print) return Promise.resolve(reused());\n", replace: "", tests: T("idempotency") },
+  { name: "idem: a duplicate does not wait for the first", file: IDEM, find: "    if (first) return first.then(replayed);\n", replace: "", tests: T("idempotency") },
+  { name: "idem: a failed write keeps its key", file: IDEM, find: "      this.release(key);\n    }\n    // vapi_create_unknown", replace: "    }\n    // vapi_create_unknown", tests: T("idempotency") },
+  { name: "idem: an unknown create releases its key", file: IDEM, find: 'result.ok || result.error.code !== "vapi_create_unknown"', replace: "true", tests: T("idempotency") },
+  { name: "idem: a resumed create is sent again", file: "src/vapi/create-marker.ts", find: "if (!attempt.resumed) {", replace: "if (true) {", tests: T("idempotency") },
+  { name: "idem: keys never expire", file: IDEM, find: '    sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);\n', replace: "", tests: T("idempotency") },
+  { name: "idem: keys unbounded", file: IDEM, find: "Math.max(1, maxKeys)", replace: "1e9", tests: T("idempotency") },
+  { name: "idem: a key change keeps stored answers", file: COORD, find: "    this.idempotency.forget();\n", replace: "", tests: T("idempotency") },
+  { name: "idem: key unvalidated", file: "src/routes/assistants.ts", find: ".regex(/^[\\x20-\\x7e]{1,255}$/,", replace: ".regex(/^.*$/,", tests: T("idempotency") },
+  { name: "idem: SDK never retries writes", file: "packages/client/src/index.ts", find: 'retry: "idempotent" });', replace: 'retry: "read" });', tests: T("client-sdk") },
   { name: "client id unvalidated", file: "src/routes/assistants.ts", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
 ];

@@ -39,6 +39,8 @@ const SETTINGS = [
   "JWT_AUDIENCE",
   "JWT_MAX_AGE_SECONDS",
   "CORS_ORIGINS",
+  "IDEMPOTENCY_RETENTION_SECONDS",
+  "IDEMPOTENCY_MAX_KEYS",
 ];
 
 /** A start-up failure the user can act on: what failed, and what to do about it. */

@@ -38,6 +38,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_SOCKET_OPENS_BURST: count(10),
   JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).catch(86_400),
   CORS_ORIGINS: z.string().catch(""),
+  IDEMPOTENCY_RETENTION_SECONDS: seconds(86_400),
+  IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).catch(1000),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -80,6 +82,10 @@ export interface Config {
   jwtMaxAgeSeconds: number;
   /** Exact browser origins allowed to call the API (CORS); empty: same-origin only. Never `*`. */
   corsOrigins: string[];
+  /** How long an Idempotency-Key and its stored answer are kept. */
+  idempotencyRetentionMs: number;
+  /** Per user: Idempotency-Keys kept; past it the oldest are forgotten. */
+  idempotencyMaxKeys: number;
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -109,6 +115,8 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     },
     socketOpenLimit: { perMinute: c.RATE_LIMIT_SOCKET_OPENS_PER_MINUTE, burst: c.RATE_LIMIT_SOCKET_OPENS_BURST },
     jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
+    idempotencyRetentionMs: Math.round(c.IDEMPOTENCY_RETENTION_SECONDS * 1000),
+    idempotencyMaxKeys: c.IDEMPOTENCY_MAX_KEYS,
     corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };
 }

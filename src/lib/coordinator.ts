@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { CoordinatorResult, Timing } from "../../durable-objects/coordinator";
+import { REPLAYED_HEADER } from "../../durable-objects/idempotency";
 import type { AppEnv } from "../types";
 import { fromFailure } from "./errors";
 
@@ -34,6 +35,7 @@ export function forward(c: Context<AppEnv>, result: CoordinatorResult): Response
     "Cache-Control": "private, no-cache",
   };
   if (answer.etag) headers.ETag = answer.etag;
+  if (answer.replayed) headers[REPLAYED_HEADER] = "true";
   if (answer.status === 304) return c.body(null, 304, headers);
   return c.body(answer.body, answer.status, { ...headers, "Content-Type": "application/json; charset=utf-8" });
 }

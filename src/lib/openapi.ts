@@ -63,6 +63,14 @@ export const validatedHeaders: Headers = {
   ),
 };
 
+/** On a write's answer: it is the stored answer of an earlier request with the same Idempotency-Key. */
+export const replayedHeader: Headers = {
+  "Idempotent-Replayed": header(
+    "`true` when this is the stored answer of an earlier request with the same Idempotency-Key (nothing was sent to Vapi); absent otherwise",
+    false,
+  ),
+};
+
 /** The 304 answer to an If-None-Match that names the current version: no body. */
 export const notModified = {
   description: "Not modified: the If-None-Match named the current version; reuse the copy you hold",
@@ -88,7 +96,7 @@ export const ConflictSchema = ErrorSchema.extend({
 /** The 412 answer to an If-Match that does not name the current version. */
 export const preconditionFailed = {
   description: "The assistant changed since the version in If-Match (`precondition_failed`); the body holds the current one",
-  headers: validatedHeaders,
+  headers: { ...validatedHeaders, ...replayedHeader },
   content: { "application/json": { schema: ConflictSchema } },
 };
 
@@ -127,11 +135,12 @@ export const WritePreconditions = z.object({
 export const PRECONDITION_HEADERS = new Set(["if-match", "if-none-match"]);
 
 const ERRORS: Record<number, string> = {
-  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`, `invalid_precondition`), a body beyond the parser limits (`json_too_deep`, `json_too_many_keys`, `invalid_number`, `forbidden_key`) or refused by Vapi (`vapi_validation_error`)",
+  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`, `invalid_precondition`, `invalid_idempotency_key`), a body beyond the parser limits (`json_too_deep`, `json_too_many_keys`, `invalid_number`, `forbidden_key`) or refused by Vapi (`vapi_validation_error`)",
   401: "Missing or invalid bearer token (`unauthorized`)",
   403: "A browser page on an origin outside CORS_ORIGINS (`origin_not_allowed`)",
   404: "No such assistant for this user (`assistant_not_found`)",
   409: "Vapi refused the change (`vapi_conflict`)",
+  422: "The Idempotency-Key was already used for a different request (`idempotency_key_reused`); nothing was done",
   413: "Body over 256 KiB (`payload_too_large`)",
   415: "Body not application/json (`unsupported_media_type`)",
   424: "No Vapi key configured, or Vapi rejects it (`vapi_key_not_configured`, `vapi_key_rejected`)",
@@ -140,10 +149,10 @@ const ERRORS: Record<number, string> = {
   500: "A bug on our side (`internal_error`)",
   502: "Vapi failed or could not be reached (`vapi_error`, `vapi_unreachable`)",
   503: "Vapi has been failing for this user and the circuit is open (`vapi_circuit_open`), or the Vapi key changed while the request was in flight (`cache_reset`); retry after `Retry-After`",
-  504: "Vapi did not answer in time (`vapi_timeout`), or reading from Vapi did not finish within the cache's deadline (`cache_fill_timeout`)",
+  504: "Vapi did not answer in time (`vapi_timeout`), a create's outcome is unknown (`vapi_create_unknown`: retry with the same Idempotency-Key, or check the list), or reading from Vapi did not finish within the cache's deadline (`cache_fill_timeout`)",
 };
 
-function errorHeaders(status: number, cached: boolean) {
+function errorHeaders(status: number, cached: boolean, replayable: boolean) {
   const headers: Record<string, ReturnType<typeof header>> = {};
   if (status === 401) headers["WWW-Authenticate"] = header("`Bearer error=\"invalid_token\"`", true);
   if (status === 429) headers["Retry-After"] = header("Seconds to wait: until the user's bucket refills (`rate_limited`), or as Vapi sent it", false);
@@ -152,18 +161,21 @@ function errorHeaders(status: number, cached: boolean) {
   if (cached && status !== 401 && status !== 413 && status !== 415) {
     headers["Cache-Status"] = cacheStatus(false);
     headers["Server-Timing"] = header("Where the time went before the failure, in ms", false);
+    // A duplicate that waited for the first request with its Idempotency-Key gets that request's failure.
+    if (replayable) Object.assign(headers, replayedHeader);
   }
   return headers;
 }
 
 /**
  * OpenAPI response entries, in the one error envelope, for the statuses a route can answer
- * (500 is always added). `cached`: the route goes through the cache, whose failures carry Cache-Status.
+ * (500 is always added). `cached`: the route goes through the cache, whose failures carry Cache-Status;
+ * `replayable`: a write taking an Idempotency-Key, whose failures may be another request's, replayed.
  */
-export const errors = (statuses: number[], opts: { cached?: boolean } = {}) =>
+export const errors = (statuses: number[], opts: { cached?: boolean; replayable?: boolean } = {}) =>
   Object.fromEntries(
     [...statuses, 500].map((s) => {
-      const headers = errorHeaders(s, opts.cached ?? false);
+      const headers = errorHeaders(s, opts.cached ?? false, opts.replayable ?? false);
       return [
         s,
         {

@@ -12,6 +12,7 @@ const describe = (error: z.ZodError) =>
 function codeOf(target: string, error: z.ZodError) {
   if (target === "param") return "invalid_assistant_id";
   if (target === "header" && error.issues.every((i) => PRECONDITION_HEADERS.has(String(i.path[0])))) return "invalid_precondition";
+  if (target === "header" && error.issues.every((i) => i.path[0] === "idempotency-key")) return "invalid_idempotency_key";
   return "invalid_request";
 }
 

@@ -20,8 +20,8 @@ export const originAllowed = (origin: string, c: Context<AppEnv>): boolean =>
 export const corsPolicy: MiddlewareHandler<AppEnv> = cors({
   origin: (origin, c) => (originAllowed(origin, c) ? origin : null),
   allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-  allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "If-Match", "If-None-Match", "X-Client-Id"],
-  exposeHeaders: ["Cache-Status", "Server-Timing", "ETag", "Retry-After", "WWW-Authenticate"],
+  allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "If-Match", "If-None-Match", "X-Client-Id", "Idempotency-Key"],
+  exposeHeaders: ["Cache-Status", "Server-Timing", "ETag", "Retry-After", "WWW-Authenticate", "Idempotent-Replayed"],
   maxAge: 600,
   credentials: false,
 });

@@ -1,6 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { conditions, coordinator, forward, noCache } from "../lib/coordinator";
-import { cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, validatedHeaders, WritePreconditions } from "../lib/openapi";
+import {
+  cacheHeaders,
+  errors,
+  json,
+  notModified,
+  preconditionFailed,
+  ReadPreconditions,
+  replayedHeader,
+  validatedHeaders,
+  WritePreconditions,
+} from "../lib/openapi";
 import { router } from "../lib/validation";
 import { AssistantSchema } from "../vapi/types";
 
@@ -57,9 +67,27 @@ const ClientId = z.object({
     .openapi({ description: "The writing client's id, echoed as `clientId` in the change event of this write", example: "tab-3f9c2a" }),
 });
 
+// The IETF httpapi draft "The Idempotency-Key HTTP Header Field": a client-chosen key (the SDK
+// sends a random UUID) that makes a retry of this write answer once. Printable ASCII, bounded:
+// it is stored per user for IDEMPOTENCY_RETENTION_SECONDS.
+const IdempotencyKey = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x20-\x7e]{1,255}$/, "must be 1 to 255 printable ASCII characters")
+    .optional()
+    .openapi({
+      description:
+        "Makes retries of this write safe: the same key with the same request within the retention answers the first result (`Idempotent-Replayed: true`) without a second Vapi write; with a different request, 422 `idempotency_key_reused`. A duplicate sent while the first runs waits for it. See docs/api.md",
+      example: "8e03978e-40d5-43e8-bc93-6894a57f9324",
+    }),
+});
+const WriteHeaders = ClientId.extend(IdempotencyKey.shape);
+
 const tags = ["assistants"];
 const upstream = [424, 429, 502, 503, 504];
 const cached = { cached: true };
+const written = { cached: true, replayable: true };
+const writtenHeaders = { ...validatedHeaders, ...replayedHeader };
 
 const list = createRoute({
   operationId: "listAssistants",
@@ -95,10 +123,10 @@ const create = createRoute({
   path: "/",
   tags,
   summary: "Create an assistant in Vapi, then cache it (write-through)",
-  request: { headers: ClientId, body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
+  request: { headers: WriteHeaders, body: { required: true, content: { "application/json": { schema: AssistantBody } } } },
   responses: {
-    201: json(z.object({ assistant: AssistantSchema }), "Created", validatedHeaders),
-    ...errors([400, 401, 409, 413, 415, ...upstream], cached),
+    201: json(z.object({ assistant: AssistantSchema }), "Created", writtenHeaders),
+    ...errors([400, 401, 409, 413, 415, 422, ...upstream], written),
   },
 });
 
@@ -110,13 +138,13 @@ const update = createRoute({
   summary: "Update an assistant with a JSON merge patch (write-through, serialized per user)",
   request: {
     params: IdParam,
-    headers: WritePreconditions.extend(ClientId.shape),
+    headers: WritePreconditions.extend(WriteHeaders.shape),
     body: { required: true, content: { "application/json": { schema: MergePatch } } },
   },
   responses: {
-    200: json(z.object({ assistant: AssistantSchema }), "Updated", validatedHeaders),
+    200: json(z.object({ assistant: AssistantSchema }), "Updated", writtenHeaders),
     412: preconditionFailed,
-    ...errors([400, 401, 404, 409, 413, 415, ...upstream], cached),
+    ...errors([400, 401, 404, 409, 413, 415, 422, ...upstream], written),
   },
 });
 
@@ -126,11 +154,11 @@ const remove = createRoute({
   path: "/{id}",
   tags,
   summary: "Delete an assistant in Vapi, then from the cache",
-  request: { params: IdParam, headers: WritePreconditions.extend(ClientId.shape) },
+  request: { params: IdParam, headers: WritePreconditions.extend(WriteHeaders.shape) },
   responses: {
-    200: json(z.object({ success: z.literal(true) }), "Deleted", cacheHeaders),
+    200: json(z.object({ success: z.literal(true) }), "Deleted", { ...cacheHeaders, ...replayedHeader }),
     412: preconditionFailed,
-    ...errors([400, 401, 404, 409, ...upstream], cached),
+    ...errors([400, 401, 404, 409, 422, ...upstream], written),
   },
 });
 
@@ -146,18 +174,19 @@ export const assistants = router()
     return forward(c, await coordinator(c).get(c.var.userId, id, { noCache: noCache(c), ifNoneMatch })) as never;
   })
   .openapi(create, async (c) => {
-    const { "x-client-id": clientId } = c.req.valid("header");
-    return forward(c, await coordinator(c).create(c.var.userId, c.req.valid("json"), { clientId })) as never;
+    const { "x-client-id": clientId, "idempotency-key": idempotencyKey } = c.req.valid("header");
+    return forward(c, await coordinator(c).create(c.var.userId, c.req.valid("json"), { clientId, idempotencyKey })) as never;
   })
   .openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const { ifMatch } = conditions(c);
-    const { "x-client-id": clientId } = c.req.valid("header");
-    return forward(c, await coordinator(c).update(c.var.userId, id, c.req.valid("json"), { ifMatch, clientId })) as never;
+    const { "x-client-id": clientId, "idempotency-key": idempotencyKey } = c.req.valid("header");
+    const opts = { ifMatch, clientId, idempotencyKey };
+    return forward(c, await coordinator(c).update(c.var.userId, id, c.req.valid("json"), opts)) as never;
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
     const { ifMatch } = conditions(c);
-    const { "x-client-id": clientId } = c.req.valid("header");
-    return forward(c, await coordinator(c).remove(c.var.userId, id, { ifMatch, clientId })) as never;
+    const { "x-client-id": clientId, "idempotency-key": idempotencyKey } = c.req.valid("header");
+    return forward(c, await coordinator(c).remove(c.var.userId, id, { ifMatch, clientId, idempotencyKey })) as never;
   });

@@ -39,32 +39,42 @@ export async function findCreated(
   }
 }
 
+/** Which create this is: its marker, where to look for it, and whether an earlier attempt may have sent it. */
+export interface CreateAttempt {
+  marker: string;
+  since: string;
+  resumed: boolean;
+}
+
 /**
- * One create, never retried. When its outcome is unknown (Vapi never answered, so it may have
+ * One create, never sent twice. When its outcome is unknown (Vapi never answered, so it may have
  * created it), the marked assistant is looked up before answering: 201 if it appeared, else a
- * 504 telling the client to check the list rather than create again. `call` wraps each upstream
- * call (timing, circuit).
+ * 504 telling the client to check the list rather than create again. A `resumed` attempt (an
+ * Idempotency-Key's retry after such a 504) only looks: sending it again could make a second.
+ * `call` wraps each upstream call (timing, circuit).
  */
 export async function createOnce(
   client: VapiClient,
   body: Record<string, unknown>,
   lookupBudgetMs: number,
   call: <T>(work: () => Promise<T>) => Promise<T>,
+  attempt: CreateAttempt,
 ): Promise<Assistant> {
-  const marker = crypto.randomUUID();
-  // Vapi's clock may differ from ours: look back a generous minute.
-  const since = new Date(Date.now() - 60_000).toISOString();
-  try {
-    return await call(() => client.create(markCreate(body, marker)));
-  } catch (err) {
-    if (!(err instanceof UpstreamError) || err.upstreamStatus !== undefined) throw err;
-    const found = await call(() => findCreated((iso) => client.listCreatedSince(iso), marker, since, lookupBudgetMs));
-    if (found) return found;
-    throw new UpstreamError(
-      504,
-      "vapi_create_unknown",
-      "Vapi did not confirm the create in time; it may still appear in the list, so check before creating it again.",
-      undefined,
-    );
+  const { marker, since } = attempt;
+  const lookup = () => call(() => findCreated((iso) => client.listCreatedSince(iso), marker, since, lookupBudgetMs));
+  if (!attempt.resumed) {
+    try {
+      return await call(() => client.create(markCreate(body, marker)));
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.upstreamStatus !== undefined) throw err;
+    }
   }
+  const found = await lookup();
+  if (found) return found;
+  throw new UpstreamError(
+    504,
+    "vapi_create_unknown",
+    "Vapi did not confirm the create in time; it may still appear in the list, so check before creating it again (or retry with the same Idempotency-Key).",
+    undefined,
+  );
 }

@@ -53,6 +53,19 @@ describe("faults", () => {
     expect(statuses).toEqual([200, 429, 200, 429, 200, 429]);
   });
 
+  it("applies a slow write even when its client gave up: a lost answer, not a lost write", async () => {
+    const { key } = await orgWithOne();
+    await emulator.admin.setFaults({ latencyMs: { min: 200, max: 200 }, routes: ["POST /assistant"] });
+    await expect(api("POST", "/assistant", { key, body: { name: "Landed late" }, signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    // Polled (bounded): the write lands when its latency is over, with nobody listening.
+    let names: string[] = [];
+    for (let attempt = 0; attempt < 100 && !names.includes("Landed late"); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      names = (await emulator.admin.assistants(key)).map((a) => String(a.name));
+    }
+    expect(names).toContain("Landed late");
+  });
+
   it("never answers a hung request until the client gives up", async () => {
     const { key } = await orgWithOne();
     await emulator.admin.setFaults({ hangRate: 1 });

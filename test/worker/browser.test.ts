@@ -28,6 +28,8 @@ describe("CORS (CORS_ORIGINS)", () => {
     expect(res.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
     // The SDK sends X-Client-Id with every write (own writes in the change feed).
     expect(res.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("x-client-id");
+    // …and an Idempotency-Key, so it can retry a write whose answer was lost.
+    expect(res.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("idempotency-key");
     expect(res.headers.get("Access-Control-Allow-Credentials")).toBeNull();
   });
 
@@ -38,6 +40,7 @@ describe("CORS (CORS_ORIGINS)", () => {
     expect(ok.headers.get("Access-Control-Allow-Origin")).toBe(DASHBOARD);
     expect(ok.headers.get("Vary")).toContain("Origin");
     expect(ok.headers.get("Access-Control-Expose-Headers")).toContain("Cache-Status");
+    expect(ok.headers.get("Access-Control-Expose-Headers")).toContain("Idempotent-Replayed");
     const denied = await callWith(DASHBOARD, "/api/settings", { headers: { Origin: DASHBOARD } });
     expect(denied.status).toBe(401);
     expect(denied.headers.get("Access-Control-Allow-Origin")).toBe(DASHBOARD);

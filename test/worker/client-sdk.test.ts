@@ -111,6 +111,41 @@ describe("client SDK against the Worker and the emulator", () => {
     expect((err as UnavailableError).retryAfterMs).toBe(1000);
   });
 
+  it("retries a write whose answer was lost with the same Idempotency-Key: one assistant, the first answer", async () => {
+    const user = await newUser();
+    const keys: (string | null)[] = [];
+    let drops = 1;
+    // The first POST reaches the Worker and is applied, then its answer is lost on the way back.
+    const lossy: typeof fetch = async (input, init) => {
+      const req = new Request(input, init);
+      if (req.method !== "POST") return workerFetch()(req);
+      keys.push(req.headers.get("Idempotency-Key"));
+      const res = await workerFetch()(req);
+      if (drops-- > 0) throw new TypeError("network connection lost");
+      return res;
+    };
+    const sdk = client(user, { fetch: lossy, maxRetryDelayMs: 10 });
+    const created = await sdk.createAssistant({ name: "Sent twice, made once" });
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[\x20-\x7e]{1,255}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect((await vapiAssistants(user.key)).map((a) => a.id)).toEqual([created.assistant.id]);
+
+    // A 5xx is retried with the same key too; each call has a key of its own.
+    let fails = 1;
+    const failing: typeof fetch = async (input, init) => {
+      const req = new Request(input, init);
+      if (req.method === "PATCH") keys.push(req.headers.get("Idempotency-Key"));
+      if (req.method === "PATCH" && fails-- > 0) return new Response('{"error":{"code":"vapi_error","message":"x"}}', { status: 502 });
+      return workerFetch()(req);
+    };
+    const patched = await client(user, { fetch: failing, maxRetryDelayMs: 10 }).updateAssistant(created.assistant.id, { name: "Renamed once" });
+    expect(patched.assistant.name).toBe("Renamed once");
+    expect(keys).toHaveLength(4);
+    expect(keys[3]).toBe(keys[2]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
   it("falls back to direct Vapi only when the service is unreachable or answers 5xx", async () => {
     const user = await newUser({ assistants: 2 });
     let used = 0;

@@ -26,7 +26,7 @@ type Document = z.infer<typeof Document>;
 // Served beside the document, not described by it.
 const UNDOCUMENTED = /^\/(openapi\.json|docs)(\/|$)/;
 // Headers the document must declare wherever they are sent.
-const CHECKED_HEADERS = ["Cache-Status", "Server-Timing", "Retry-After", "WWW-Authenticate", "ETag"];
+const CHECKED_HEADERS = ["Cache-Status", "Server-Timing", "Retry-After", "WWW-Authenticate", "ETag", "Idempotent-Replayed"];
 
 let doc: Promise<Document> | undefined;
 const validators = new Map<string, Validator>();

@@ -23,14 +23,23 @@ export function retryAfterMs(res: Response): number | undefined {
 }
 
 /**
- * One request to the service. Reads (`retry`) are retried on 429 and 503, waiting what
- * Retry-After says (or a jittered backoff), capped; writes are sent once.
+ * Whether to send a request again. Reads (`retry: "read"`) are retried on 429 and 503. Writes
+ * carry an Idempotency-Key (`retry: "idempotent"`), so the service answers a repeat with the
+ * first one's result instead of writing twice: they are retried on any 5xx and 429 too, and on
+ * network failures, where the first may or may not have arrived.
+ */
+const retryable = (retry: "read" | "idempotent", status: number) =>
+  status === 429 || status === 503 || (retry === "idempotent" && status >= 500);
+
+/**
+ * One request to the service, retried per `retryable`, waiting what Retry-After says (or a
+ * jittered backoff), capped, at most `t.retries` times.
  */
 export async function send(
   t: Transport,
   method: string,
   path: string,
-  init: { body?: unknown; headers?: Record<string, string>; retry: boolean; cache?: "no-store" },
+  init: { body?: unknown; headers?: Record<string, string>; retry: "read" | "idempotent"; cache?: "no-store" },
 ): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const headers = new Headers(init.headers);
@@ -43,13 +52,19 @@ export async function send(
       if (init.cache) options.cache = init.cache;
       res = await t.fetch(`${t.baseUrl}${path}`, options);
     } catch (err) {
-      throw new Unreachable(String(err));
+      if (init.retry !== "idempotent" || attempt >= t.retries) throw new Unreachable(String(err));
+      await pause(t, attempt, undefined);
+      continue;
     }
-    if (!init.retry || attempt >= t.retries || (res.status !== 429 && res.status !== 503)) return res;
+    if (attempt >= t.retries || !retryable(init.retry, res.status)) return res;
     await res.body?.cancel();
-    const backoff = 100 * 2 ** attempt * (0.5 + Math.random());
-    await new Promise((r) => setTimeout(r, Math.min(retryAfterMs(res) ?? backoff, t.maxRetryDelayMs)));
+    await pause(t, attempt, retryAfterMs(res));
   }
+}
+
+function pause(t: Transport, attempt: number, retryAfter: number | undefined) {
+  const backoff = 100 * 2 ** attempt * (0.5 + Math.random());
+  return new Promise((r) => setTimeout(r, Math.min(retryAfter ?? backoff, t.maxRetryDelayMs)));
 }
 
 interface ErrorEnvelope {

@@ -24,7 +24,11 @@ export interface CacheClientOptions {
    * in the change events those writes cause (`own: true`). Default: random per instance.
    */
   clientId?: string;
-  /** Retries of a read answered 429/503 (default 2), each waiting Retry-After, at most `maxRetryDelayMs` (default 5000). */
+  /**
+   * Retries (default 2) of a read answered 429/503, and of a write answered 429/5xx or lost to a
+   * network failure (with its Idempotency-Key, so it is applied once); each waits Retry-After or
+   * a jittered backoff, at most `maxRetryDelayMs` (default 5000).
+   */
   retries?: number;
   maxRetryDelayMs?: number;
 }
@@ -40,6 +44,11 @@ export interface ReadOptions {
 export interface WriteOptions {
   /** The `etag` of the version being edited: a newer version makes the write fail with ConflictError. */
   expected?: string;
+  /**
+   * The write's Idempotency-Key (1–255 printable ASCII); default: a new random one per call.
+   * Pass your own to retry the same write later (after this call gave up) without applying it twice.
+   */
+  idempotencyKey?: string;
 }
 
 interface Copy {
@@ -76,7 +85,9 @@ export function createCacheClient(opts: CacheClientOptions) {
     try {
       return await work();
     } catch (err) {
-      const down = err instanceof Unreachable || (err instanceof CacheApiError && err.status >= 500);
+      // A create whose outcome is unknown is an answer: sending it to Vapi directly could make a second.
+      const unknown = err instanceof CacheApiError && err.code === "vapi_create_unknown";
+      const down = err instanceof Unreachable || (err instanceof CacheApiError && err.status >= 500 && !unknown);
       if (!down) throw err;
       if (opts.fallback) return fallback(opts.fallback);
       if (err instanceof Unreachable) throw new UnavailableError(0, "unreachable", `The cache service cannot be reached: ${err.message}`, undefined);
@@ -90,8 +101,8 @@ export function createCacheClient(opts: CacheClientOptions) {
     // `no-store` keeps a browser's HTTP cache from adding its own If-None-Match to that one.
     const copy = r.revalidate ? undefined : copies.get(path);
     const res = r.revalidate
-      ? await send(t, "GET", path, { retry: true, headers: { "Cache-Control": "no-cache" }, cache: "no-store" })
-      : await send(t, "GET", path, { retry: true, headers: copy ? { "If-None-Match": copy.etag } : {} });
+      ? await send(t, "GET", path, { retry: "read", headers: { "Cache-Control": "no-cache" }, cache: "no-store" })
+      : await send(t, "GET", path, { retry: "read", headers: copy ? { "If-None-Match": copy.etag } : {} });
     if (res.status === 304 && copy) return { body: copy.body as T, etag: copy.etag, notModified: true };
     if (!res.ok) throw await errorFrom(res);
     const body = (await res.json()) as T;
@@ -102,8 +113,13 @@ export function createCacheClient(opts: CacheClientOptions) {
 
   async function write(method: string, id: string | undefined, body: unknown, w: WriteOptions = {}): Promise<AssistantResult | undefined> {
     const path = id === undefined ? "/api/assistants" : one(id);
-    const headers: Record<string, string> = { "X-Client-Id": clientId, ...(w.expected ? { "If-Match": w.expected } : {}) };
-    const res = await send(t, method, path, { body, headers, retry: false });
+    const headers: Record<string, string> = {
+      "X-Client-Id": clientId,
+      // Every attempt of this call carries the same key: the service applies the write once.
+      "Idempotency-Key": w.idempotencyKey ?? randomId(),
+      ...(w.expected ? { "If-Match": w.expected } : {}),
+    };
+    const res = await send(t, method, path, { body, headers, retry: "idempotent" });
     if (!res.ok) throw await errorFrom(res, w.expected ? (versions.get(w.expected) ?? listed.get(w.expected)) : undefined);
     const etag = res.headers.get("ETag") ?? undefined;
     if (method === "DELETE") {
@@ -143,9 +159,10 @@ export function createCacheClient(opts: CacheClientOptions) {
         async (f) => ({ assistant: await f.getAssistant(id), cached: false, source: "fallback" }),
       );
     },
-    async createAssistant(data: Record<string, unknown>): Promise<AssistantResult> {
+    /** Creates once: retried with one Idempotency-Key (`w.idempotencyKey`, else a random one). */
+    async createAssistant(data: Record<string, unknown>, w: Pick<WriteOptions, "idempotencyKey"> = {}): Promise<AssistantResult> {
       return viaCache<AssistantResult>(
-        async () => (await write("POST", undefined, data))!,
+        async () => (await write("POST", undefined, data, w))!,
         async (f) => ({ assistant: await f.createAssistant(data), cached: false, source: "fallback" }),
       );
     },
