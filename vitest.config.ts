@@ -1,9 +1,10 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two projects, one workerd pool: `worker` runs the Worker and its Durable Object inside
-// workerd against real local D1 and a real emulator process; `node` tests the emulator and
-// the Node-side scripts.
+// Three projects: `worker` runs the Worker and its Durable Object inside workerd against real
+// local D1 and a real emulator process; `node` tests the emulator and the Node-side scripts;
+// `e2e` runs the client SDK in Node and in headless Chromium against npm start's stack
+// (`wrangler dev`, started once by its own global setup).
 // The Worker's secrets under test (wrangler reads required secrets from process.env).
 process.env.JWT_SECRET ??= "test-jwt-secret-that-is-long-enough-for-hs256";
 process.env.ENCRYPTION_KEY ??= "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -21,6 +22,17 @@ export default defineConfig(async () => {
             name: "node",
             include: ["test/node/**/*.test.ts"],
             environment: "node",
+          },
+        },
+        {
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/e2e/global-setup.ts"],
+            // Starting wrangler dev and its first requests take seconds on 2 shared cores.
+            hookTimeout: 120_000,
+            testTimeout: 30_000,
           },
         },
         {

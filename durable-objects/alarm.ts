@@ -8,5 +8,6 @@
  */
 export async function alarmNoLaterThan(storage: DurableObjectStorage, at: number) {
   const current = await storage.getAlarm();
+  // guard: shared-alarm-not-kept-at-the-earliest
   if (current === null || current > at) await storage.setAlarm(at);
 }

@@ -1,53 +1,15 @@
-import { serverTiming } from "../src/lib/coordinator";
-import { ApiError, type ApiFailure, toFailure } from "../src/lib/errors";
+import type { CacheAnswer, CoordinatorResult, ReadOptions } from "../core/contract";
+import { CACHE, type Fwd } from "../core/cache-status";
+import { ApiError, toFailure } from "../core/errors";
+import { serverTiming, type Timing } from "../core/timing";
 import { etagOf, type ListEtag, matches } from "./etag";
 import type { Entry, HotLayer } from "./hot-layer";
-import { CACHE, failureStatus, type Fwd, type Served } from "./stale-policy";
-
-/** Durations of one answer, in ms, for Server-Timing. */
-export interface Timing {
-  cache: number;
-  d1: number;
-  vapi: number;
-}
-
-/** A successful answer: the JSON body is serialized here, once, so the Worker only forwards it. */
-export interface CacheAnswer {
-  status: 200 | 201 | 304 | 412;
-  body: string;
-  /** The validator of the assistant or list answered (a 412 carries the current one). */
-  etag?: string;
-  cacheStatus: string;
-  timing: Timing;
-  /** The stored answer of an earlier request with the same Idempotency-Key (nothing was sent to Vapi). */
-  replayed?: boolean;
-}
+import { failureStatus, type Served } from "./stale-policy";
 
 /** How a read went forward to Vapi (RFC 9211 `fwd`), for the Cache-Status of a failure too. */
 export interface Trace {
   fwd: Fwd;
 }
-
-export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };
-
-export interface ReadOptions {
-  /** The client sent `Cache-Control: no-cache`: revalidate with Vapi (still single-flight). */
-  noCache?: boolean;
-  /** `If-None-Match`: answer 304 without a body when it names the current version. */
-  ifNoneMatch?: string;
-}
-
-export interface WriteOptions {
-  /** `If-Match`: refuse the write (412) unless it names the current version. */
-  ifMatch?: string;
-  /** `X-Client-Id` (validated by the route): echoed in the change event this write publishes. */
-  clientId?: string;
-  /** `Idempotency-Key` (validated by the route): the same key and request answer once (idempotency.ts). */
-  idempotencyKey?: string;
-}
-
-/** A zeroed Timing. */
-export const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0 });
 
 /** An expected failure as a value, with its Cache-Status and Server-Timing headers. */
 export function failed(err: ApiError, trace: Trace, timing: Timing): CoordinatorResult {

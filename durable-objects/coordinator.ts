@@ -1,50 +1,35 @@
 import { DurableObject } from "cloudflare:workers";
+import { readConfig } from "../core/config";
+import type { CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
+import { ApiError, type ApiFailure } from "../core/errors";
+import { needsBase, vapiPatchBody } from "../core/merge-patch";
+import { USER_HEADER } from "../core/protocol";
+import { newTiming, type Timing } from "../core/timing";
 import * as db from "../src/db/assistants";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
-import { readConfig } from "../src/lib/config";
-import { ApiError, type ApiFailure } from "../src/lib/errors";
-import { needsBase, vapiPatchBody } from "../src/lib/merge-patch";
 import type { VapiClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
-import {
-  type CacheAnswer,
-  type CoordinatorResult,
-  failed,
-  forwarded,
-  keyChanged,
-  listAnswer,
-  newTiming,
-  notFound,
-  notInList,
-  oneAnswer,
-  preconditionFailed,
-  type ReadOptions,
-  type Timing,
-  type Trace,
-  type WriteOptions,
-  writeAnswer,
-} from "./answers";
-import { changed } from "./changes";
+import { keyChanged, preconditionFailed, writeAnswer } from "./answers";
 import { CircuitBreaker } from "./circuit-breaker";
-import { D1Trust } from "./d1-repair";
+import { D1Trust } from "./d1-trust";
 import { D1Writer } from "./d1-writer";
 import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
-import { type Freshness, freshness } from "./freshness";
-import { HotLayer, toRow } from "./hot-layer";
+import { HotLayer } from "./hot-layer";
 import { type Attempt, fingerprint, IdempotencyKeys } from "./idempotency";
 import { KeySessions, type Session, SessionChanged } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
+import { framed } from "./rpc-frame";
+import { ReadThrough } from "./read-through";
+import { refreshAhead } from "./refresh-ahead";
 import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
-import { acceptTab, USER_HEADER } from "./sockets";
-import { CACHE, fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
+import { acceptTab } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
 import { type CoordinatorTestHook, coordinatorTestHook, TEST_HOOK } from "./test-hook";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
-
-export type { CacheAnswer, CoordinatorResult, ReadOptions, Timing, WriteOptions } from "./answers";
+import { WriteThrough } from "./write-through";
 
 const USER_KEY = "user-id";
 
@@ -59,17 +44,13 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
-  private readonly circuit = new CircuitBreaker(
-    () => this.config.circuitThreshold,
-    () => this.config.circuitOpenMs,
-  );
+  private readonly circuit = new CircuitBreaker(() => this.config.circuitThreshold, () => this.config.circuitOpenMs);
   private readonly upstream = new Upstream(() => this.config, this.stats, this.circuit);
   private readonly trust = new D1Trust(this.ctx);
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.trust.failed(err));
   private readonly budget = new MemoryBudget(this.hot, this.d1, this.trust, () => this.config.maxBytes, (ids) =>
     db.loadAssistants(this.env.DB, this.uid, ids),
   );
-  private writeTail: Promise<unknown> = Promise.resolve();
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
   private started: Promise<void> | undefined;
@@ -81,121 +62,72 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }));
   /** Reads from Vapi and their fencing; the write counter lives there too. */
   private readonly refresher = new Refresher({
-    ctx: this.ctx, hot: this.hot, flights: this.flights, upstream: this.upstream, keys: this.keys,
+    ctx: this.ctx, hot: this.hot, upstream: this.upstream, keys: this.keys,
     d1: this.d1, events: this.events, budget: this.budget,
     // Late-bound: the test hook swaps `config`, `env` and `clientFor` (test-hook.ts).
     config: () => this.config, env: () => this.env, uid: () => this.uid,
     clientFor: (timing, session) => this.clientFor(timing, session),
   });
 
-  // ---- reads --------------------------------------------------------------------------
+  private readonly reads = new ReadThrough({
+    ctx: this.ctx, hot: this.hot, refresher: this.refresher, flights: this.flights, keys: this.keys, budget: this.budget,
+    stats: this.stats, limiter: this.limiter, listTag: this.listTag, config: () => this.config,
+  });
+  private readonly frame = {
+    ready: (userId: string) => this.ready(userId), limiter: this.limiter, budget: this.budget, stats: this.stats,
+    config: () => this.config,
+  };
+  private readonly writes = new WriteThrough({
+    hot: this.hot, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
+    env: () => this.env, uid: () => this.uid, clientFor: (timing) => this.clientFor(timing),
+  });
 
   /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
   async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing, trace) => {
-      if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
-      const f = freshness(this.config, "list", this.hot.listSyncedAt);
-      // Payloads dropped under the memory budget come back from D1 first; if they cannot, a miss.
-      const servable = !servedEarly(f, !!opts.noCache) || (await this.budget.restore(timing));
-      const early = servable && this.servedFromCache(f, opts, () => this.refresher.list(newTiming()));
-      if (early) return listAnswer(this.hot, this.listTag, early, timing, opts);
-      trace.fwd = fwdOf(!!opts.noCache, f);
-      const joined = this.countMiss(this.flights.has(this.refresher.flightKey("list")));
-      try {
-        await this.refresher.list(timing);
-      } catch (err) {
-        const stale = this.staleOnError(err, f, opts);
-        if (stale && this.hot.listSyncedAt !== null && (await this.budget.restore(timing))) {
-          return listAnswer(this.hot, this.listTag, stale, timing, opts);
-        }
-        throw err;
-      }
-      // The refresh brought every listed payload in, but the budget may have dropped some since.
-      if (!(await this.budget.restore(timing))) await this.refresher.list(timing);
-      return listAnswer(this.hot, this.listTag, forwarded(trace, joined), timing, opts);
-    });
+    return framed(this.frame, userId, "read", (timing, trace) => this.reads.list(opts, timing, trace));
   }
 
   /** GET /api/assistants/:id: one assistant, from memory while fresh. */
   async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return this.answer(userId, "read", async (timing, trace) => {
-      if (opts.noCache) this.limiter.admit("revalidations", this.config.revalidationLimit);
-      const cached = this.hot.get(id);
-      const f = freshness(this.config, id, cached ? cached.cachedAt : null);
-      const early = cached && this.servedFromCache(f, opts, () => this.refresher.one(id, newTiming()));
-      if (cached && early) return oneAnswer(cached, early, timing, opts);
-      trace.fwd = fwdOf(!!opts.noCache, f);
-      const listKey = this.refresher.flightKey("list");
-      // A miss (no-cache too) while the whole list is being fetched waits for that list.
-      const listFlight = this.flights.current(listKey);
-      const unknown = !this.hot.has(id);
-      // Else only a *fresh* complete list vouches for every id the user has (own writes since are in it).
-      if (!opts.noCache && unknown && !listFlight && this.listFresh()) {
-        this.stats.hits++;
-        throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
-      }
-      // An id the hot layer does not know, while the list is not fresh, joins or starts the one list
-      // sync instead of a per-id read: however many ids a client makes up, Vapi sees one read per
-      // TTL (issue 18). no-cache still reads the id itself (and is rate limited).
-      const viaList = listFlight !== undefined || (unknown && !opts.noCache);
-      const joined = this.countMiss(this.flights.has(viaList ? listKey : this.refresher.flightKey(`get:${id}`)));
-      try {
-        if (listFlight) Object.assign(timing, await listFlight);
-        else if (viaList) await this.refresher.list(timing);
-        else await this.refresher.one(id, timing);
-      } catch (err) {
-        // The entry as it is now: a delete acknowledged meanwhile is not undone by serving stale.
-        const now = this.hot.get(id);
-        const stale = this.staleOnError(err, f, opts);
-        if (stale && now) return oneAnswer(now, stale, timing, opts);
-        throw err;
-      }
-      const entry = this.hot.get(id);
-      // The complete list just read (plus writes acknowledged since) is the user's whole set.
-      if (!entry) throw notFound(viaList ? { "Cache-Status": notInList(trace, joined) } : {});
-      return oneAnswer(entry, forwarded(trace, joined), timing, opts);
-    }, id);
+    return framed(this.frame, userId, "read", (timing, trace) => this.reads.get(id, opts, timing, trace), id);
   }
 
-  // ---- writes (serialized per user; Vapi first, then memory and D1) -----------------------
+  // ---- writes (serialized per user; Vapi first, then memory, D1 and tabs: write-through.ts) ----
 
   /** POST /api/assistants. Never retried here; a client retries with its Idempotency-Key (idempotency.ts). */
   async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["POST", "/api/assistants", body], (attempt) => this.answer(userId, "write", (timing) =>
-      this.serialized(async () => {
-        const client = await this.clientFor(timing);
-        const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-        const created = await createOnce(client, body, lookupBudget, (work) => this.upstream.timed(timing, work), attempt).catch(
-          (err: unknown) => this.unknownCreate(err, timing),
-        );
-        const entry = this.hot.write(created, this.refresher.ack(), Date.now());
-        await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(created.id, entry))]);
-        this.events.publish([changed("created", entry, "write", opts.clientId)]);
-        return writeAnswer(201, `{"assistant":${entry.json}}`, timing, etagOf(entry));
-      }),
-    ));
+    const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
+    return this.idempotent(opts, ["POST", "/api/assistants", body], (attempt) =>
+      framed(this.frame, userId, "write", (timing) =>
+        this.writes.queued(async () => {
+          const entry = await this.writes.write(timing, undefined, async (client, timed) => {
+            const item = await createOnce(client, body, lookupBudget, timed, attempt).catch((err: unknown) =>
+              this.unknownCreate(err, timing),
+            );
+            return { type: "created", item, origin: "write", clientId: opts.clientId };
+          });
+          return writeAnswer(201, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
+        }),
+      ),
+    );
   }
 
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["PATCH", `/api/assistants/${id}`, patch], () => this.answer(userId, "write", (timing) =>
-      this.serialized(async () => {
-        let base = this.hot.get(id);
-        if ((needsBase(patch) || opts.ifMatch !== undefined) && (!base || Date.now() - base.cachedAt >= this.config.ttlMs)) {
-          await this.refresher.one(id, timing);
-          base = this.hot.get(id);
-          if (!base) throw notFound();
-        }
+    return this.idempotent(opts, ["PATCH", `/api/assistants/${id}`, patch], () => framed(this.frame, userId, "write", (timing) =>
+      this.writes.queued(async () => {
+        // guard: patch-if-match-compares-without-fetching
+        const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
           return preconditionFailed(base, timing);
         }
         const body = vapiPatchBody(base?.assistant, patch);
-        const updated = await this.upstreamWrite(id, timing, (c) => c.update(id, body));
-        const entry = this.hot.write(updated, this.refresher.ack(), Date.now());
-        await this.persist(timing, [db.upsertAssistant(this.env.DB, this.uid, toRow(id, entry))]);
-        this.events.publish([changed("updated", entry, "write", opts.clientId)]);
-        return writeAnswer(200, `{"assistant":${entry.json}}`, timing, etagOf(entry));
+        const entry = await this.writes.write(timing, id, async (client, timed) => {
+          const item = await timed(() => client.update(id, body));
+          return { type: "updated", item, origin: "write", clientId: opts.clientId };
+        });
+        return writeAnswer(200, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
       }),
       id,
     ));
@@ -203,20 +135,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
   async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["DELETE", `/api/assistants/${id}`], () => this.answer(userId, "write", (timing) =>
-      this.serialized(async () => {
+    return this.idempotent(opts, ["DELETE", `/api/assistants/${id}`], () => framed(this.frame, userId, "write", (timing) =>
+      this.writes.queued(async () => {
         if (opts.ifMatch !== undefined) {
-          let base = this.hot.get(id);
-          if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await this.refresher.one(id, timing);
-          base = this.hot.get(id);
-          if (!base) throw notFound();
+          const base = await this.reads.base(id, timing);
+          // guard: delete-if-match-not-compared
           if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);
         }
-        await this.upstreamWrite(id, timing, (c) => c.remove(id));
-        this.hot.delete(id, this.refresher.ack());
-        this.refresher.pruneTombstones();
-        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
-        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);
+        await this.writes.write(timing, id, async (client, timed) => {
+          await timed(() => client.remove(id));
+          return { type: "deleted", id, origin: "write", clientId: opts.clientId };
+        });
         return writeAnswer(200, `{"success":true}`, timing);
       }),
       id,
@@ -228,7 +157,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** Stores a (verified) Vapi key; a different key means a different org: the cache is dropped. */
   async setKey(userId: string, privateKey: string): Promise<void> {
     await this.ready(userId);
-    await this.serialized(async () => {
+    await this.writes.queued(async () => {
       const previous = await this.loadKey(this.keys.current);
       await saveVapiKey(this.env, this.uid, privateKey);
       if (previous !== privateKey) await this.switchKey(privateKey);
@@ -238,7 +167,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** Forgets the user's Vapi key and everything cached with it. */
   async removeKey(userId: string): Promise<void> {
     await this.ready(userId);
-    await this.serialized(async () => {
+    await this.writes.queued(async () => {
       await deleteVapiKey(this.env.DB, this.uid);
       await this.switchKey(null);
     });
@@ -272,7 +201,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       await this.ready(userId);
       await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
     }
-    await this.refresher.ahead(() => this.ready(userId));
+    await this.ahead(userId);
   }
 
   // ---- live updates (GET /api/assistants/events, forwarded by the Worker after auth) -------
@@ -286,7 +215,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     if (bound !== undefined && bound !== userId) throw new Error("a coordinator serves exactly one user");
     const res = acceptTab(this.ctx, this.events, request, this.config.maxSockets);
     // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
-    this.ctx.waitUntil(this.refresher.ahead(() => this.ready(userId)));
+    this.ctx.waitUntil(this.ahead(userId));
     return res;
   }
 
@@ -313,6 +242,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   // ---- plumbing ----------------------------------------------------------------------
 
+  /** Refresh-ahead for open tabs (refresh-ahead.ts), through the one list flight. */
+  private ahead(userId: string) {
+    return refreshAhead(this.ctx, this.hot, this.config, () => this.ready(userId), () => this.reads.syncList(newTiming()));
+  }
+
   private get uid(): string {
     if (!this.userId) throw new Error("coordinator used before ready()");
     return this.userId;
@@ -333,21 +267,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async hydrate(userId: string) {
     this.userId = userId;
     if (this.ctx.storage.kv.get(USER_KEY) !== userId) this.ctx.storage.kv.put(USER_KEY, userId);
-    if (this.trust.untrusted) {
-      // A D1 write failed before the restart: its rows may be older than what was acknowledged.
-      await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
-      return;
-    }
-    let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
-    try {
-      loaded = await db.loadUserCache(this.env.DB, userId);
-    } catch (err) {
-      // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
-      // rows stay valid and the next start reads them again.
-      console.error(JSON.stringify({ level: "error", msg: "d1 read failed while hydrating", error: String(err) }));
-      return;
-    }
-    this.hot.hydrate(loaded.rows, loaded.listSyncedAt);
+    await this.trust.load(this.d1, this.env.DB, userId, this.hot);
   }
 
   /**
@@ -356,9 +276,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    */
   private async switchKey(key: string | null) {
     // Nothing of the old org is replayed to a tab, and the open ones reload.
+    // guard: events-key-change-keeps-the-log
     this.events.forget();
     // Stored answers hold the old org's assistants: they go with it.
+    // guard: idem-key-change-keeps-stored-answers
     this.idempotency.forget();
+    // guard: key-switched-after-the-d1-await
     this.keys.switchTo(key);
     this.hot.clear();
     await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));
@@ -380,23 +303,6 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     return this.upstream.client(key);
   }
 
-  /** A Vapi write for an existing id; a 404 means it is gone, so it leaves the cache too. */
-  private async upstreamWrite<T>(id: string, timing: Timing, call: (c: VapiClient) => Promise<T>) {
-    const client = await this.clientFor(timing);
-    try {
-      return await this.upstream.timed(timing, () => call(client));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) {
-        const held = this.hot.has(id);
-        this.hot.delete(id, this.refresher.ack());
-        this.refresher.pruneTombstones();
-        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);
-        if (held) this.events.publish([{ type: "deleted", id, origin: "vapi" }]);
-      }
-      throw err;
-    }
-  }
-
   /** Runs a write once per Idempotency-Key and request (`method`, target, body); see idempotency.ts. */
   private async idempotent(
     opts: WriteOptions,
@@ -409,76 +315,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** A create Vapi may still apply: the list stops being "complete" (issue 21), then `err` goes on. */
   private async unknownCreate(err: unknown, timing: Timing): Promise<never> {
-    if (err instanceof ApiError && err.code === "vapi_create_unknown") await this.persist(timing, [this.refresher.forgetList()]);
+    // guard: unknown-create-keeps-the-list-complete
+    if (err instanceof ApiError && err.code === "vapi_create_unknown") timing.d1 += await this.d1.run([this.refresher.forgetList()]);
     throw err;
-  }
-
-  private listFresh(): boolean {
-    return freshness(this.config, "list", this.hot.listSyncedAt).state === "fresh";
-  }
-
-  /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writeTail.then(work, work);
-    this.writeTail = run.catch(() => undefined);
-    return run;
-  }
-
-  /** An acknowledged write's D1 batch: awaited before answering (invariant 6). */
-  private async persist(timing: Timing, statements: D1PreparedStatement[]) {
-    timing.d1 += await this.d1.run(statements);
-  }
-
-  /**
-   * Runs one RPC: readiness, timing, the memory budget (with the payload of `id`, if given, in
-   * memory while it runs), and expected failures returned as values (not thrown).
-   */
-  private async answer(
-    userId: string,
-    kind: "read" | "write",
-    work: (timing: Timing, trace: Trace) => Promise<CacheAnswer>,
-    id?: string,
-  ): Promise<CoordinatorResult> {
-    const timing = newTiming();
-    const trace: Trace = { fwd: kind === "write" ? "method" : "miss" };
-    const started = Date.now();
-    const settle = () => (timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1));
-    try {
-      await this.ready(userId);
-      if (kind === "write") this.limiter.admit("writes", this.config.writeLimit);
-      const answer = await this.budget.using(id, timing, () => work(timing, trace));
-      if (kind === "write" && answer.status < 300) this.stats.writes++;
-      settle();
-      return { ok: true, answer };
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      this.stats.errors++;
-      settle();
-      return failed(err, trace, timing);
-    }
-  }
-
-  /** A hit, or stale data inside the stale-while-revalidate window while `refresh` runs in the background. */
-  private servedFromCache(f: Freshness, opts: ReadOptions, refresh: () => Promise<void>): Served | undefined {
-    const served = servedEarly(f, !!opts.noCache);
-    if (served?.stale) {
-      this.stats.staleServed++;
-      // Single-flight: joins a refresh already under way. Its failure is counted in the stats and
-      // the next read past the window tries again, so there is nothing to do with it here.
-      this.ctx.waitUntil(refresh().catch(() => undefined));
-    } else if (served) this.stats.hits++;
-    return served;
-  }
-
-  private staleOnError(err: unknown, f: Freshness, opts: ReadOptions): Served | undefined {
-    const served = servedOnError(err, f, !!opts.noCache);
-    if (served) this.stats.staleServed++;
-    return served;
-  }
-
-  private countMiss(joined: boolean): boolean {
-    if (joined) this.stats.coalesced++;
-    else this.stats.misses++;
-    return joined;
   }
 }

@@ -22,6 +22,7 @@ export class D1Writer {
    */
   run(statements: D1PreparedStatement[], onSuccess?: () => void): Promise<number> {
     this.pending++;
+    // guard: d1-writer-unordered
     const job = this.tail.then(async () => {
       const started = Date.now();
       try {

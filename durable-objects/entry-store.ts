@@ -160,6 +160,7 @@ export class EntryStore {
   restore(rows: CachedRow[]) {
     for (const r of rows) {
       const s = this.entries.get(r.id);
+      // guard: dropped-payload-restored-at-another-version
       if (!s || isResident(s) || s.version !== r.updatedAt) continue;
       const assistant = JSON.parse(r.json) as Assistant;
       this.set(r.id, { assistant, json: r.json, cachedAt: s.cachedAt, version: s.version, ackedAt: s.ackedAt });
@@ -224,6 +225,7 @@ export class EntryStore {
   private evict(id: string) {
     const e = this.peek(id);
     if (!e) return;
+    // guard: stub-forgets-its-write-counter
     this.entries.set(id, { cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) });
     this.jsonBytes -= stringBytes(e.json);
     this.lru.delete(id);

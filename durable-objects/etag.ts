@@ -1,9 +1,13 @@
-import type { Entry } from "./hot-layer";
+/** What a validator is computed from: a version and its serialization. */
+interface Versioned {
+  version: number;
+  json: string;
+}
 
 // Entries are replaced on every change of version (only `cachedAt` moves in place, and the tag does
 // not depend on it): memoizing by identity computes each validator once per version, so a hit only
 // looks one up.
-const tags = new WeakMap<Entry, string>();
+const tags = new WeakMap<Versioned, string>();
 
 /** FNV-1a over UTF-16 code units: cheap, synchronous, and enough to tell versions apart. */
 function fnv1a(s: string): string {
@@ -16,7 +20,7 @@ function fnv1a(s: string): string {
  * The strong validator of one assistant: its Vapi `updatedAt` (ms) plus a hash of its JSON, so two
  * versions written in the same millisecond still differ.
  */
-export function etagOf(entry: Entry): string {
+export function etagOf(entry: Versioned): string {
   let tag = tags.get(entry);
   if (tag === undefined) tags.set(entry, (tag = `"${entry.version.toString(36)}-${fnv1a(entry.json)}"`));
   return tag;

@@ -59,6 +59,7 @@ export class EventLog {
       const oldest = sql.exec<{ seq: number }>("SELECT MIN(seq) AS seq FROM events").one().seq ?? seq + 1;
       // Further back than the log reaches, or a sequence this log never issued (another
       // deployment, or storage was reset): start over.
+      // guard: a-seq-the-log-never-issued-is-not-resynced
       if (after < oldest - 1 || after > seq) send(ws, JSON.stringify({ type: "resync", seq }));
       else {
         for (const row of sql.exec<{ body: string }>("SELECT body FROM events WHERE seq > ? ORDER BY seq", after)) {
@@ -75,6 +76,7 @@ export class EventLog {
    * that saw any event before it, even the last one, is told to reload when it resumes.
    */
   forget() {
+    // guard: events-key-change-takes-no-seq
     const seq = this.seq + 1;
     this.table().exec("DELETE FROM events");
     this.ctx.storage.kv.put(SEQ_KEY, seq);

@@ -57,6 +57,7 @@ export class HotLayer extends EntryStore {
       this.set(r.id, {
         assistant: JSON.parse(r.json) as Assistant,
         json: r.json,
+        // guard: rehydration-ignores-the-list-sync-marker
         cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),
         version: r.updatedAt,
         ackedAt: 0,
@@ -73,12 +74,14 @@ export class HotLayer extends EntryStore {
     const entry = this.entry(assistant, now, ack);
     this.tombstones.delete(assistant.id);
     const current = this.entries.get(assistant.id);
+    // guard: write-answer-may-lower-the-version
     if (!current || current.version <= entry.version) this.set(assistant.id, entry);
     return entry;
   }
 
   /** Records an acknowledged delete; the tombstone fences refreshes that started before it. */
   delete(id: string, ack: number) {
+    // guard: delete-leaves-no-tombstone
     this.remove(id);
     this.tombstones.set(id, ack);
   }
@@ -90,11 +93,15 @@ export class HotLayer extends EntryStore {
    */
   applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Applied | undefined {
     const id = assistant.id;
+    // guard: refresh-ignores-tombstones
     if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;
     const current = this.entries.get(id);
+    // guard: refresh-skips-the-write-counter-fence
     if (current && current.ackedAt > startAck) return undefined;
     const version = versionOf(assistant);
+    // guard: refresh-skips-the-version-check
     if (current && current.version > version) return undefined;
+    // guard: unchanged-revalidation-rewrites-the-entry
     if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);
     const fresh = this.entry(assistant, fetchedAt, 0);
     this.set(id, fresh);
@@ -107,6 +114,7 @@ export class HotLayer extends EntryStore {
    */
   applyGone(id: string, startAck: number, tombstone?: number): boolean {
     const current = this.entries.get(id);
+    // guard: drop-skips-the-write-counter-fence
     if (current && current.ackedAt > startAck) return false;
     if (tombstone !== undefined) this.tombstones.set(id, tombstone);
     if (!current) return false;
@@ -130,6 +138,7 @@ export class HotLayer extends EntryStore {
     }
     const dropped: string[] = [];
     for (const id of [...this.entries.keys()]) {
+      // guard: list-drop-leaves-no-tombstone
       if (!seen.has(id) && this.applyGone(id, startAck, tombstone)) dropped.push(id);
     }
     this.listSyncedAt = fetchedAt;
@@ -138,6 +147,7 @@ export class HotLayer extends EntryStore {
 
   /** Forgets tombstones that no refresh still in flight could need. */
   pruneTombstones(oldestRefreshStart: number) {
+    // guard: prune-every-tombstone
     for (const [id, ack] of this.tombstones) if (ack <= oldestRefreshStart) this.tombstones.delete(id);
   }
 

@@ -1,6 +1,7 @@
-import type { CacheAnswer, CoordinatorResult } from "./answers";
-import { newTiming } from "./answers";
-import { CACHE } from "./stale-policy";
+import { CACHE } from "../core/cache-status";
+import type { CacheAnswer, CoordinatorResult } from "../core/contract";
+import { REPLAYED_HEADER } from "../core/protocol";
+import { newTiming } from "../core/timing";
 
 /** What a write learns from its key: the create marker to use, and whether an earlier attempt may have sent it. */
 export interface Attempt {
@@ -12,8 +13,6 @@ export interface Attempt {
   resumed: boolean;
 }
 
-/** The response header that marks an answer as the stored answer of an earlier request. */
-export const REPLAYED_HEADER = "Idempotent-Replayed";
 
 interface Row {
   fingerprint: string;
@@ -91,12 +90,15 @@ export class IdempotencyKeys {
     if (key === undefined) return work(freshAttempt());
     const sql = this.table();
     const now = Date.now();
+    // guard: idem-keys-never-expire
     sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);
     const row = sql.exec<Row & Record<string, SqlStorageValue>>(
       "SELECT fingerprint, state, answer, marker, since FROM idempotency WHERE key = ?", key,
     ).toArray()[0];
+    // guard: idem-a-reused-key-runs-a-different-request
     if (row && row.fingerprint !== print) return Promise.resolve(reused());
     const first = this.running.get(key);
+    // guard: idem-a-duplicate-does-not-wait-for-the-first
     if (first) return first.then(replayed);
     if (row?.state === "done" && row.answer !== null) return Promise.resolve(replay(JSON.parse(row.answer) as Stored));
     // No row: a new key. A running row with nothing running here: its request died with an
@@ -131,6 +133,7 @@ export class IdempotencyKeys {
       key, print, a.marker, a.since, now, now + retentionMs,
     );
     // Bounded per user: past the limit the oldest keys go first (their retries then run anew).
+    // guard: idem-keys-unbounded
     sql.exec(
       "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
       Math.max(1, maxKeys),
@@ -142,6 +145,7 @@ export class IdempotencyKeys {
       const { status, body, etag } = result.answer;
       const stored: Stored = { status, body, etag };
       this.table().exec("UPDATE idempotency SET state = 'done', answer = ? WHERE key = ?", JSON.stringify(stored), key);
+    // guard: idem-which-failures-release-their-key
     } else if (result.ok || result.error.code !== "vapi_create_unknown") {
       this.release(key);
     }

@@ -41,6 +41,7 @@ export class KeySessions {
   async keyOf(session: Session, read: () => Promise<string | null>): Promise<string | null> {
     if (session.key !== undefined) return session.key;
     const key = await read();
+    // guard: key-read-kept-after-a-switch
     if (!this.isCurrent(session)) throw new SessionChanged();
     session.key ??= key;
     return session.key;

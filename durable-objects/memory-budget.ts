@@ -1,5 +1,5 @@
 import type { CachedRow } from "../src/db/assistants";
-import type { D1Trust } from "./d1-repair";
+import type { D1Trust } from "./d1-trust";
 import type { D1Writer } from "./d1-writer";
 import type { HotLayer } from "./hot-layer";
 
@@ -62,6 +62,7 @@ export class MemoryBudget {
     await this.d1.drained();
     const wanted = this.hot.evicted(ids);
     if (wanted.length === 0) return true;
+    // guard: dropped-payloads-read-from-an-untrusted-d1
     if (this.trust.untrusted) return false;
     try {
       this.hot.restore(await this.read(wanted));

@@ -1,10 +1,6 @@
-import { type ApiFailure, fromFailure } from "../src/lib/errors";
+import { type ApiFailure, fromFailure } from "../core/errors";
+import type { RateRule } from "../core/rate-rule";
 
-/** How fast one kind of request may come: `perMinute` on average, up to `burst` at once. 0 = no limit. */
-export interface RateRule {
-  perMinute: number;
-  burst: number;
-}
 
 interface Bucket {
   tokens: number;

@@ -1,31 +1,29 @@
 import * as db from "../src/db/assistants";
-import type { Config } from "../src/lib/config";
-import { ApiError } from "../src/lib/errors";
+import type { Config } from "../core/config";
+import { ApiError } from "../core/errors";
 import type { VapiClient } from "../src/vapi/client";
 import type { Assistant } from "../src/vapi/types";
-import { alarmNoLaterThan } from "./alarm";
-import { keyChanged, type Timing } from "./answers";
+import type { Timing } from "../core/timing";
+import { keyChanged } from "./answers";
 import { externalChanges, snapshot } from "./changes";
 import type { D1Writer } from "./d1-writer";
 import type { EventLog } from "./event-log";
 import { type HotLayer, toRow } from "./hot-layer";
 import type { KeySessions, Session } from "./key-session";
 import type { MemoryBudget } from "./memory-budget";
-import { refreshDueAt } from "./refresh-ahead";
-import type { SingleFlight } from "./single-flight";
 import type { Upstream } from "./upstream";
 
 /**
  * Refresh results are queued on the D1 writer and not awaited before answering (they are not
  * acknowledged writes; see persistRefresh). The bench's `await-refresh-d1` variant flips this.
  */
+// guard: await-refresh-d1
 const AWAIT_REFRESH_D1 = false;
 
 /** What the coordinator lends its refresher. */
 export interface RefresherDeps {
   ctx: DurableObjectState;
   hot: HotLayer;
-  flights: SingleFlight<Timing>;
   upstream: Upstream;
   keys: KeySessions;
   d1: D1Writer;
@@ -62,99 +60,60 @@ export class Refresher {
     return ++this.acked;
   }
 
-  /** Fetches the complete list (every page), or joins the fetch under way. */
-  async list(timing: Timing) {
+  /** Fetches the complete list (every page) and applies it; the caller single-flights it (read-through.ts). */
+  list(): Promise<Timing> {
     const { hot, upstream, events } = this.deps;
-    const flight = await this.deps.flights.run(this.flightKey("list"), () =>
-      this.refresh(async (client, fence, t) => {
-        const items = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize));
-        this.assertGeneration(fence);
-        // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
-        // older in every respect: it could drop assistants the newer one added.
-        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;
-        if (fence.at <= this.listForgottenAt) return;
-        // Only a list that was known before can say what changed; a cold one has no "before".
-        const before = hot.listSyncedAt === null ? null : snapshot(hot);
-        const { upserted, dropped } = hot.applyList(items, fence.ack, fence.at, ++this.acked);
-        const [database, uid] = [this.deps.env().DB, this.deps.uid()];
-        await this.persistRefresh(t, [
-          ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.assistant.id, e))),
-          // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
-          ...(dropped.length || !before ? [db.deleteAssistantsExcept(database, uid, hot.ids())] : []),
-          db.markListSynced(database, uid, fence.at),
-        ]);
-        if (before) events.publish(externalChanges(before, hot));
-      }),
-    );
-    Object.assign(timing, flight.value);
+    return this.refresh(async (client, fence, t) => {
+      const items = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize));
+      // guard: list-results-skip-the-generation-check
+      this.assertGeneration(fence);
+      // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
+      // older in every respect: it could drop assistants the newer one added.
+      // guard: an-abandoned-list-s-late-answer-applied
+      if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;
+      // A list begun before a create's outcome became unknown may have missed it (forgetList).
+      if (fence.at <= this.listForgottenAt) return;
+      // Only a list that was known before can say what changed; a cold one has no "before".
+      const before = hot.listSyncedAt === null ? null : snapshot(hot);
+      const { upserted, dropped } = hot.applyList(items, fence.ack, fence.at, ++this.acked);
+      const [database, uid] = [this.deps.env().DB, this.deps.uid()];
+      await this.persistRefresh(t, [
+        ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.assistant.id, e))),
+        // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
+        // guard: cold-list-sync-keeps-rows-memory-never-knew
+        ...(dropped.length || !before ? [db.deleteAssistantsExcept(database, uid, hot.ids())] : []),
+        db.markListSynced(database, uid, fence.at),
+      ]);
+      if (before) events.publish(externalChanges(before, hot));
+    });
   }
 
-  /** Fetches one assistant, or joins the fetch under way; a 404 removes it from the cache. */
-  async one(id: string, timing: Timing) {
+  /** Fetches one assistant and applies it; a 404 removes it from the cache. */
+  one(id: string): Promise<Timing> {
     const { hot, upstream, events, keys } = this.deps;
-    const flight = await this.deps.flights.run(this.flightKey(`get:${id}`), () =>
-      this.refresh(async (client, fence, t) => {
-        let fetched: Assistant;
-        try {
-          fetched = await upstream.timed(t, () => client.get(id));
-        } catch (err) {
-          const gone = err instanceof ApiError && err.status === 404;
-          // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
-          if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.ack, ++this.acked)) {
-            await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
-            events.publish([{ type: "deleted", id, origin: "vapi" }]);
-          }
-          throw err;
+    return this.refresh(async (client, fence, t) => {
+      let fetched: Assistant;
+      try {
+        fetched = await upstream.timed(t, () => client.get(id));
+      } catch (err) {
+        const gone = err instanceof ApiError && err.status === 404;
+        // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
+        // guard: per-id-404-leaves-no-tombstone
+        if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.ack, ++this.acked)) {
+          await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
+          events.publish([{ type: "deleted", id, origin: "vapi" }]);
         }
-        this.assertGeneration(fence);
-        const before = snapshot(hot, [id]);
-        const applied = hot.applyOne(fetched, fence.ack, fence.at);
-        if (applied?.changed) {
-          await this.persistRefresh(t, [db.upsertAssistant(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
-        }
-        if (before.size) events.publish(externalChanges(before, hot, [id]));
-      }),
-    );
-    Object.assign(timing, flight.value);
-  }
-
-  /**
-   * While the user has a tab open, refreshes the list shortly before it goes stale (so tabs
-   * learn of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work.
-   * `ready` loads the user's cache first; its failure is retried like a failed refresh.
-   */
-  async ahead(ready: () => Promise<void>) {
-    const { ctx, hot } = this.deps;
-    if (ctx.getWebSockets().length === 0) return;
-    const { ttlMs, refreshAheadMs } = this.deps.config();
-    let next: number | null;
-    try {
-      await ready();
-      const due = refreshDueAt(hot.listSyncedAt, ttlMs, refreshAheadMs);
-      if (due !== null && Date.now() >= due) await this.list({ cache: 0, d1: 0, vapi: 0 });
-      next = refreshDueAt(hot.listSyncedAt, ttlMs, refreshAheadMs);
-    } catch (err) {
-      // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
-      console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
-      next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
-    }
-    if (next !== null) await alarmNoLaterThan(ctx.storage, Math.max(next, Date.now() + 1000));
-  }
-
-  /**
-   * Stops vouching for the list (memory and D1's marker): a create whose outcome is unknown may
-   * land in Vapi at any time, so "complete" is no longer known and the next list read asks Vapi.
-   * A list read begun before now may have missed it and is not applied.
-   */
-  forgetList(): D1PreparedStatement {
-    this.deps.hot.listSyncedAt = null;
-    this.listForgottenAt = Date.now();
-    return db.deleteListSync(this.deps.env().DB, this.deps.uid());
-  }
-
-  /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
-  flightKey(key: string) {
-    return `${this.deps.keys.current.generation}:${key}`;
+        throw err;
+      }
+      // guard: per-id-results-skip-the-generation-check
+      this.assertGeneration(fence);
+      const before = snapshot(hot, [id]);
+      const applied = hot.applyOne(fetched, fence.ack, fence.at);
+      if (applied?.changed) {
+        await this.persistRefresh(t, [db.upsertAssistant(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
+      }
+      if (before.size) events.publish(externalChanges(before, hot, [id]));
+    });
   }
 
   /** Tombstones are needed only while a refresh that started before them is in flight. */
@@ -205,6 +164,17 @@ export class Refresher {
     );
     this.deps.ctx.waitUntil(queued);
     return AWAIT_REFRESH_D1 ? queued : Promise.resolve();
+  }
+
+  /**
+   * Stops vouching for the list (memory and D1's marker): a create whose outcome is unknown may
+   * land in Vapi at any time, so "complete" is no longer known and the next list read asks Vapi.
+   * A list read begun before now may have missed it and is not applied.
+   */
+  forgetList(): D1PreparedStatement {
+    this.deps.hot.listSyncedAt = null;
+    this.listForgottenAt = Date.now();
+    return db.deleteListSync(this.deps.env().DB, this.deps.uid());
   }
 }
 

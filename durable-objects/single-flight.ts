@@ -20,25 +20,33 @@ export class SingleFlight<T> {
     return this.flights.has(key);
   }
 
-  /** The flight for `key`, if one is under way. */
-  current(key: string): Promise<T> | undefined {
-    return this.flights.get(key);
+  /**
+   * Joins the flight for `key`, or starts `work` as it. Whether it joined is known at once
+   * (`joined` on the returned promise), so a caller can count the join before the flight lands.
+   */
+  run(key: string, work: () => Promise<T>): Promise<{ value: T; joined: boolean }> & { joined: boolean } {
+    // guard: single-flight-never-joins
+    const existing = this.flights.get(key);
+    const joined = existing !== undefined;
+    const flight = existing ?? this.start(key, work);
+    return Object.assign(
+      flight.then((value) => ({ value, joined })),
+      { joined },
+    );
   }
 
-  /** Joins the flight for `key`, or starts `work` as it. */
-  async run(key: string, work: () => Promise<T>): Promise<{ value: T; joined: boolean }> {
-    const existing = this.flights.get(key);
-    if (existing) return { value: await existing, joined: true };
+  private start(key: string, work: () => Promise<T>): Promise<T> {
     const flight = this.bounded(key, work()).finally(() => {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     });
     this.flights.set(key, flight);
-    return { value: await flight, joined: false };
+    return flight;
   }
 
   /** `work`, or `expired` once the deadline passes, whichever comes first; the timer never outlives it. */
   private bounded(key: string, work: Promise<T>): Promise<T> {
     const ms = this.deadlineMs();
+    // guard: flights-never-expire
     if (!Number.isFinite(ms)) return work;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const deadline = new Promise<never>((_, reject) => {

@@ -1,11 +1,6 @@
+import { EVENTS_PROTOCOL, TOO_MANY_SOCKETS } from "../core/protocol";
 import type { EventLog } from "./event-log";
 
-/** The subprotocol a tab asks for; it may offer its token beside it as `bearer.<jwt>`. */
-export const EVENTS_PROTOCOL = "vapi-edge-cache.v1";
-/** Set by the Worker after it verified the token; the object never sees a client's own headers for identity. */
-export const USER_HEADER = "X-Cache-User";
-/** Sent to a user's oldest socket when a newer one would exceed EVENTS_MAX_SOCKETS (docs/api.md). */
-export const TOO_MANY_SOCKETS = { code: 4429, reason: "too many open sockets" } as const;
 
 /** What each socket carries through hibernation: its place in the user's order of opens. */
 interface TabAttachment {
@@ -26,8 +21,10 @@ const orderOf = (ws: WebSocket) => (ws.deserializeAttachment() as TabAttachment 
  */
 export function acceptTab(ctx: DurableObjectState, events: EventLog, request: Request, maxSockets: number): Response {
   const open = ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  // guard: events-no-per-user-socket-cap
   const excess = open.length + 1 - maxSockets;
   if (excess > 0) {
+    // guard: events-socket-cap-closes-the-newest
     for (const ws of open.sort((a, b) => orderOf(a) - orderOf(b)).slice(0, excess)) {
       ws.close(TOO_MANY_SOCKETS.code, TOO_MANY_SOCKETS.reason);
     }

@@ -1,12 +1,8 @@
-import { ApiError } from "../src/lib/errors";
+import { CACHE, type Fwd } from "../core/cache-status";
+import { ApiError } from "../core/errors";
 import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
 import type { Freshness } from "./freshness";
 
-/** The cache's name in `Cache-Status` (RFC 9211). */
-export const CACHE = "vapi-edge-cache";
-
-/** Why a request went forward to the upstream (RFC 9211 `fwd`). */
-export type Fwd = "miss" | "stale" | "request" | "method";
 
 /** How a read is answered: the body's flags and the Cache-Status parameters after the cache name. */
 export interface Served {

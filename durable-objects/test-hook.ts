@@ -1,7 +1,7 @@
 import type { CachedRow } from "../src/db/assistants";
-import { type Config, readConfig } from "../src/lib/config";
+import { type Config, readConfig } from "../core/config";
 import type { VapiClient } from "../src/vapi/client";
-import type { D1Trust } from "./d1-repair";
+import type { D1Trust } from "./d1-trust";
 import type { D1Writer, D1Target } from "./d1-writer";
 import { type Freshness, freshness } from "./freshness";
 import type { Entry, HotLayer } from "./hot-layer";

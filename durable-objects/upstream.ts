@@ -1,8 +1,8 @@
-import type { Config } from "../src/lib/config";
-import { ApiError } from "../src/lib/errors";
+import type { Config } from "../core/config";
+import { ApiError } from "../core/errors";
 import { VapiClient } from "../src/vapi/client";
 import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
-import type { Timing } from "./answers";
+import type { Timing } from "../core/timing";
 import type { CircuitBreaker } from "./circuit-breaker";
 import { circuitOpen } from "./stale-policy";
 import type { CacheStats } from "./stats";
@@ -65,6 +65,7 @@ export class Upstream {
       else if (err instanceof UpstreamError) this.circuit.succeeded();
       throw err;
     } finally {
+      // guard: vapi-s-time-not-counted-in-server-timing
       timing.vapi += Date.now() - started;
     }
   }

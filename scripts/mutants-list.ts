@@ -1,13 +1,15 @@
-// Single-point mutations of the coordinator's guards, for `npm run mutants`. Each removes or
-// weakens one guard; `tests` are the worker test files that must notice. `find` must occur
-// exactly once in `file`, so a refactor that moves a guard fails loudly here instead of
-// letting its mutation rot. docs/architecture.md names the test that kills each one.
+// Single-point mutations of the guards, for `npm run mutants`. Each removes or weakens one guard;
+// `tests` are the worker test files that must notice. Each finds its place by the marker
+// `// guard: <guard>` on the line before the guard in `file` (scripts/guards.ts), and replaces
+// `find` only within the `lines` lines after it (default 1), so a refactor that keeps the marker
+// beside its guard keeps the mutation working; a missing marker or a find that no longer matches
+// exactly once there fails loudly before anything runs. docs/architecture.md names the test that
+// kills each one.
+import type { GuardEdit } from "./guards.ts";
 
-export interface Mutant {
+export interface Mutant extends GuardEdit {
   name: string;
   file: string;
-  find: string;
-  replace: string;
   tests: string[];
 }
 
@@ -19,108 +21,108 @@ const REFRESH = "durable-objects/refresher.ts";
 const DB = "src/db/assistants.ts";
 const EVENTS = "src/routes/events.ts";
 const SOCKETS = "durable-objects/sockets.ts";
-const MERGE = "src/lib/merge-patch.ts";
+const MERGE = "core/merge-patch.ts";
+const READS = "durable-objects/read-through.ts";
+const WRITES = "durable-objects/write-through.ts";
 const IDEM = "durable-objects/idempotency.ts";
-const PERSIST = "        await this.persist(timing, [db.deleteAssistant(this.env.DB, this.uid, id)]);";
-const PRUNE_THEN_PERSIST = `        this.refresher.pruneTombstones();\n${PERSIST}`;
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
-  { name: "D1 upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, row.id", replace: "`,\n    )\n    .bind(userId, row.id", tests: T("fencing") },
-  { name: "D1 bulk upsert may lower updated_at", file: DB, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, tuples)", replace: "`,\n    )\n    .bind(userId, tuples)", tests: T("bulk-upsert") },
-  { name: "refresh skips the version check", file: HOT, find: "    if (current && current.version > version) return undefined;\n", replace: "", tests: T("fencing") },
-  { name: "write answer may lower the version", file: HOT, find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
+  { name: "D1 upsert may lower updated_at", file: DB, guard: "d1-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, row.id", replace: "`,\n    )\n    .bind(userId, row.id", tests: T("fencing") },
+  { name: "D1 bulk upsert may lower updated_at", file: DB, guard: "d1-bulk-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, tuples)", replace: "`,\n    )\n    .bind(userId, tuples)", tests: T("bulk-upsert") },
+  { name: "refresh skips the version check", file: HOT, guard: "refresh-skips-the-version-check", find: "    if (current && current.version > version) return undefined;\n", replace: "", tests: T("fencing") },
+  { name: "write answer may lower the version", file: HOT, guard: "write-answer-may-lower-the-version", find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
   // Invariants 1 and 3: the write-counter fence and tombstones.
-  { name: "refresh skips the write-counter fence", file: HOT, find: "    if (current && current.ackedAt > startAck) return undefined;\n", replace: "", tests: T("hot-layer", "fencing") },
-  { name: "drop skips the write-counter fence", file: HOT, find: "    if (current && current.ackedAt > startAck) return false;\n", replace: "", tests: T("fencing") },
-  { name: "refresh ignores tombstones", file: HOT, find: "    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;\n", replace: "", tests: T("fencing") },
-  { name: "delete leaves no tombstone", file: HOT, find: "    this.remove(id);\n    this.tombstones.set(id, ack);", replace: "    this.remove(id);", tests: T("fencing") },
-  { name: "list drop leaves no tombstone", file: HOT, find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
-  { name: "prune every tombstone", file: HOT, find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
-  { name: "per-id 404 leaves no tombstone", file: REFRESH, find: "hot.applyGone(id, fence.ack, ++this.acked)", replace: "hot.applyGone(id, fence.ack)", tests: T("fencing") },
-  { name: "no pruning after a delete", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);`, replace: `${PERSIST}\n        this.events.publish([{ type: "deleted", id, origin: "write", clientId: opts.clientId }]);`, tests: T("fencing") },
-  { name: "no pruning after a write's 404", file: COORD, find: `${PRUNE_THEN_PERSIST}\n        if (held)`, replace: `${PERSIST}\n        if (held)`, tests: T("fencing") },
+  { name: "refresh skips the write-counter fence", file: HOT, guard: "refresh-skips-the-write-counter-fence", find: "    if (current && current.ackedAt > startAck) return undefined;\n", replace: "", tests: T("hot-layer", "fencing") },
+  { name: "drop skips the write-counter fence", file: HOT, guard: "drop-skips-the-write-counter-fence", find: "    if (current && current.ackedAt > startAck) return false;\n", replace: "", tests: T("fencing") },
+  { name: "refresh ignores tombstones", file: HOT, guard: "refresh-ignores-tombstones", find: "    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;\n", replace: "", tests: T("fencing") },
+  { name: "delete leaves no tombstone", file: HOT, guard: "delete-leaves-no-tombstone", lines: 2, find: "    this.remove(id);\n    this.tombstones.set(id, ack);", replace: "    this.remove(id);", tests: T("fencing") },
+  { name: "list drop leaves no tombstone", file: HOT, guard: "list-drop-leaves-no-tombstone", find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
+  { name: "prune every tombstone", file: HOT, guard: "prune-every-tombstone", find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
+  { name: "per-id 404 leaves no tombstone", file: REFRESH, guard: "per-id-404-leaves-no-tombstone", find: "hot.applyGone(id, fence.ack, ++this.acked)", replace: "hot.applyGone(id, fence.ack)", tests: T("fencing") },
+  { name: "no pruning after a delete", file: WRITES, guard: "no-pruning-after-a-delete", find: "      refresher.pruneTombstones();\n", replace: "", tests: T("fencing") },
+  { name: "a write's 404 leaves the cache as it was", file: WRITES, guard: "a-write-s-404-leaves-the-cache-as-it-was", find: "if (id !== undefined && err instanceof ApiError && err.status === 404) {", replace: "if (false) {", tests: T("fencing", "write-through") },
   // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
-  { name: "unchanged revalidation rewrites the entry", file: HOT, find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
-  { name: "rehydration ignores the list-sync marker", file: HOT, find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
+  { name: "unchanged revalidation rewrites the entry", file: HOT, guard: "unchanged-revalidation-rewrites-the-entry", find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
+  { name: "rehydration ignores the list-sync marker", file: HOT, guard: "rehydration-ignores-the-list-sync-marker", find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
   // Memory bound (issue 9): stubs keep the fence, and dropped payloads come back only from a trusted D1, for their version.
-  { name: "stub forgets its write counter", file: STORE, find: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: 0, etag: etagOf(e) }", tests: T("memory-budget") },
-  { name: "dropped payloads read from an untrusted D1", file: "durable-objects/memory-budget.ts", find: "    if (this.trust.untrusted) return false;\n", replace: "", tests: T("memory-budget") },
-  { name: "dropped payload restored at another version", file: STORE, find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
+  { name: "stub forgets its write counter", file: STORE, guard: "stub-forgets-its-write-counter", find: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: 0, etag: etagOf(e) }", tests: T("memory-budget") },
+  { name: "dropped payloads read from an untrusted D1", file: "durable-objects/memory-budget.ts", guard: "dropped-payloads-read-from-an-untrusted-d1", find: "    if (this.trust.untrusted) return false;\n", replace: "", tests: T("memory-budget") },
+  { name: "dropped payload restored at another version", file: STORE, guard: "dropped-payload-restored-at-another-version", find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
-  { name: "single-flight never joins", file: "durable-objects/single-flight.ts", find: "    if (existing) return { value: await existing, joined: true };\n", replace: "", tests: T("coalescing") },
-  { name: "GET /:id ignores an in-flight list", file: COORD, find: "const listFlight = this.flights.current(listKey);", replace: "const listFlight: Promise<Timing> | undefined = undefined;", tests: T("coalescing") },
-  { name: "flights never expire", file: "durable-objects/single-flight.ts", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
-  { name: "an abandoned list's late answer applied", file: REFRESH, find: "        if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
+  { name: "single-flight never joins", file: "durable-objects/single-flight.ts", guard: "single-flight-never-joins", find: "const existing = this.flights.get(key);", replace: "const existing: Promise<T> | undefined = undefined;", tests: T("coalescing") },
+  { name: "GET /:id ignores an in-flight list", file: READS, guard: "get-id-ignores-an-in-flight-list", find: "const listInFlight = flights.has(this.key(\"list\"));", replace: "const listInFlight = false;", tests: T("coalescing") },
+  { name: "flights never expire", file: "durable-objects/single-flight.ts", guard: "flights-never-expire", find: "    if (!Number.isFinite(ms)) return work;\n", replace: "    return work;\n", tests: T("single-flight", "hung-upstream") },
+  { name: "an abandoned list's late answer applied", file: REFRESH, guard: "an-abandoned-list-s-late-answer-applied", find: "      if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;\n", replace: "", tests: T("hung-upstream") },
   // Conditional reads (issue 18): fetch adds no-cache/max-age=0 to them; only a read without a validator forces a revalidation.
-  { name: "a conditional read forces a revalidation", file: "src/lib/coordinator.ts", find: '  c.req.header("If-None-Match") === undefined &&\n', replace: "", tests: T("conditional-reads") },
-  { name: "max-age=0 does not force a revalidation", file: "src/lib/coordinator.ts", find: "(no-cache|max-age=0)", replace: "(no-cache)", tests: T("conditional-reads") },
+  { name: "a conditional read forces a revalidation", file: "src/lib/rpc.ts", guard: "a-conditional-read-forces-a-revalidation", find: '  c.req.header("If-None-Match") === undefined &&\n', replace: "", tests: T("conditional-reads") },
+  { name: "max-age=0 does not force a revalidation", file: "src/lib/rpc.ts", guard: "max-age-0-does-not-force-a-revalidation", find: "(no-cache|max-age=0)", replace: "(no-cache)", tests: T("conditional-reads") },
   // Preconditions are never blank (issue 18): refused unless well-formed and evaluated by the method.
-  { name: "an empty entity-tag is a precondition", file: "src/lib/openapi.ts", find: '\\x80-\\xff]+"`;', replace: '\\x80-\\xff]*"`;', tests: T("preconditions") },
-  { name: "If-Match not validated", file: "src/lib/openapi.ts", find: '"if-match": entityTags(', replace: '"if-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
-  { name: "If-None-Match not validated", file: "src/lib/openapi.ts", find: '"if-none-match": entityTags(', replace: '"if-none-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
-  { name: "a precondition the method does not evaluate is ignored", file: "src/lib/openapi.ts", find: ".regex(/(?!)/, ", replace: ".regex(/(?:)/, ", tests: T("preconditions") },
+  { name: "an empty entity-tag is a precondition", file: "src/lib/openapi.ts", guard: "an-empty-entity-tag-is-a-precondition", find: '\\x80-\\xff]+"`;', replace: '\\x80-\\xff]*"`;', tests: T("preconditions") },
+  { name: "If-Match not validated", file: "src/lib/openapi.ts", guard: "if-match-not-validated", find: '"if-match": entityTags(', replace: '"if-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
+  { name: "If-None-Match not validated", file: "src/lib/openapi.ts", guard: "if-none-match-not-validated", find: '"if-none-match": entityTags(', replace: '"if-none-match": ((description: string) => z.string().optional().openapi({ description }))(', tests: T("preconditions") },
+  { name: "a precondition the method does not evaluate is ignored", file: "src/lib/openapi.ts", guard: "a-precondition-the-method-does-not-evaluate-is-ignored", find: ".regex(/(?!)/, ", replace: ".regex(/(?:)/, ", tests: T("preconditions") },
   // Bounded amplification (issue 18): unknown ids go through the one list sync; only a fresh list says "absent".
-  { name: "a stale list vouches for unknown ids", file: COORD, find: "if (!opts.noCache && unknown && !listFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listFlight && this.hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
-  { name: "unknown ids read one by one", file: COORD, find: "const viaList = listFlight !== undefined || (unknown && !opts.noCache);", replace: "const viaList = listFlight !== undefined;", tests: T("unknown-ids") },
-  { name: "key removal not rate limited", file: "src/routes/settings.ts", find: "    if (limited) throw fromFailure(limited);\n    await coordinator(c).removeKey(", replace: "    await coordinator(c).removeKey(", tests: T("rate-limits") },
+  { name: "a stale list vouches for unknown ids", file: READS, guard: "a-stale-list-vouches-for-unknown-ids", find: "if (!opts.noCache && unknown && !listInFlight && this.listFresh()) {", replace: "if (!opts.noCache && unknown && !listInFlight && hot.listSyncedAt !== null) {", tests: T("unknown-ids") },
+  { name: "unknown ids read one by one", file: READS, guard: "unknown-ids-read-one-by-one", find: "const viaList = listInFlight || (unknown && !opts.noCache);", replace: "const viaList = listInFlight;", tests: T("unknown-ids") },
+  { name: "key removal not rate limited", file: "src/routes/settings.ts", guard: "key-removal-not-rate-limited", lines: 2, find: "    if (limited) throw fromFailure(limited);\n    await coordinator(c).removeKey(", replace: "    await coordinator(c).removeKey(", tests: T("rate-limits") },
   // Guards no test pinned (issue 18 item 11).
-  { name: "JWT sub of any length", file: "src/lib/jwt.ts", find: "  if (sub.length > MAX_SUB_CHARS) throw", replace: "  if (false) throw", tests: T("token-policy") },
-  { name: "depth scan ignores escapes in strings", file: "src/lib/json-limits.ts", find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (false) i++;\n      else if", tests: T("parser-limits") },
-  { name: "depth scan escapes only a quote after a backslash", file: "src/lib/json-limits.ts", find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (ch === BACKSLASH && text.charCodeAt(i + 1) === QUOTE) i++;\n      else if", tests: T("parser-limits") },
-  { name: "key re-encryption overwrites a key saved meanwhile", file: "src/db/settings.ts", find: "WHERE user_id = ?4 AND vapi_key_ciphertext = ?5", replace: "WHERE user_id = ?4 AND ?5 IS NOT NULL", tests: T("key-rotation") },
+  { name: "JWT sub of any length", file: "src/lib/jwt.ts", guard: "jwt-sub-of-any-length", find: "  if (sub.length > MAX_SUB_CHARS) throw", replace: "  if (false) throw", tests: T("token-policy") },
+  { name: "depth scan ignores escapes in strings", file: "src/lib/json-limits.ts", guard: "depth-scan-ignores-escapes-in-strings", lines: 2, find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (false) i++;\n      else if", tests: T("parser-limits") },
+  { name: "depth scan escapes only a quote after a backslash", file: "src/lib/json-limits.ts", guard: "depth-scan-ignores-escapes-in-strings", lines: 2, find: "      if (ch === BACKSLASH) i++;\n      else if", replace: "      if (ch === BACKSLASH && text.charCodeAt(i + 1) === QUOTE) i++;\n      else if", tests: T("parser-limits") },
+  { name: "key re-encryption overwrites a key saved meanwhile", file: "src/db/settings.ts", guard: "key-re-encryption-overwrites-a-key-saved-meanwhile", lines: 2, find: "WHERE user_id = ?4 AND vapi_key_ciphertext = ?5", replace: "WHERE user_id = ?4 AND ?5 IS NOT NULL", tests: T("key-rotation") },
   // Invariant 5: serialized writes.
-  { name: "writes not serialized", file: COORD, find: "const run = this.writeTail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
+  { name: "writes not serialized", file: WRITES, guard: "writes-not-serialized", find: "const run = this.tail.then(work, work);", replace: "const run = work();", tests: T("serialized-writes") },
   // Invariant 6 and 10: D1 follows memory; a failed D1 write is recorded and repaired.
-  { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
-  { name: "D1 failure not recorded", file: "durable-objects/d1-repair.ts", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
+  { name: "D1 writer unordered", file: "durable-objects/d1-writer.ts", guard: "d1-writer-unordered", find: "const job = this.tail.then(async () => {", replace: "const job = Promise.resolve().then(async () => {", tests: T("d1-order") },
+  { name: "D1 failure not recorded", file: "durable-objects/d1-trust.ts", guard: "d1-failure-not-recorded", find: "    this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());\n", replace: "", tests: T("eviction") },
   // The one alarm (issue 19): a D1 failure's repair never pushes an earlier refresh-ahead later.
-  { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-repair.ts", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
-  { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
-  { name: "restart trusts a failed D1", file: COORD, find: "    if (this.trust.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
+  { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-trust.ts", guard: "d1-repair-pushes-an-earlier-alarm-later", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
+  { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", guard: "shared-alarm-not-kept-at-the-earliest", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
+  { name: "restart trusts a failed D1", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-failed-d1", lines: 2, find: "    if (this.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
-  { name: "cold list sync keeps rows memory never knew", file: REFRESH, find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
-  { name: "list sync deletes without user_id", file: DB, find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
-  { name: "rehydration loads without user_id", file: DB, find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
-  { name: "cache drop deletes without user_id", file: DB, find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
+  { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
+  { name: "list sync deletes without user_id", file: DB, guard: "list-sync-deletes-without-user-id", find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
+  { name: "rehydration loads without user_id", file: DB, guard: "rehydration-loads-without-user-id", find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
+  { name: "cache drop deletes without user_id", file: DB, guard: "cache-drop-deletes-without-user-id", find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
-  { name: "key switched after the D1 await", file: COORD, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
-  { name: "list results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        // A list begun before", replace: "        // A list begun before", tests: T("key-change") },
-  { name: "per-id results skip the generation check", file: REFRESH, find: "        this.assertGeneration(fence);\n        const before = snapshot(hot, [id]);", replace: "        const before = snapshot(hot, [id]);", tests: T("key-change") },
-  { name: "flight keys ignore the generation", file: REFRESH, find: "return `${this.deps.keys.current.generation}:${key}`;", replace: "return key;", tests: T("key-change") },
-  { name: "key read kept after a switch", file: "durable-objects/key-session.ts", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
+  { name: "key switched after the D1 await", file: COORD, guard: "key-switched-after-the-d1-await", lines: 3, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
+  { name: "list results skip the generation check", file: REFRESH, guard: "list-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      // A list begun before", replace: "      // A list begun before", tests: T("key-change") },
+  { name: "per-id results skip the generation check", file: REFRESH, guard: "per-id-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      const before = snapshot(hot, [id]);", replace: "      const before = snapshot(hot, [id]);", tests: T("key-change") },
+  { name: "flight keys ignore the generation", file: READS, guard: "flight-keys-ignore-the-generation", find: "return `${this.d.keys.current.generation}:${name}`;", replace: "return name;", tests: T("key-change") },
+  { name: "key read kept after a switch", file: "durable-objects/key-session.ts", guard: "key-read-kept-after-a-switch", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
   // The events socket (issue 18): identity, origin, cap, open budget, and key changes forgetting the feed (`npm run mutants -- events:`).
-  { name: "events: route forwards a client's X-Cache-User", file: EVENTS, find: "headers.set(USER_HEADER, userId);", replace: "headers.set(USER_HEADER, c.req.header(USER_HEADER) ?? userId);", tests: T("socket-hygiene") },
-  { name: "events: socket ignores Origin", file: EVENTS, find: "if (origin !== undefined && !originAllowed(origin, c)) {", replace: 'if (origin === "" && !originAllowed(origin, c)) {', tests: T("socket-hygiene") },
-  { name: "events: socket opens not limited", file: EVENTS, find: "const refused = await coordinator.admitSocket();", replace: "const refused = null;", tests: T("socket-hygiene") },
-  { name: "events: no per-user socket cap", file: SOCKETS, find: "const excess = open.length + 1 - maxSockets;", replace: "const excess = 0;", tests: T("socket-hygiene") },
-  { name: "events: socket cap closes the newest", file: SOCKETS, find: "orderOf(a) - orderOf(b)", replace: "orderOf(b) - orderOf(a)", tests: T("socket-hygiene") },
-  { name: "events: key change keeps the log", file: COORD, find: "    this.events.forget();\n", replace: "", tests: T("key-forgets-feed") },
-  { name: "events: key change takes no seq", file: "durable-objects/event-log.ts", find: "const seq = this.seq + 1;", replace: "const seq = this.seq;", tests: T("event-log", "key-forgets-feed") },
+  { name: "events: route forwards a client's X-Cache-User", file: EVENTS, guard: "events-route-forwards-a-client-s-x-cache-user", find: "headers.set(USER_HEADER, userId);", replace: "headers.set(USER_HEADER, c.req.header(USER_HEADER) ?? userId);", tests: T("socket-hygiene") },
+  { name: "events: socket ignores Origin", file: EVENTS, guard: "events-socket-ignores-origin", find: "if (origin !== undefined && !originAllowed(origin, c)) {", replace: 'if (origin === "" && !originAllowed(origin, c)) {', tests: T("socket-hygiene") },
+  { name: "events: socket opens not limited", file: EVENTS, guard: "events-socket-opens-not-limited", find: "const refused = await coordinator.admitSocket();", replace: "const refused = null;", tests: T("socket-hygiene") },
+  { name: "events: no per-user socket cap", file: SOCKETS, guard: "events-no-per-user-socket-cap", find: "const excess = open.length + 1 - maxSockets;", replace: "const excess = 0;", tests: T("socket-hygiene") },
+  { name: "events: socket cap closes the newest", file: SOCKETS, guard: "events-socket-cap-closes-the-newest", find: "orderOf(a) - orderOf(b)", replace: "orderOf(b) - orderOf(a)", tests: T("socket-hygiene") },
+  { name: "events: key change keeps the log", file: COORD, guard: "events-key-change-keeps-the-log", find: "    this.events.forget();\n", replace: "", tests: T("key-forgets-feed") },
+  { name: "events: key change takes no seq", file: "durable-objects/event-log.ts", guard: "events-key-change-takes-no-seq", find: "const seq = this.seq + 1;", replace: "const seq = this.seq;", tests: T("event-log", "key-forgets-feed") },
   // Guards the suite did not pin before issue 19 (each removed alone, every test still passed).
-  { name: "merge patch replaces nested objects", file: MERGE, find: "else result[key] = mergePatch(result[key], value);", replace: "else result[key] = value;", tests: T("write-through") },
-  { name: "nested patch never fetches the current version", file: MERGE, find: "(patch: Json) => Object.values(patch).some(isPlainObject)", replace: "(_patch: Json) => false", tests: T("write-through") },
-  { name: "PATCH If-Match compares without fetching", file: COORD, find: "(needsBase(patch) || opts.ifMatch !== undefined)", replace: "needsBase(patch)", tests: T("validators") },
-  { name: "PATCH If-Match compares a stale base", file: COORD, find: "&& (!base || Date.now() - base.cachedAt >= this.config.ttlMs)", replace: "&& !base", tests: T("validators") },
-  { name: "DELETE If-Match compares a stale base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (!base) await", tests: T("validators") },
-  { name: "DELETE If-Match never fetches a missing base", file: COORD, find: "if (!base || Date.now() - base.cachedAt >= this.config.ttlMs) await", replace: "if (false) await", tests: T("validators") },
-  { name: "stale-if-error serves the entry as it was", file: COORD, find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
-  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
-  { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
+  { name: "merge patch replaces nested objects", file: MERGE, guard: "merge-patch-replaces-nested-objects", find: "else result[key] = mergePatch(result[key], value);", replace: "else result[key] = value;", tests: T("write-through") },
+  { name: "nested patch never fetches the current version", file: MERGE, guard: "nested-patch-never-fetches-the-current-version", find: "(patch: Json) => Object.values(patch).some(isPlainObject)", replace: "(_patch: Json) => false", tests: T("write-through") },
+  { name: "PATCH If-Match compares without fetching", file: COORD, guard: "patch-if-match-compares-without-fetching", find: "needsBase(patch) || opts.ifMatch !== undefined ?", replace: "needsBase(patch) ?", tests: T("validators") },
+  { name: "If-Match compares a stale base", file: READS, guard: "if-match-compares-a-stale-base", find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (!base) {", tests: T("validators") },
+  { name: "If-Match never fetches a missing base", file: READS, guard: "if-match-compares-a-stale-base", find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (false) {", tests: T("validators") },
+  { name: "DELETE If-Match not compared", file: COORD, guard: "delete-if-match-not-compared", find: "if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);", replace: "", tests: T("validators") },
+  { name: "stale-if-error serves the entry as it was", file: READS, guard: "stale-if-error-serves-the-entry-as-it-was", find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
+  { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", guard: "a-seq-the-log-never-issued-is-not-resynced", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
+  { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", guard: "vapi-s-time-not-counted-in-server-timing", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
   // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.
   // Exactly-once creates (issue 21): an unknown outcome ends the list's completeness; only this create's marker resolves it.
-  { name: "idem: unknown create keeps the list complete", file: COORD, find: "await this.persist(timing, [this.refresher.forgetList()]);", replace: "void 0;", tests: T("create-unknown") },
-  { name: "idem: lost create matches any marked assistant", file: "src/vapi/create-marker.ts", find: "(meta as Record<string, unknown>)[CREATE_MARKER] === marker", replace: "CREATE_MARKER in (meta as Record<string, unknown>)", tests: T("create-unknown") },
+  { name: "idem: unknown create keeps the list complete", file: COORD, guard: "unknown-create-keeps-the-list-complete", find: 'if (err instanceof ApiError && err.code === "vapi_create_unknown")', replace: "if (false)", tests: T("create-unknown") },
+  { name: "idem: lost create matches any marked assistant", file: "src/vapi/create-marker.ts", guard: "idem-lost-create-matches-any-marked-assistant", find: "(meta as Record<string, unknown>)[CREATE_MARKER] === marker", replace: "CREATE_MARKER in (meta as Record<string, unknown>)", tests: T("create-unknown") },
   // Idempotency-Key (issue 21): `npm run mutants -- idem:`.
-  { name: "idem: a reused key runs a different request", file: IDEM, find: "    if (row && row.fingerprint !== print) return Promise.resolve(reused());\n", replace: "", tests: T("idempotency") },
-  { name: "idem: a duplicate does not wait for the first", file: IDEM, find: "    if (first) return first.then(replayed);\n", replace: "", tests: T("idempotency") },
-  { name: "idem: a failed write keeps its key", file: IDEM, find: "      this.release(key);\n    }\n    // vapi_create_unknown", replace: "    }\n    // vapi_create_unknown", tests: T("idempotency") },
-  { name: "idem: an unknown create releases its key", file: IDEM, find: 'result.ok || result.error.code !== "vapi_create_unknown"', replace: "true", tests: T("idempotency") },
-  { name: "idem: a resumed create is sent again", file: "src/vapi/create-marker.ts", find: "if (!attempt.resumed) {", replace: "if (true) {", tests: T("idempotency") },
-  { name: "idem: keys never expire", file: IDEM, find: '    sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);\n', replace: "", tests: T("idempotency") },
-  { name: "idem: keys unbounded", file: IDEM, find: "Math.max(1, maxKeys)", replace: "1e9", tests: T("idempotency") },
-  { name: "idem: a key change keeps stored answers", file: COORD, find: "    this.idempotency.forget();\n", replace: "", tests: T("idempotency") },
-  { name: "idem: key unvalidated", file: "src/routes/assistants.ts", find: ".regex(/^[\\x20-\\x7e]{1,255}$/,", replace: ".regex(/^.*$/,", tests: T("idempotency") },
-  { name: "idem: SDK never retries writes", file: "packages/client/src/index.ts", find: 'retry: "idempotent" });', replace: 'retry: "read" });', tests: T("client-sdk") },
-  { name: "client id unvalidated", file: "src/routes/assistants.ts", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
+  { name: "idem: a reused key runs a different request", file: IDEM, guard: "idem-a-reused-key-runs-a-different-request", find: "    if (row && row.fingerprint !== print) return Promise.resolve(reused());\n", replace: "", tests: T("idempotency") },
+  { name: "idem: a duplicate does not wait for the first", file: IDEM, guard: "idem-a-duplicate-does-not-wait-for-the-first", find: "    if (first) return first.then(replayed);\n", replace: "", tests: T("idempotency") },
+  { name: "idem: a failed write keeps its key", file: IDEM, guard: "idem-which-failures-release-their-key", lines: 4, find: "      this.release(key);\n    }\n    // vapi_create_unknown", replace: "    }\n    // vapi_create_unknown", tests: T("idempotency") },
+  { name: "idem: an unknown create releases its key", file: IDEM, guard: "idem-which-failures-release-their-key", find: 'result.ok || result.error.code !== "vapi_create_unknown"', replace: "true", tests: T("idempotency") },
+  { name: "idem: a resumed create is sent again", file: "src/vapi/create-marker.ts", guard: "idem-a-resumed-create-is-sent-again", find: "if (!attempt.resumed) {", replace: "if (true) {", tests: T("idempotency") },
+  { name: "idem: keys never expire", file: IDEM, guard: "idem-keys-never-expire", find: '    sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);\n', replace: "", tests: T("idempotency") },
+  { name: "idem: keys unbounded", file: IDEM, guard: "idem-keys-unbounded", lines: 4, find: "Math.max(1, maxKeys)", replace: "1e9", tests: T("idempotency") },
+  { name: "idem: a key change keeps stored answers", file: COORD, guard: "idem-key-change-keeps-stored-answers", find: "    this.idempotency.forget();\n", replace: "", tests: T("idempotency") },
+  { name: "idem: key unvalidated", file: "src/routes/assistants.ts", guard: "idem-key-unvalidated", find: ".regex(/^[\\x20-\\x7e]{1,255}$/,", replace: ".regex(/^.*$/,", tests: T("idempotency") },
+  { name: "idem: SDK never retries writes", file: "packages/client/src/index.ts", guard: "idem-sdk-never-retries-writes", find: 'retry: "idempotent" });', replace: 'retry: "read" });', tests: T("client-sdk") },
+  { name: "client id unvalidated", file: "src/routes/assistants.ts", guard: "client-id-unvalidated", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
 ];

@@ -1,21 +1,27 @@
 // `npm run mutants [-- name-filter]`: applies each mutation of scripts/mutants-list.ts, one at a
 // time, to a temporary copy of the repository (node_modules symlinked), runs the mutation's
 // related worker tests there, and prints which test killed it. Exits 1 if one survives, or if
-// an anchor no longer matches exactly once. Slow (one vitest run per mutation): not in `npm test`.
+// a marker is missing or its find no longer matches exactly once in its scope. Slow (one vitest run per mutation): not in `npm test`.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { applyAtGuard } from "./guards.ts";
 import { type Mutant, mutants } from "./mutants-list.ts";
 
 const root = process.cwd();
-const filter = process.argv[2];
+const filter = process.argv.slice(2).find((a) => !a.startsWith("--"));
 const selected = mutants.filter((m) => !filter || m.name.includes(filter));
 
+// Every marker and scoped find is checked before anything runs (`-- --check` stops there).
 for (const m of selected) {
-  const count = readFileSync(join(root, m.file), "utf8").split(m.find).length - 1;
-  if (count !== 1) throw new Error(`mutant "${m.name}": anchor found ${count} times in ${m.file}`);
+  applyAtGuard(readFileSync(join(root, m.file), "utf8"), m.file, m);
   for (const t of m.tests) if (!existsSync(join(root, t))) throw new Error(`mutant "${m.name}": no ${t}`);
+}
+
+if (process.argv.includes("--check")) {
+  console.log(`${selected.length} mutations: every marker and find in place`);
+  process.exit(0);
 }
 
 const work = mkdtempSync(join(tmpdir(), "mutants-"));
@@ -64,7 +70,7 @@ const rows: { m: Mutant; killedBy: string | null; ms: number }[] = [];
 for (const m of selected) {
   const path = join(work, m.file);
   const original = readFileSync(path, "utf8");
-  writeFileSync(path, original.replace(m.find, () => m.replace));
+  writeFileSync(path, applyAtGuard(original, m.file, m));
   const started = Date.now();
   const outcome = runTests(m.tests);
   writeFileSync(path, original);

@@ -1,10 +1,8 @@
-// `npm start`: local D1 migrations, the Worker under `wrangler dev`, the Vapi emulator with demo
-// data, the demo user's Vapi key stored through the real API, and a curl line. Whatever fails,
-// nothing is left behind: wrangler runs in its own process group, which every exit path kills.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
+// `npm start`: the local stack (scripts/stack.ts: the Vapi emulator with demo data, local D1
+// migrations, the Worker under `wrangler dev`), the demo user's Vapi key stored through the real
+// API, and a curl line. Whatever fails, nothing is left behind.
 import { devSecrets } from "./dev-env.ts";
+import { Stack, StartError } from "./stack.ts";
 import { devToken, maxAgeSeconds } from "./token.ts";
 
 const DEMO_USER = "demo";
@@ -43,100 +41,47 @@ const SETTINGS = [
   "IDEMPOTENCY_MAX_KEYS",
 ];
 
-/** A start-up failure the user can act on: what failed, and what to do about it. */
-class StartError extends Error {
-  readonly hint: string;
-  constructor(what: string, hint: string) {
-    super(what);
-    this.hint = hint;
-  }
-}
-
-const port = Number(process.env.PORT ?? 8787);
-const emulatorPort = Number(process.env.VAPI_EMULATOR_PORT ?? 8788);
-const base = `http://127.0.0.1:${port}`;
-
-let worker: ChildProcess | undefined;
-let emulator: RunningEmulator | undefined;
+// Set before start() resolves, so a Ctrl-C during start-up finds what to stop.
+let stack: Stack | undefined;
 let stopping = false;
-const workerLog: string[] = [];
-
-const workerRunning = () => worker?.pid !== undefined && worker.exitCode === null && worker.signalCode === null;
-function killWorker(signal: NodeJS.Signals) {
-  if (!worker?.pid) return;
-  try {
-    process.kill(-worker.pid, signal); // the whole group: wrangler and its workerd
-  } catch {
-    // already gone
-  }
-}
 
 /** Stops both servers and exits; the one place the process ends. */
 async function stop(code: number, err?: unknown) {
   if (stopping) return;
   stopping = true;
   if (err !== undefined) {
-    if (process.env.VERBOSE === undefined && workerLog.length) console.error(workerLog.join(""));
+    const log = stack?.output();
+    if (process.env.VERBOSE === undefined && log) console.error(log);
     const [what, hint] =
       err instanceof StartError
         ? [err.message, err.hint]
         : [err instanceof Error ? err.message : String(err), "run again with VERBOSE=1 to see wrangler's output"];
     console.error(`npm start failed: ${what}; ${hint}.`);
   }
-  if (workerRunning()) {
-    const exited = new Promise((resolve) => worker!.once("exit", resolve));
-    killWorker("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-  }
-  killWorker("SIGKILL"); // workerd may outlive wrangler's own shutdown
-  await emulator?.close().catch(() => undefined);
+  await stack?.stop();
   process.exit(code);
 }
 
-process.on("exit", () => killWorker("SIGKILL")); // last resort if something bypasses stop()
+process.on("exit", () => stack?.kill()); // last resort if something bypasses stop()
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(0));
 process.on("uncaughtException", (err) => void stop(1, err));
 process.on("unhandledRejection", (err) => void stop(1, err));
 
 try {
   devSecrets();
-  await assertFree(port, "PORT", "the Worker");
-  try {
-    execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], {
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, CI: "1" },
-    });
-  } catch {
-    throw new StartError("applying the local D1 migrations failed (see above)", "check migrations/ and .wrangler/state");
-  }
-
-  const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-  const vars = { VAPI_BASE_URL: emulatorUrl, ...pick(process.env, SETTINGS) };
-  worker = spawn(
-    "wrangler",
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
-    { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-  );
-  for (const stream of [worker.stdout!, worker.stderr!]) {
-    stream.on("data", (chunk: Buffer) => {
-      if (process.env.VERBOSE) process.stdout.write(chunk);
-      else if (workerLog.push(chunk.toString()) > 200) workerLog.shift();
-    });
-  }
-  worker.on("exit", (code, signal) => {
-    if (!stopping) void stop(1, new StartError(`wrangler dev exited (${code ?? signal})`, "its output is above"));
+  const settings = Object.fromEntries(SETTINGS.flatMap((n) => (process.env[n] ? [[n, process.env[n]]] : [])));
+  stack = new Stack({
+    port: Number(process.env.PORT ?? 8787),
+    emulatorPort: Number(process.env.VAPI_EMULATOR_PORT ?? 8788),
+    vars: settings,
+    demo: true,
+    verbose: process.env.VERBOSE !== undefined,
+    onExit: (err) => void stop(1, err),
   });
-
-  emulator = await startEmulator({ port: emulatorPort, demo: true }).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === "EADDRINUSE"
-      ? new StartError(`port ${emulatorPort} (the Vapi emulator) is already in use`, "stop what holds it, or choose another with VAPI_EMULATOR_PORT=<port> npm start")
-      : err;
-  });
-
-  await waitFor(`${base}/healthz`, 60_000);
+  await stack.start();
+  const { url: base, emulator } = stack;
   const token = await devToken(DEMO_USER);
-  if (vars.VAPI_BASE_URL === emulatorUrl) {
+  if ((settings.VAPI_BASE_URL ?? emulator!.url) === emulator!.url) {
     const res = await fetch(`${base}/api/settings/vapi-key`, {
       method: "PUT",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
@@ -148,7 +93,7 @@ try {
   }
 
   console.log(`
-vapi-edge-cache is running at ${base}  (Vapi emulator: ${emulatorUrl}, docs: ${base}/docs)
+vapi-edge-cache is running at ${base}  (Vapi emulator: ${emulator!.url}, docs: ${base}/docs)
 
 Dev JWT for user "${DEMO_USER}" (${maxAgeSeconds() / 3600} h, the longest JWT_MAX_AGE_SECONDS allows; more: npm run token -- <sub>):
 ${token}
@@ -159,32 +104,4 @@ curl -H "Authorization: Bearer ${token}" ${base}/api/assistants
 Ctrl-C stops both servers.`);
 } catch (err) {
   await stop(1, err);
-}
-
-function pick(env: NodeJS.ProcessEnv, names: string[]) {
-  return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])));
-}
-
-/** Fails fast when the port is taken: otherwise an old server could answer our health check. */
-function assertFree(p: number, variable: string, what: string) {
-  return new Promise<void>((resolve, reject) => {
-    const probe = createServer()
-      .once("error", () =>
-        reject(new StartError(`port ${p} (${what}) is already in use`, `stop what holds it, or choose another with ${variable}=<port> npm start`)),
-      )
-      .listen(p, "127.0.0.1", () => probe.close(() => resolve()));
-  });
-}
-
-async function waitFor(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new StartError(`the Worker did not answer ${url} within ${timeoutMs / 1000} s`, "run again with VERBOSE=1 to see wrangler's output");
 }

@@ -5,7 +5,7 @@ import { jsonBody } from "./middleware/json-body";
 import { requestLog } from "./middleware/request-log";
 import { notAllowed, notFound, onError } from "./lib/errors";
 import { document } from "./lib/openapi";
-import { router } from "./lib/validation";
+import { router } from "./lib/router";
 import { assistants } from "./routes/assistants";
 import { assistantEvents } from "./routes/events";
 import { docs } from "./routes/docs";
@@ -15,6 +15,7 @@ import { settings } from "./routes/settings";
 
 const app = router();
 
+// guard: request-log
 app.use(requestLog, securityHeaders, methodNotAllowed({ app, onMethodNotAllowed: notAllowed }));
 
 app.route("/", health);

@@ -7,11 +7,15 @@ import { CpuMeter, cpuFigures } from "./cpu-meter.ts";
 import type { HotFunction } from "./inspector.ts";
 import { type Sampled, timedFetch } from "./load.ts";
 import { summarize } from "./stats.ts";
+import { applyAtGuard, type GuardEdit } from "../../scripts/guards.ts";
 
-/** Edits of the product copy, one suspect each. They fail loudly if the code has moved. */
-const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[]> = {
+/** An edit at a marked guard. */
+const at = (edit: GuardEdit) => (text: string, file: string) => applyAtGuard(text, file, edit);
+
+/** Edits of the product copy, one suspect each, at marked guards (scripts/guards.ts): they fail loudly if a marker moved away. */
+const VARIANTS: Record<string, { file: string; edit: (text: string, file: string) => string }[]> = {
   // The per-request JSON log line (src/middleware/request-log.ts).
-  "no-request-log": [{ file: "src/app.ts", edit: (t) => replace(t, "app.use(requestLog, ", "app.use(") }],
+  "no-request-log": [{ file: "src/app.ts", edit: at({ guard: "request-log", find: "app.use(requestLog, ", replace: "app.use(" }) }],
   // [observability] in wrangler.toml: local dev records every invocation's trace.
   "no-observability": [{ file: "wrangler.toml", edit: (t) => replace(t, /\[observability\]\s*enabled = true/, "") }],
   // Issue 12 item 3 switched off: a refresh that finds the held version re-serializes the entry,
@@ -19,15 +23,15 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
   "rewrite-unchanged": [
     {
       file: "durable-objects/hot-layer.ts",
-      edit: (t) => replace(t, "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", ""),
+      edit: at({ guard: "unchanged-revalidation-rewrites-the-entry", find: "return this.touch(id, current, assistant, fetchedAt);", replace: "{}" }),
     },
   ],
   // JWT verification replaced by decoding only: an upper bound of what caching verifications saves.
   "no-jwt-verify": [
     {
-      file: "src/middleware/auth.ts",
-      edit: (t) =>
-        `import { decodeJwt as benchDecode } from "jose";\n${replace(t, /jwtVerify\(token, key,/, "benchSkip(token, key,")}\n` +
+      file: "src/lib/jwt.ts",
+      edit: (t, file) =>
+        `import { decodeJwt as benchDecode } from "jose";\n${at({ guard: "jwt-verify", find: "jwtVerify(token, key,", replace: "benchSkip(token, key," })(t, file)}\n` +
         "const benchSkip = (token: string, ..._: unknown[]) => Promise.resolve({ payload: benchDecode(token) });\n",
     },
   ],
@@ -36,13 +40,13 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
   "full-schema": [
     {
       file: "src/vapi/client.ts",
-      edit: (t) =>
-        `import { z as benchZ } from "@hono/zod-openapi";\nimport { AssistantSchema as BenchAssistant } from "./types";\n` +
-        replace(
-          replace(t, "function assistantList(data: unknown): Assistant[] {", "$&\n  return benchParse(BenchList, data);"),
-          "function assistant(data: unknown): Assistant {",
-          "$&\n  return benchParse(BenchAssistant, data);",
+      edit: (t, file) =>
+        `import { z as benchZ } from "zod";\nimport { AssistantShape as BenchShape } from "./types";\n` +
+        at({ guard: "assistant-check", find: "{", replace: "{\n  return benchParse(BenchAssistant, data);" })(
+          at({ guard: "assistant-list-check", find: "{", replace: "{\n  return benchParse(BenchList, data);" })(t, file),
+          file,
         ) +
+        "const BenchAssistant = benchZ.looseObject(BenchShape);\n" +
         "const BenchList = benchZ.union([benchZ.array(BenchAssistant), benchZ.object({ results: benchZ.array(BenchAssistant) }).transform((r) => r.results)]);\n" +
         "function benchParse<T>(schema: benchZ.ZodType<T>, data: unknown): T {\n" +
         "  const parsed = schema.safeParse(data);\n  if (!parsed.success) throw badAnswer(200);\n  return parsed.data;\n}\n",
@@ -50,21 +54,18 @@ const VARIANTS: Record<string, { file: string; edit: (text: string) => string }[
   ],
   // Refresh results' D1 batch awaited before answering, as before issue #12 item 2.
   "await-refresh-d1": [
-    {
-      file: "durable-objects/refresher.ts",
-      edit: (t) => replace(t, "const AWAIT_REFRESH_D1 = false;", "const AWAIT_REFRESH_D1 = true;"),
-    },
+    { file: "durable-objects/refresher.ts", edit: at({ guard: "await-refresh-d1", find: "= false;", replace: "= true;" }) },
   ],
   // One upsert statement per row for list syncs and repairs, as before issue #12 item 5.
   "per-row-upsert": [
     {
       file: "src/db/assistants.ts",
-      edit: (t) =>
-        replace(
-          t,
-          `chunkRows(rows).map((c) => ("bulk" in c ? upsertBulk(db, userId, c.bulk) : upsertAssistant(db, userId, c.one)));`,
-          "rows.map((r) => upsertAssistant(db, userId, r));",
-        ),
+      edit: at({
+        guard: "bulk-upsert",
+        lines: 2,
+        find: `chunkRows(rows).map((c) => ("bulk" in c ? upsertBulk(db, userId, c.bulk) : upsertAssistant(db, userId, c.one)));`,
+        replace: "rows.map((r) => upsertAssistant(db, userId, r));",
+      }),
     },
   ],
 };
@@ -80,7 +81,7 @@ export function applyVariants(dir: string, names: string[]) {
   for (const name of names) {
     const edits = VARIANTS[name];
     if (!edits) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(", ")}`);
-    for (const { file, edit } of edits) writeFileSync(join(dir, file), edit(readFileSync(join(dir, file), "utf8")));
+    for (const { file, edit } of edits) writeFileSync(join(dir, file), edit(readFileSync(join(dir, file), "utf8"), file));
   }
 }
 

@@ -36,7 +36,7 @@ export async function startEmulator(procs: Processes, port: number, latency: { m
 }
 
 // What `wrangler dev` needs to build and run the product (node_modules is linked, not copied).
-const PRODUCT_FILES = ["wrangler.toml", "package.json", "tsconfig.json", ".dev.vars", "src", "durable-objects", "migrations"];
+const PRODUCT_FILES = ["wrangler.toml", "package.json", "tsconfig.json", ".dev.vars", "src", "core", "durable-objects", "migrations"];
 
 /**
  * Copies the product's working tree into `dir`. `wrangler dev` watches its sources and reloads on

@@ -12,6 +12,7 @@ export interface CachedRow {
 /** Upsert that never lowers `updated_at`: a late, older version cannot land on a newer one. */
 export const upsertAssistant = (db: D1Database, userId: string, row: CachedRow) =>
   db
+    // guard: d1-upsert-may-lower-updated-at
     .prepare(
       `INSERT INTO assistants_cache (user_id, id, vapi_data, cached_at, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5)
@@ -71,6 +72,7 @@ export function chunkRows(rows: CachedRow[], maxBytes = BULK_PARAM_MAX_BYTES): R
  */
 const upsertBulk = (db: D1Database, userId: string, tuples: string) =>
   db
+    // guard: d1-bulk-upsert-may-lower-updated-at
     .prepare(
       `INSERT INTO assistants_cache (user_id, id, vapi_data, cached_at, updated_at)
        SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?2) WHERE true
@@ -84,6 +86,7 @@ const upsertBulk = (db: D1Database, userId: string, tuples: string) =>
  * Upserts `rows` in as few statements as D1's limits allow (a list sync or a repair of N rows
  * would otherwise be N statements, against D1's 1000 queries per invocation).
  */
+// guard: bulk-upsert
 export const upsertAssistants = (db: D1Database, userId: string, rows: CachedRow[]): D1PreparedStatement[] =>
   chunkRows(rows).map((c) => ("bulk" in c ? upsertBulk(db, userId, c.bulk) : upsertAssistant(db, userId, c.one)));
 
@@ -94,6 +97,7 @@ export const deleteAssistant = (db: D1Database, userId: string, id: string) =>
 export const deleteAssistantsExcept = (db: D1Database, userId: string, keep: string[]) =>
   db
     .prepare(
+      // guard: list-sync-deletes-without-user-id
       "DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN (SELECT value FROM json_each(?))",
     )
     .bind(userId, JSON.stringify(keep));
@@ -103,6 +107,7 @@ export const deleteListSync = (db: D1Database, userId: string) =>
   db.prepare("DELETE FROM assistants_list_sync WHERE user_id = ?").bind(userId);
 
 export const deleteAllAssistants = (db: D1Database, userId: string) => [
+  // guard: cache-drop-deletes-without-user-id
   db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),
   db.prepare("DELETE FROM assistants_list_sync WHERE user_id = ?").bind(userId),
 ];
@@ -139,6 +144,7 @@ export async function loadUserCache(db: D1Database, userId: string) {
   const [rows, marker] = await db.batch<Record<string, unknown>>([
     db
       .prepare(
+        // guard: rehydration-loads-without-user-id
         "SELECT id, vapi_data, cached_at, updated_at FROM assistants_cache WHERE user_id = ?",
       )
       .bind(userId),

@@ -1,4 +1,4 @@
-import { decrypt, encrypt, keyring } from "../lib/crypto";
+import { decrypt, encrypt, keyring } from "../../core/crypto";
 
 type Secrets = Pick<Env, "DB" | "ENCRYPTION_KEY" | "ENCRYPTION_KEYS">;
 
@@ -37,6 +37,7 @@ export async function readVapiKey(env: Secrets, userId: string) {
     const { ciphertext, iv, keyId } = await encrypt(ring[0]!, opened.plaintext, userId);
     // Compare-and-set: a key saved meanwhile is newer and must not be overwritten.
     await env.DB.prepare(
+      // guard: key-re-encryption-overwrites-a-key-saved-meanwhile
       `UPDATE user_settings SET vapi_key_ciphertext = ?1, vapi_key_iv = ?2, vapi_key_kid = ?3
        WHERE user_id = ?4 AND vapi_key_ciphertext = ?5`,
     )

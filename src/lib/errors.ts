@@ -1,47 +1,19 @@
+// The Worker's side of errors: the domain error (core/errors.ts) and Hono's own exceptions
+// mapped onto the one envelope, in one place (`app.onError`).
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError, type ErrorStatus } from "../../core/errors";
 
 /** The one error shape every failure is answered with. */
 export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-/** A failure the client is meant to see: status, a snake_case code and a human sentence. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-}
-
-/** The plain-data form of an ApiError, for crossing the Durable Object RPC boundary. */
-export interface ApiFailure {
-  status: ContentfulStatusCode;
-  code: string;
-  message: string;
-  headers?: Record<string, string>;
-}
-
-export const toFailure = (e: ApiError): ApiFailure => ({
-  status: e.status,
-  code: e.code,
-  message: e.message,
-  headers: e.headers,
-});
-
-export const fromFailure = (f: ApiFailure): ApiError =>
-  new ApiError(f.status, f.code, f.message, f.headers);
-
 export function errorResponse(c: Context, e: ApiError): Response {
   const body: ErrorBody = { error: { code: e.code, message: e.message } };
-  return c.json(body, e.status, e.headers);
+  return c.json(body, e.status satisfies ContentfulStatusCode, e.headers);
 }
 
 const GENERIC: Record<number, [string, string]> = {
@@ -61,7 +33,7 @@ export function onError(err: Error, c: Context): Response {
       return errorResponse(c, new ApiError(400, "invalid_json", "The request body is not valid JSON."));
     }
     const [code, message] = GENERIC[err.status] ?? ["bad_request", "The request is not valid."];
-    return errorResponse(c, new ApiError(err.status as ContentfulStatusCode, code, message));
+    return errorResponse(c, new ApiError(err.status as ErrorStatus, code, message));
   }
   // Unexpected: log with context (never headers or bodies, which carry secrets), answer generically.
   console.error(

@@ -1,4 +1,4 @@
-import { ApiError } from "./errors";
+import { ApiError } from "../../core/errors";
 
 /** Deepest nesting of objects and arrays accepted in a request body (Vapi assistants need ~15). */
 export const MAX_JSON_DEPTH = 64;
@@ -39,6 +39,7 @@ function assertDepth(text: string) {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
+      // guard: depth-scan-ignores-escapes-in-strings
       if (ch === BACKSLASH) i++;
       else if (ch === QUOTE) inString = false;
     } else if (ch === QUOTE) inString = true;

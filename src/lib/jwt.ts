@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
-import { configFor } from "./config";
-import { ApiError } from "./errors";
+import { configFor } from "../../core/config";
+import { ApiError } from "../../core/errors";
 
 /** Clock skew allowed on `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -39,6 +39,7 @@ function signature(token: string, env: Env): Promise<{ payload: JWTPayload }> {
     return jwtVerify(token, jwks, { ...options, algorithms: JWKS_ALGS });
   }
   if (!env.JWT_SECRET) throw new Error("neither JWT_SECRET nor JWT_JWKS_URL is configured");
+  // guard: jwt-verify
   return hmacKey(env.JWT_SECRET).then((key) => jwtVerify(token, key, { ...options, algorithms: HMAC_ALGS }));
 }
 
@@ -90,6 +91,7 @@ export async function verifyToken(token: string, env: Env): Promise<string> {
   const sub = payload.sub;
   if (typeof sub !== "string" || sub.length === 0) throw invalid("The token has no subject (sub) claim.");
   // The sub names the user's Durable Object and keys every D1 row: bounded like any identifier.
+  // guard: jwt-sub-of-any-length
   if (sub.length > MAX_SUB_CHARS) throw invalid(`The token's subject (sub) is longer than ${MAX_SUB_CHARS} characters.`);
   return sub;
 }

@@ -1,9 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIObjectConfigure } from "@hono/zod-openapi";
 import type { AppEnv } from "../types";
-import { AssistantSchema } from "../vapi/types";
+import { AssistantShape } from "../vapi/types";
 
 // `identifier` (an SPDX expression) is OpenAPI 3.1; the generator's config type is 3.0's.
+/** A Vapi assistant in the document: four server fields are always present; the rest is Vapi's. */
+export const AssistantSchema = z.looseObject(AssistantShape).openapi("Assistant");
+
 const license = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
 
 /** The document's top level; paths and components come from the routes' zod schemas. */
@@ -103,6 +106,7 @@ export const preconditionFailed = {
 // RFC 9110 §13.1: `*`, or a comma-separated list of entity-tags (`"…"` or `W/"…"`, §8.8.3), empty
 // list elements tolerated (§5.6.1). An empty tag (`""`) is refused too: no tag this service issues
 // is empty, so it can only be a client's missing value, as is an empty header. Never "no precondition".
+// guard: an-empty-entity-tag-is-a-precondition
 const TAG = String.raw`(?:W/)?"[\x21\x23-\x7e\x80-\xff]+"`;
 const ENTITY_TAGS = new RegExp(String.raw`^(?:[ \t]*\*[ \t]*|[ \t,]*${TAG}(?:[ \t]*,[ \t,]*${TAG})*[ \t,]*)$`);
 const entityTags = (description: string) =>
@@ -116,17 +120,20 @@ const entityTags = (description: string) =>
 const notEvaluated = (header: string, instead: string) =>
   z
     .string()
+    // guard: a-precondition-the-method-does-not-evaluate-is-ignored
     .regex(/(?!)/, `${header} is not evaluated on this method; use ${instead}`)
     .optional()
     .openapi({ description: `Not evaluated on this method: any value is refused (400 \`invalid_precondition\`); use ${instead}` });
 
 /** The precondition headers of reads: If-None-Match is evaluated, If-Match refused. */
 export const ReadPreconditions = z.object({
+  // guard: if-none-match-not-validated
   "if-none-match": entityTags("ETags you hold: 304 without a body if one is still current (weak comparison)"),
   "if-match": notEvaluated("If-Match", "If-None-Match"),
 });
 /** The precondition headers of writes: If-Match is evaluated, If-None-Match refused. */
 export const WritePreconditions = z.object({
+  // guard: if-match-not-validated
   "if-match": entityTags("The ETag you edited: 412 (and no write) if it is no longer current (strong comparison)"),
   "if-none-match": notEvaluated("If-None-Match", "If-Match"),
 });

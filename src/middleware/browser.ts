@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import { configFor } from "../lib/config";
+import { configFor } from "../../core/config";
 import type { AppEnv } from "../types";
 
 /**

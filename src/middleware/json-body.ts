@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
 import { matchedRoutes } from "hono/route";
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../../core/errors";
 import { parseJsonBody } from "../lib/json-limits";
 
 /** Largest request body accepted (Vapi assistants with long prompts and tools stay well below). */

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
-import { configFor } from "../lib/config";
+import { configFor } from "../../core/config";
 import type { AppEnv } from "../types";
 
 const hashes = new Map<string, string>();

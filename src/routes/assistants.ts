@@ -1,18 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { conditions, coordinator, forward, noCache } from "../lib/coordinator";
-import {
-  cacheHeaders,
-  errors,
-  json,
-  notModified,
-  preconditionFailed,
-  ReadPreconditions,
-  replayedHeader,
-  validatedHeaders,
-  WritePreconditions,
-} from "../lib/openapi";
-import { router } from "../lib/validation";
-import { AssistantSchema } from "../vapi/types";
+import { conditions, coordinator, forward, noCache } from "../lib/rpc";
+import { AssistantSchema, cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, replayedHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
+import { router } from "../lib/router";
 
 // Vapi assistant ids are UUIDs; checking before they reach an upstream URL keeps a crafted id
 // from walking into another Vapi endpoint. Either case is accepted and lower-cased here, once,
@@ -62,6 +51,7 @@ const ListEtags = z.record(z.string(), z.string()).openapi("ListEtags", {
 const ClientId = z.object({
   "x-client-id": z
     .string()
+    // guard: client-id-unvalidated
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -")
     .optional()
     .openapi({ description: "The writing client's id, echoed as `clientId` in the change event of this write", example: "tab-3f9c2a" }),
@@ -73,6 +63,7 @@ const ClientId = z.object({
 const IdempotencyKey = z.object({
   "idempotency-key": z
     .string()
+    // guard: idem-key-unvalidated
     .regex(/^[\x20-\x7e]{1,255}$/, "must be 1 to 255 printable ASCII characters")
     .optional()
     .openapi({

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { EVENTS_PROTOCOL, USER_HEADER } from "../../durable-objects/sockets";
-import { ApiError, fromFailure } from "../lib/errors";
+import { EVENTS_PROTOCOL, USER_HEADER } from "../../core/protocol";
+import { ApiError, fromFailure } from "../../core/errors";
 import { errors } from "../lib/openapi";
-import { router } from "../lib/validation";
+import { router } from "../lib/router";
 import { ensureUser } from "../db/users";
 import { unauthorized, verifyToken } from "../lib/jwt";
 import { originAllowed } from "../middleware/browser";
@@ -51,6 +51,7 @@ export const assistantEvents = router().openapi(events, async (c) => {
   // CORS does not cover WebSockets: a page on any site may open one. Checked before the token,
   // so a page on another site learns nothing and causes nothing. No Origin: not a browser.
   const origin = c.req.header("Origin");
+  // guard: events-socket-ignores-origin
   if (origin !== undefined && !originAllowed(origin, c)) {
     throw new ApiError(403, "origin_not_allowed", "This origin may not open the events socket (CORS_ORIGINS).");
   }
@@ -65,6 +66,7 @@ export const assistantEvents = router().openapi(events, async (c) => {
   c.set("userId", userId);
   const coordinator = c.env.COORDINATOR.getByName(userId);
   // Each open may replay the whole event log: the user's open budget is taken before the upgrade.
+  // guard: events-socket-opens-not-limited
   const refused = await coordinator.admitSocket();
   if (refused) throw fromFailure(refused);
   const url = new URL(c.req.url);
@@ -73,6 +75,7 @@ export const assistantEvents = router().openapi(events, async (c) => {
   // The coordinator needs only the verified user, never the token; a client's own X-Cache-User is overwritten.
   headers.delete("Authorization");
   headers.set("Sec-WebSocket-Protocol", protocolsOf(c).filter((p) => !p.startsWith("bearer.")).join(", "));
+  // guard: events-route-forwards-a-client-s-x-cache-user
   headers.set(USER_HEADER, userId);
   const res = await coordinator.fetch(new Request(url, { headers }));
   // A Durable Object's answer has immutable headers; the app's middleware adds its own.

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { json } from "../lib/openapi";
-import { router } from "../lib/validation";
+import { router } from "../lib/router";
 
 const check = createRoute({
   method: "get",

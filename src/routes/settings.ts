@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { readSettings } from "../db/settings";
-import { coordinator } from "../lib/coordinator";
-import { configFor } from "../lib/config";
-import { ApiError, fromFailure } from "../lib/errors";
+import { coordinator } from "../lib/rpc";
+import { configFor } from "../../core/config";
+import { ApiError, fromFailure } from "../../core/errors";
 import { errors, json } from "../lib/openapi";
-import { router } from "../lib/validation";
+import { router } from "../lib/router";
 import { VapiClient } from "../vapi/client";
 
 const tags = ["settings"];
@@ -95,6 +95,7 @@ export const settings = base
   .openapi(deleteKey, async (c) => {
     // Each removal drops and rebuilds the user's cache (the next reads go to Vapi): limited like any write.
     const limited = await coordinator(c).admitWrite(c.var.userId);
+    // guard: key-removal-not-rate-limited
     if (limited) throw fromFailure(limited);
     await coordinator(c).removeKey(c.var.userId);
     return c.body(null, 204);

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { coordinator } from "../lib/coordinator";
+import { coordinator } from "../lib/rpc";
 import { errors, json } from "../lib/openapi";
-import { router } from "../lib/validation";
+import { router } from "../lib/router";
 
 const Percentiles = z.object({
   samples: z.number(),

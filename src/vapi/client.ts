@@ -1,4 +1,4 @@
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../../core/errors";
 import { type RetryPolicy, withRetry } from "./retry";
 import { type Assistant, AssistantFields, AssistantListEnvelope, VapiErrorSchema } from "./types";
 import { UpstreamError } from "./upstream-error";
@@ -106,6 +106,7 @@ const badAnswer = (status?: number) =>
   new UpstreamError(502, "vapi_error", "Vapi answered with something that is not an assistant.", status);
 
 /** Vapi's list answer with every item checked by `assistant`, or a 502. */
+// guard: assistant-list-check
 function assistantList(data: unknown): Assistant[] {
   const parsed = AssistantListEnvelope.safeParse(data);
   if (!parsed.success) throw badAnswer(200);
@@ -117,6 +118,7 @@ function assistantList(data: unknown): Assistant[] {
  * Vapi's answer if it has the fields the cache relies on, or a 502: a surprise upstream must not
  * become a 500. The object itself is returned, not zod's copy: the rest of it is Vapi's.
  */
+// guard: assistant-check
 function assistant(data: unknown): Assistant {
   if (!AssistantFields.safeParse(data).success) throw badAnswer(200);
   return data as Assistant;

@@ -15,6 +15,7 @@ export function markCreate(body: Record<string, unknown>, marker: string): Recor
 
 const isMarked = (a: Assistant, marker: string) => {
   const meta = (a as { metadata?: unknown }).metadata;
+  // guard: idem-lost-create-matches-any-marked-assistant
   return typeof meta === "object" && meta !== null && (meta as Record<string, unknown>)[CREATE_MARKER] === marker;
 };
 
@@ -62,6 +63,7 @@ export async function createOnce(
 ): Promise<Assistant> {
   const { marker, since } = attempt;
   const lookup = () => call(() => findCreated((iso) => client.listCreatedSince(iso), marker, since, lookupBudgetMs));
+  // guard: idem-a-resumed-create-is-sent-again
   if (!attempt.resumed) {
     try {
       return await call(() => client.create(markCreate(body, marker)));

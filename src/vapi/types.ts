@@ -1,28 +1,22 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 
 /** A Vapi assistant: four server fields are always present; the rest is Vapi's to define. */
-export const AssistantSchema = z
-  .looseObject({
-    id: z.string(),
-    orgId: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi("Assistant");
+export const AssistantShape = {
+  id: z.string(),
+  orgId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+};
 
-export type Assistant = z.infer<typeof AssistantSchema>;
+const AssistantLoose = z.looseObject(AssistantShape);
+export type Assistant = z.infer<typeof AssistantLoose>;
 
 /**
  * The fields the cache relies on (ids, ordering, versions), for checking Vapi's answers. Parsing
  * with AssistantSchema would copy every key of every assistant (a loose object is rebuilt); this
  * one builds four keys, and the client keeps Vapi's object as it came.
  */
-export const AssistantFields = z.object({
-  id: z.string(),
-  orgId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const AssistantFields = z.object(AssistantShape);
 
 /** Vapi's list answer: an array, or the paginated `{ results: [...] }`; items checked one by one. */
 export const AssistantListEnvelope = z.union([

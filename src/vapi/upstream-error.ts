@@ -1,5 +1,4 @@
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError } from "../lib/errors";
+import { ApiError, type ErrorStatus } from "../../core/errors";
 
 /**
  * A failure of one Vapi call. `upstreamStatus` is what Vapi answered (undefined when it never
@@ -8,7 +7,7 @@ import { ApiError } from "../lib/errors";
  */
 export class UpstreamError extends ApiError {
   constructor(
-    status: ContentfulStatusCode,
+    status: ErrorStatus,
     code: string,
     message: string,
     readonly upstreamStatus: number | undefined,

@@ -111,7 +111,7 @@ describe("npm start on a fresh clone", () => {
     expect(leftovers(dir)).toEqual([]);
   }, 300_000);
 
-  it("stops the Worker it started and says why in one line when the emulator's port is taken", async () => {
+  it("leaves no server running and says why in one line when the emulator's port is taken", async () => {
     const ports = { port: await freePort(), emulatorPort: await freePort() };
     const squatter: Server = await new Promise((resolve) => {
       const s = createServer().listen(ports.emulatorPort, "127.0.0.1", () => resolve(s));

@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseJsonBody } from "../../src/lib/json-limits";
-import { ApiError } from "../../src/lib/errors";
+import { ApiError } from "../../core/errors";
 import { type Assistant, listBody, newUser, snapshot, type TestUser } from "./helpers";
 import { conforms } from "./openapi-conformance";
 

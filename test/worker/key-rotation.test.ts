@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readVapiKey, saveVapiKey } from "../../src/db/settings";
 import { ensureUser } from "../../src/db/users";
-import { keyring } from "../../src/lib/crypto";
+import { keyring } from "../../core/crypto";
 import { admin, call, token, uid } from "./helpers";
 
 const OLD = env.ENCRYPTION_KEY;

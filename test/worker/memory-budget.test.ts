@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { readConfig } from "../../src/lib/config";
+import { readConfig } from "../../core/config";
 import { breakD1For, holdNextVapiAnswer, until } from "./gates";
 import { type Assistant, byId, configure, d1Rows, listBody, newUser, OneBody, type TestUser, upstreamCalls, vapiAssistants, withHook } from "./helpers";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/lib/errors";
+import { ApiError } from "../../core/errors";
 import { backoffMs, withRetry } from "../../src/vapi/retry";
 import { UpstreamError } from "../../src/vapi/upstream-error";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { circuitOpen, failureStatus, servedEarly, servedOnError } from "../../durable-objects/stale-policy";
-import { ApiError } from "../../src/lib/errors";
+import { ApiError } from "../../core/errors";
 import { UpstreamError } from "../../src/vapi/upstream-error";
 
 const down = new UpstreamError(502, "vapi_error", "down", 503);

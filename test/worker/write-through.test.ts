@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, configure, d1Rows, ErrorBody, fault, listBody, newUser, OneBody, upstreamCalls, vapiAssistants } from "./helpers";
 
@@ -111,6 +112,21 @@ describe("write-through", () => {
     expect(after.assistants.map((a) => a.id)).not.toContain(gone.id);
     expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(gone.id);
     expect((await user.req(`/api/assistants/${gone.id}`)).status).toBe(404);
+  });
+
+  it("a write Vapi answers 404 (deleted elsewhere) removes the assistant from the cache and D1 before the 404", async () => {
+    const user = await newUser({ assistants: 3 });
+    const { assistants } = await listBody(await user.req("/api/assistants"));
+    const gone = assistants[0]!;
+    // Deleted in Vapi itself, behind the cache's back: the cache still lists it.
+    const direct = await fetch(`${env.EMULATOR_URL}/assistant/${gone.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${user.key}` } });
+    expect(direct.ok).toBe(true);
+    const res = await user.req(`/api/assistants/${gone.id}`, { method: "PATCH", json: { name: "Too late" } });
+    expect(res.status).toBe(404);
+    const after = await listBody(await user.req("/api/assistants"));
+    expect(after.cached).toBe(true);
+    expect(after.assistants.map((a) => a.id)).not.toContain(gone.id);
+    expect((await d1Rows(user.sub)).map((r) => r.id)).not.toContain(gone.id);
   });
 });
 

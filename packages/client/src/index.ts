@@ -119,6 +119,7 @@ export function createCacheClient(opts: CacheClientOptions) {
       "Idempotency-Key": w.idempotencyKey ?? randomId(),
       ...(w.expected ? { "If-Match": w.expected } : {}),
     };
+    // guard: idem-sdk-never-retries-writes
     const res = await send(t, method, path, { body, headers, retry: "idempotent" });
     if (!res.ok) throw await errorFrom(res, w.expected ? (versions.get(w.expected) ?? listed.get(w.expected)) : undefined);
     const etag = res.headers.get("ETag") ?? undefined;

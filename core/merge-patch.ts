@@ -9,12 +9,14 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const result: Json = isPlainObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
+    // guard: merge-patch-replaces-nested-objects
     else result[key] = mergePatch(result[key], value);
   }
   return result;
 }
 
 /** Whether applying `patch` needs the current version (it touches a nested object). */
+// guard: nested-patch-never-fetches-the-current-version
 export const needsBase = (patch: Json) => Object.values(patch).some(isPlainObject);
 
 /**

@@ -40,15 +40,40 @@ export class D1Trust {
     );
   }
 
+  /**
+   * Fills the hot layer from D1 after a restart or eviction, or, while D1 is untrusted, rewrites D1
+   * from memory instead (its rows may be older than what was acknowledged).
+   */
+  async load(d1: D1Writer, database: D1Database, userId: string, hot: HotLayer) {
+    // guard: restart-trusts-a-failed-d1
+    if (this.untrusted) {
+      // A D1 write failed before the restart: its rows may be older than what was acknowledged.
+      await this.repair(d1, database, userId, hot);
+      return;
+    }
+    let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
+    try {
+      loaded = await db.loadUserCache(database, userId);
+    } catch (err) {
+      // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
+      // rows stay valid and the next start reads them again.
+      console.error(JSON.stringify({ level: "error", msg: "d1 read failed while hydrating", error: String(err) }));
+      return;
+    }
+    hot.hydrate(loaded.rows, loaded.listSyncedAt);
+  }
+
   /** Records a failed D1 write and schedules the repair. */
   async failed(err: unknown) {
     console.error(JSON.stringify({ level: "error", msg: "d1 write failed", error: String(err) }));
+    // guard: d1-failure-not-recorded
     this.ctx.storage.kv.put(UNTRUSTED_KEY, Date.now());
     // While D1 keeps failing, repairs back off instead of hammering it every few seconds.
     const failures = (this.ctx.storage.kv.get<number>(REPAIR_FAILURES_KEY) ?? 0) + 1;
     this.ctx.storage.kv.put(REPAIR_FAILURES_KEY, failures);
     const delay = Math.min(REPAIR_DELAY_MS * 2 ** (failures - 1), REPAIR_MAX_DELAY_MS);
     // The alarm is shared: an earlier wake-up (refresh-ahead for an open tab) stands, and runs the repair too.
+    // guard: d1-repair-pushes-an-earlier-alarm-later
     await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { RateRule } from "../../durable-objects/rate-limiter";
+import type { RateRule } from "./rate-rule";
 
 const seconds = (fallback: number) => z.coerce.number().min(0).catch(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(0).catch(fallback);

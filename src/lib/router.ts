@@ -1,6 +1,6 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../types";
-import { ApiError } from "./errors";
+import { ApiError } from "../../core/errors";
 import { PRECONDITION_HEADERS } from "./openapi";
 
 const describe = (error: z.ZodError) =>

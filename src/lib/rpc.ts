@@ -1,14 +1,13 @@
+// The Worker's RPC adapter: finds the caller's coordinator and turns its answers into responses.
 import type { Context } from "hono";
-import type { CoordinatorResult, Timing } from "../../durable-objects/coordinator";
-import { REPLAYED_HEADER } from "../../durable-objects/idempotency";
+import type { CoordinatorResult } from "../../core/contract";
+import { fromFailure } from "../../core/errors";
+import { serverTiming } from "../../core/timing";
+import { REPLAYED_HEADER } from "../../core/protocol";
 import type { AppEnv } from "../types";
-import { fromFailure } from "./errors";
 
 /** The calling user's coordinator (one Durable Object per JWT `sub`). */
 export const coordinator = (c: Context<AppEnv>) => c.env.COORDINATOR.getByName(c.var.userId);
-
-/** `Server-Timing` of an answer, success or failure. */
-export const serverTiming = (t: Timing) => `cache;dur=${t.cache}, d1;dur=${t.d1}, vapi;dur=${t.vapi}`;
 
 /**
  * Whether the read forces a revalidation with Vapi: `Cache-Control: no-cache` or `max-age=0`, and
@@ -18,7 +17,9 @@ export const serverTiming = (t: Timing) => `cache;dur=${t.cache}, d1;dur=${t.d1}
  * which a fresh cache answers (docs/api.md, "Request headers").
  */
 export const noCache = (c: Context<AppEnv>) =>
+  // guard: a-conditional-read-forces-a-revalidation
   c.req.header("If-None-Match") === undefined &&
+  // guard: max-age-0-does-not-force-a-revalidation
   /(^|,)\s*(no-cache|max-age=0)\s*(,|$)/i.test(c.req.header("Cache-Control") ?? "");
 
 /**

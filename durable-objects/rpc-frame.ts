@@ -1,0 +1,47 @@
+import type { Config } from "../core/config";
+import type { CacheAnswer, CoordinatorResult } from "../core/contract";
+import { ApiError } from "../core/errors";
+import { newTiming, type Timing } from "../core/timing";
+import { failed, type Trace } from "./answers";
+import type { MemoryBudget } from "./memory-budget";
+import type { RateLimiter } from "./rate-limiter";
+import type { CacheStats } from "./stats";
+
+/** What every cache RPC needs around its work. */
+export interface FrameDeps {
+  ready: (userId: string) => Promise<void>;
+  limiter: RateLimiter<"writes" | "revalidations" | "socket opens">;
+  budget: MemoryBudget;
+  stats: CacheStats;
+  config: () => Config;
+}
+
+/**
+ * Runs one cache RPC: readiness, the write limit, timing, the memory budget (with the payload of
+ * `id`, if given, in memory while it runs), and expected failures returned as values (not thrown).
+ */
+export async function framed(
+  d: FrameDeps,
+  userId: string,
+  kind: "read" | "write",
+  work: (timing: Timing, trace: Trace) => Promise<CacheAnswer>,
+  id?: string,
+): Promise<CoordinatorResult> {
+  const timing = newTiming();
+  const trace: Trace = { fwd: kind === "write" ? "method" : "miss" };
+  const started = Date.now();
+  const settle = () => (timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1));
+  try {
+    await d.ready(userId);
+    if (kind === "write") d.limiter.admit("writes", d.config().writeLimit);
+    const answer = await d.budget.using(id, timing, () => work(timing, trace));
+    if (kind === "write" && answer.status < 300) d.stats.writes++;
+    settle();
+    return { ok: true, answer };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    d.stats.errors++;
+    settle();
+    return failed(err, trace, timing);
+  }
+}

@@ -1,0 +1,103 @@
+import * as db from "../src/db/assistants";
+import { ApiError } from "../core/errors";
+import type { Timing } from "../core/timing";
+import type { VapiClient } from "../src/vapi/client";
+import type { Assistant } from "../src/vapi/types";
+import { changed } from "./changes";
+import type { D1Writer } from "./d1-writer";
+import type { EventLog, Origin } from "./event-log";
+import { type Entry, type HotLayer, toRow } from "./hot-layer";
+import type { Refresher } from "./refresher";
+import type { Upstream } from "./upstream";
+
+/**
+ * A change Vapi acknowledged: made by this service (`origin: "write"`), or learnt of otherwise
+ * (`"vapi"`: a write's 404 found it gone; next, a teammate's write relayed by their coordinator).
+ */
+export type Acknowledged =
+  | { type: "created" | "updated"; item: Assistant; origin: Origin; clientId?: string }
+  | { type: "deleted"; id: string; origin: Origin; clientId?: string };
+
+/** What the coordinator lends its write path. */
+export interface WriteDeps {
+  hot: HotLayer;
+  refresher: Pick<Refresher, "ack" | "pruneTombstones">;
+  d1: D1Writer;
+  events: EventLog;
+  upstream: Upstream;
+  // Late-bound: the user is known once the coordinator is ready; the test hook swaps env and clientFor (test-hook.ts).
+  env: () => Env;
+  uid: () => string;
+  clientFor: (timing: Timing) => Promise<VapiClient>;
+}
+
+/**
+ * The write path: one Vapi write at a time, in acceptance order; then the one step every
+ * acknowledged change takes: the write counter, the hot layer, the D1 batch (awaited:
+ * invariant 6), the event to every tab; then the answer. See docs/architecture.md, "The write path".
+ */
+export class WriteThrough {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly d: WriteDeps) {}
+
+  /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
+  queued<T>(work: () => Promise<T>): Promise<T> {
+    // guard: writes-not-serialized
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * One Vapi write (`id`: the item it changes, if it exists already) and its change through the
+   * cache. A 404 from Vapi means the item is gone: that goes through the cache too, then the 404.
+   */
+  async write(timing: Timing, id: string | undefined, call: (client: VapiClient, timed: Timed) => Promise<Acknowledged>) {
+    const client = await this.d.clientFor(timing);
+    let change: Acknowledged;
+    try {
+      change = await call(client, (work) => this.d.upstream.timed(timing, work));
+    } catch (err) {
+      // guard: a-write-s-404-leaves-the-cache-as-it-was
+      if (id !== undefined && err instanceof ApiError && err.status === 404) {
+        await this.apply(timing, { type: "deleted", id, origin: "vapi" });
+      }
+      throw err;
+    }
+    return this.apply(timing, change);
+  }
+
+  /**
+   * Applies an acknowledged change: the hot layer keeps the newer version if it already holds one,
+   * a delete leaves a tombstone for the refreshes in flight; D1 follows before this resolves; tabs
+   * hear of it (a delete of an id never held is news only to the writer's own tabs).
+   */
+  async apply(timing: Timing, change: Acknowledged): Promise<Entry | undefined> {
+    const { hot, refresher, events } = this.d;
+    const [database, uid] = [this.d.env().DB, this.d.uid()];
+    if (change.type === "deleted") {
+      const held = hot.has(change.id);
+      hot.delete(change.id, refresher.ack());
+      // guard: no-pruning-after-a-delete
+      refresher.pruneTombstones();
+      await this.persist(timing, [db.deleteAssistant(database, uid, change.id)]);
+      if (held || change.origin === "write") {
+        events.publish([{ type: "deleted", id: change.id, origin: change.origin, clientId: change.clientId }]);
+      }
+      return undefined;
+    }
+    const entry = hot.write(change.item, refresher.ack(), Date.now());
+    await this.persist(timing, [db.upsertAssistant(database, uid, toRow(change.item.id, entry))]);
+    events.publish([changed(change.type, entry, change.origin, change.clientId)]);
+    return entry;
+  }
+
+  /** An acknowledged change's D1 batch: awaited before answering (invariant 6). */
+  private async persist(timing: Timing, statements: D1PreparedStatement[]) {
+    timing.d1 += await this.d.d1.run(statements);
+  }
+}
+
+/** Wraps one upstream call: its time in Server-Timing, its outcome for the circuit. */
+export type Timed = <T>(work: () => Promise<T>) => Promise<T>;
