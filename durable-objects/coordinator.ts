@@ -28,6 +28,7 @@ import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, protocolOf } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
+import { type CoordinatorTestHook, coordinatorTestHook, TEST_HOOK } from "./test-hook";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
 import { WriteThrough } from "./write-through";
 
@@ -66,7 +67,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly refresher = new Refresher({
     ctx: this.ctx, hot: this.hot, rows: this.rows, upstream: this.upstream, keys: this.keys,
     d1: this.d1, events: this.events, budget: this.budget,
-    // Late-bound: tests swap `config`, `env` and `clientFor` on the instance (test/worker/config.ts, gates.ts).
+    // Late-bound: the test hook swaps `config`, `env` and `clientFor` (test-hook.ts).
     config: () => this.config, env: () => this.env, uid: () => this.uid,
     clientFor: (timing, session) => this.clientFor(timing, session),
   });
@@ -227,6 +228,19 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     } catch {
       // Already closed by the runtime's automatic reply.
     }
+  }
+
+  /**
+   * The one seam for tests (test-hook.ts; docs/architecture.md "Testing"): configuration, the D1
+   * writer, clocks. Symbol-keyed, so not callable over RPC; production code never calls it.
+   */
+  [TEST_HOOK](): CoordinatorTestHook {
+    return coordinatorTestHook({
+      env: { get: () => this.env, set: (env) => (this.env = env) },
+      config: { get: () => this.config, set: (config) => (this.config = config) },
+      clientFor: { get: () => this.clientFor.bind(this), set: (f) => (this.clientFor = f) },
+      hot: this.hot, d1: this.d1, trust: this.trust, refresher: this.refresher,
+    });
   }
 
   // ---- plumbing ----------------------------------------------------------------------

@@ -1,3 +1,6 @@
+/** Where the batches go: the D1 binding, or a test's wrapper around it (test-hook.ts). */
+export type D1Target = Pick<D1Database, "batch">;
+
 /**
  * The coordinator's one ordered queue of D1 batches. Every D1 change of a user goes through it,
  * so D1 follows memory in order. A failed batch is not retried blindly: `onFailure` records
@@ -8,8 +11,8 @@ export class D1Writer {
   private pending = 0;
 
   constructor(
-    /** Not readonly: tests swap in a wrapper that holds or counts batches (test/worker/gates.ts). */
-    private db: Pick<D1Database, "batch">,
+    /** Not readonly: the test hook interposes wrappers (`interpose`). */
+    private db: D1Target,
     private readonly onFailure: (err: unknown) => Promise<void>,
   ) {}
 
@@ -34,6 +37,11 @@ export class D1Writer {
     });
     this.tail = job.catch(() => undefined);
     return job;
+  }
+
+  /** For the test hook only (test-hook.ts): later batches go to `wrap(db)`, in the same queue order. */
+  interpose(wrap: (db: D1Target) => D1Target): void {
+    this.db = wrap(this.db);
   }
 
   /** No batch queued or running: D1 has caught up with every change memory made so far. */

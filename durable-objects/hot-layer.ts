@@ -33,6 +33,11 @@ export class HotLayer {
   private readonly store: EntryStore;
   /** Deleted id → write counter value of the delete, kept while older refreshes are in flight. */
   private tombstones = new Map<string, number>();
+  /** Tombstones kept now (the test hook checks they do not pile up). */
+  get tombstoneCount(): number {
+    return this.tombstones.size;
+  }
+
   /** When the last complete list sync started (unix ms), or null if the list is unknown. */
   listSyncedAt: number | null = null;
 

@@ -51,6 +51,11 @@ export class Refresher {
 
   constructor(private readonly deps: RefresherDeps) {}
 
+  /** Refreshes started and not yet ended, abandoned ones included (for the test hook). */
+  get running(): number {
+    return this.refreshStarts.size;
+  }
+
   /** The next write counter value, for a write Vapi just acknowledged. */
   nextWriteSeq(): number {
     return ++this.writeSeq;

@@ -26,7 +26,7 @@ export interface WriteDeps {
   d1: D1Writer;
   events: EventLog;
   upstream: Upstream;
-  // Late-bound: the user is known once the coordinator is ready; tests swap env and clientFor.
+  // Late-bound: the user is known once the coordinator is ready; the test hook swaps env and clientFor (test-hook.ts).
   env: () => Env;
   uid: () => string;
   clientFor: (timing: Timing) => Promise<ResourceClient>;

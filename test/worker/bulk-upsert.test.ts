@@ -1,13 +1,12 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
 import { assistants } from "../../core/resources/assistants";
 import { type CachedRow, CacheRows, chunkRows, utf8Bytes } from "../../src/db/cache-rows";
 
 const upsertAssistants = (db: D1Database, userId: string, rows: CachedRow[]) => new CacheRows(assistants).upsertMany(db, userId, rows);
 import { breakD1For, countD1Statements } from "./gates";
-import { byId, configure, d1Rows, d1Settled, listBody, newUser, stubFor, vapiAssistants } from "./helpers";
+import { byId, configure, d1Rows, d1Settled, listBody, newUser, stubFor, vapiAssistants, withHook } from "./helpers";
 
 const row = (id: string, json: string, updatedAt = 1): CachedRow => ({ id, json, cachedAt: 5, updatedAt });
 const tuplesOf = (chunk: ReturnType<typeof chunkRows>[number]) =>
@@ -79,9 +78,7 @@ describe("a large org in few D1 statements", () => {
     const rows = await d1Rows(user.sub);
     const vapi = byId(await vapiAssistants(user.key));
     expect(byId(rows.map((r) => r.assistant))).toEqual(vapi);
-    const hotJson = await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) =>
-      Object.fromEntries(obj["hot"].rows().map((r) => [r.id, r.json])),
-    );
+    const hotJson = await withHook(user.sub, (hook) => Object.fromEntries(hook.rows().map((r) => [r.id, r.json])));
     expect(Object.fromEntries(rows.map((r) => [r.id, r.vapi_data]))).toEqual(hotJson);
     // One batch: the bulk upserts (one per ~1.9 MB) and the list marker; it was 2,501 statements.
     expect(batches).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { configure, ErrorBody, fault, listBody, newUser, sleep, type TestUser, upstreamCalls } from "./helpers";
+import { until } from "./gates";
+import { configure, ErrorBody, fault, listBody, newUser, type TestUser, upstreamCalls, withHook } from "./helpers";
 
 const Stats = async (user: TestUser) =>
   (await (await user.req("/api/cache/stats")).json()) as { circuit: { state: string; opens: number } };
@@ -28,7 +29,7 @@ describe("per-user circuit breaker", () => {
     const user = await newUser({ assistants: 2 });
     await configure(user, { ttlMs: 200, circuitThreshold: 2, circuitOpenMs: 500, retryAttempts: 1 });
     const before = await listBody(await user.req("/api/assistants"));
-    await sleep(250);
+    await until(() => withHook(user.sub, (hook) => hook.freshness("list") !== "fresh"), "the list past its TTL");
     const outage = await fault(user.key, { errorRate: 1, errorStatus: 500 });
     for (let i = 0; i < 2; i++) expect((await listBody(await user.req("/api/assistants"))).stale).toBe(true);
     const calls = await upstreamCalls(user.key);
@@ -38,7 +39,7 @@ describe("per-user circuit breaker", () => {
     expect(await upstreamCalls(user.key)).toBe(calls);
 
     await outage.clear();
-    await sleep(550);
+    await until(async () => (await Stats(user)).circuit.state === "half-open", "the circuit ready for a probe");
     const probe = await user.req("/api/assistants");
     expect(probe.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=stale; stored");
     expect((await listBody(probe)).stale).toBeUndefined();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runInDurableObject } from "cloudflare:test";
 import { holdNextVapiAnswer, until } from "./gates";
-import { admin, fault, listBody, newUser, OneBody, stubFor, upstreamCalls } from "./helpers";
+import { admin, fault, listBody, newUser, OneBody, type TestUser, upstreamCalls } from "./helpers";
 
 describe("single-flight", () => {
   // Requests that arrive after the flight has landed are hits (`cached: true`), so what is equal
@@ -35,7 +34,7 @@ describe("single-flight", () => {
       user.req(`/api/assistants/${id}`, { headers: { "Cache-Control": "no-cache" } }),
     );
     await held.answered();
-    await until(async () => (await waiting(user.sub)) === 49);
+    await until(async () => (await waiting(user)) === 49, "49 reads joined the first");
     held.release();
     const answers = await Promise.all(pending);
     for (const a of answers) expect(OneBody.parse(await a.json()).assistant.id).toBe(id);
@@ -54,7 +53,7 @@ describe("single-flight", () => {
     const cold = user.req(`/api/assistants/${coldId}`);
     const known = user.req(`/api/assistants/${ids[2]}`); // fresh: a hit
     const noCache = user.req(`/api/assistants/${ids[3]}`, { headers: { "Cache-Control": "no-cache" } });
-    await until(async () => (await waiting(user.sub)) === 2); // both misses wait for the list
+    await until(async () => (await waiting(user)) === 2, "both misses joined the list"); // both misses wait for the list
     held.release();
     const [listRes, oneRes, knownRes, revalidated] = await Promise.all([list, cold, known, noCache]);
     expect(listRes.status).toBe(200);
@@ -66,4 +65,5 @@ describe("single-flight", () => {
 });
 
 /** How many requests have joined another request's upstream read so far. */
-const waiting = (sub: string) => runInDurableObject(stubFor(sub), (instance) => instance["stats"].coalesced);
+const waiting = async (user: TestUser) =>
+  ((await (await user.req("/api/cache/stats")).json()) as { coalesced: number }).coalesced;

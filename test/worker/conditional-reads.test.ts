@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { withConfig } from "./config";
 import { configure, ErrorBody, listBody, newUser, OneBody, type TestUser, upstreamCalls } from "./helpers";
 
 // Issue 18: the Fetch standard makes `fetch` add these to every request that carries
@@ -86,7 +85,7 @@ describe("conditional reads sent by a real fetch are answered by a fresh cache",
 
   it("a conditional read answered from a fresh cache is not charged to the revalidation limit", async () => {
     const { user, id, listTag, tag } = await warmed();
-    await withConfig(user, { RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "6", RATE_LIMIT_REVALIDATIONS_BURST: "1" });
+    await configure(user, { vars: { RATE_LIMIT_REVALIDATIONS_PER_MINUTE: "6", RATE_LIMIT_REVALIDATIONS_BURST: "1" } });
     for (let i = 0; i < 5; i++) {
       for (const headers of Object.values(platforms)) {
         expect((await user.req("/api/assistants", { headers: headers(listTag) })).status).toBe(304);

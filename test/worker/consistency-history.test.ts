@@ -1,9 +1,6 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import type { HotLayer } from "../../durable-objects/hot-layer";
-import { byId, configure, d1Rows, fault, listBody, newUser, stubFor, vapiAssistants } from "./helpers";
+import { byId, configure, d1Rows, fault, listBody, newUser, vapiAssistants, withHook } from "./helpers";
 import { runHistory, violations } from "./history";
 
 // `npm run soak` runs this longer, with a seed of its own; `npm test` runs it short and fixed.
@@ -33,9 +30,7 @@ describe("consistency under faults and evictions", () => {
     const vapi = byId(await vapiAssistants(user.key));
     expect(byId(synced.assistants)).toEqual(vapi);
     expect(byId((await d1Rows(user.sub)).map((r) => r.assistant))).toEqual(vapi);
-    const hot = await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) =>
-      (obj as unknown as { hot: HotLayer }).hot.rows().map((r) => JSON.parse(r.json) as { id: string }),
-    );
+    const hot = await withHook(user.sub, (hook) => hook.rows().map((r) => JSON.parse(r.json) as { id: string }));
     expect(byId(hot)).toEqual(vapi);
   }, 3_600_000);
 

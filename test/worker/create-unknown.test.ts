@@ -15,7 +15,7 @@ describe("after 504 vapi_create_unknown", () => {
     const res = await user.req("/api/assistants", { method: "POST", json: { name: "Landed late" } });
     expect(res.status).toBe(504);
     expect(ErrorBody.parse(await res.json()).error.code).toBe("vapi_create_unknown");
-    await until(async () => (await vapiAssistants(user.key)).length === 2);
+    await until(async () => (await vapiAssistants(user.key)).length === 2, "the slow create landing in Vapi");
     await slow.clear();
     const created = (await vapiAssistants(user.key)).find((a) => a.name === "Landed late")!;
 

@@ -1,8 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { byId, d1Rows, d1Settled, listBody, newUser, OneBody, stubFor, vapiAssistants } from "./helpers";
+import { byId, d1Rows, d1Settled, listBody, newUser, OneBody, stubFor, vapiAssistants, withHook } from "./helpers";
 
 // A real D1 failure, scoped to one user: triggers that abort their cache writes.
 async function breakD1WritesFor(sub: string) {
@@ -25,16 +24,18 @@ function failingBatches(db: D1Database): D1Database {
   });
 }
 
+/** From now on, every D1 batch the user's coordinator sends through its env fails (hydration included). */
+const failD1BatchesOf = (sub: string) =>
+  withHook(sub, (hook) => {
+    hook.interceptEnv((real) => new Proxy(real, { get: (t, p) => (p === "DB" ? failingBatches(t.DB) : Reflect.get(t, p)) }));
+  });
+
 describe("D1 faults", () => {
   it("a D1 read failure while hydrating does not fail the request: it is answered from Vapi", async () => {
     const user = await newUser({ assistants: 3 });
     await user.req("/api/assistants");
     await evictDurableObject(stubFor(user.sub));
-    await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
-      const holder = obj as unknown as { env: Env };
-      const real = holder.env;
-      holder.env = new Proxy(real, { get: (t, p) => (p === "DB" ? failingBatches(t.DB) : Reflect.get(t, p)) });
-    });
+    await failD1BatchesOf(user.sub);
     const res = await user.req("/api/assistants");
     expect(res.status).toBe(200);
     expect(res.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=miss; stored");
@@ -51,11 +52,7 @@ describe("D1 faults", () => {
     });
     expect(deleted.status).toBe(200);
     await evictDurableObject(stubFor(user.sub));
-    await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
-      const holder = obj as unknown as { env: Env };
-      const real = holder.env;
-      holder.env = new Proxy(real, { get: (t, p) => (p === "DB" ? failingBatches(t.DB) : Reflect.get(t, p)) });
-    });
+    await failD1BatchesOf(user.sub);
     // Hydration failed, so memory never knew of the deleted id: this sync must still clear its row.
     const synced = (await listBody(await user.req("/api/assistants"))).assistants;
     expect(synced.map((a) => a.id)).not.toContain(gone!.id);

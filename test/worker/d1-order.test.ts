@@ -1,7 +1,7 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { holdNextD1Batch, loseNextD1Batch, until } from "./gates";
-import { byId, d1Rows, d1RowsNow, listBody, newUser, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { byId, d1Rows, d1RowsNow, listBody, newUser, stubFor, upstreamCalls, vapiAssistants, withHook } from "./helpers";
 
 describe("D1 follows memory, in order", () => {
   it("a delete acknowledged while a list sync's batch is slow is not undone in D1 by that batch", async () => {
@@ -12,8 +12,8 @@ describe("D1 follows memory, in order", () => {
     await held.entered(); // the sync's rows, the victim included, are on their way to D1
     const del = user.req(`/api/assistants/${victim.id}`, { method: "DELETE" });
     // In order, the delete's batch waits behind the held one; out of order it would already run.
-    const gone = () => runInDurableObject(stubFor(user.sub), (instance) => instance["hot"].get(victim.id) === undefined);
-    await Promise.race([del, until(gone)]);
+    const gone = () => withHook(user.sub, (hook) => !hook.ids().includes(victim.id));
+    await Promise.race([del, until(gone, "the delete applied in memory")]);
     held.release();
     expect((await del).status).toBe(200);
     expect((await sync).status).toBe(200);

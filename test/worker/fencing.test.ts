@@ -1,11 +1,13 @@
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { holdNextVapiAnswer } from "./gates";
-import { d1Rows, admin, fault, listBody, newUser, OneBody, sleep, stubFor, vapiAssistants } from "./helpers";
+import { holdNextVapiAnswer, until } from "./gates";
+import { d1Rows, admin, listBody, newUser, OneBody, type TestUser, vapiAssistants, withHook } from "./helpers";
 
-// A refresh that is slow on the way back: the emulator reads its answer when the request
-// arrives and delivers it after the latency, as a slow network would.
-const slowList = (key: string) => fault(key, { latencyMs: { min: 400, max: 400 }, routes: ["GET /assistant"] });
+// Refreshes "slow on the way back" are held by a gate after Vapi answered (gates.ts): the test
+// knows the old version was read before it writes, and that the refresh is still in flight.
+
+/** How many reads have joined another read's upstream call so far (GET /api/cache/stats). */
+const coalesced = async (user: TestUser) =>
+  ((await (await user.req("/api/cache/stats")).json()) as { coalesced: number }).coalesced;
 
 describe("refreshes never undo acknowledged writes", () => {
   it("no resurrection: a delete acknowledged during a slow list refresh stays deleted", async () => {
@@ -43,15 +45,20 @@ describe("refreshes never undo acknowledged writes", () => {
   it("read-your-writes: a read that joins a refresh begun before the write still sees the write", async () => {
     const user = await newUser({ assistants: 2 });
     const target = (await vapiAssistants(user.key))[0]!;
-    const slow = await slowList(user.key);
-    const refresh = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
-    await sleep(100);
+    const held = await holdNextVapiAnswer(user.sub, "listAll");
+    const refresh = user.req("/api/assistants", noCache);
+    await held.answered(); // the list, with the old name, has been read upstream
     const patched = await user.req(`/api/assistants/${target.id}`, { method: "PATCH", json: { name: "Patched by tab B" } });
     expect(patched.status).toBe(200);
     // "Tab C" reads after the write was acknowledged; the list is still in flight, so it joins it.
-    const tabC = await listBody(await user.req("/api/assistants"));
-    await refresh;
-    await slow.clear();
+    const joined = await coalesced(user);
+    const tabCRes = user.req("/api/assistants");
+    await until(async () => (await coalesced(user)) === joined + 1, "tab C joined the refresh");
+    held.release();
+    const tabCAnswer = await tabCRes;
+    expect(tabCAnswer.headers.get("Cache-Status")).toContain("collapsed");
+    const tabC = await listBody(tabCAnswer);
+    expect((await refresh).status).toBe(200);
     expect(tabC.assistants.find((a) => a.id === target.id)?.name).toBe("Patched by tab B");
     const one = OneBody.parse(await (await user.req(`/api/assistants/${target.id}`)).json());
     expect(one.assistant.name).toBe("Patched by tab B");
@@ -61,14 +68,14 @@ describe("refreshes never undo acknowledged writes", () => {
     const user = await newUser({ assistants: 2 });
     const target = (await vapiAssistants(user.key))[0]!;
     await user.req("/api/assistants");
-    const slowOne = await fault(user.key, { latencyMs: { min: 400, max: 400 }, routes: ["GET /assistant/:id"] });
-    const oldRead = user.req(`/api/assistants/${target.id}`, { headers: { "Cache-Control": "no-cache" } });
-    await sleep(100); // the old version has been read upstream
+    const held = await holdNextVapiAnswer(user.sub, "get");
+    const oldRead = user.req(`/api/assistants/${target.id}`, noCache);
+    await held.answered(); // the old version has been read upstream; its answer is on its way back
     await admin.patchBehindBack(user.key, target.id, { name: "Newer, from Vapi" });
-    const sync = await listBody(await user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } }));
+    const sync = await listBody(await user.req("/api/assistants", noCache));
     expect(sync.assistants.find((a) => a.id === target.id)?.name).toBe("Newer, from Vapi");
-    await oldRead;
-    await slowOne.clear();
+    held.release();
+    expect((await oldRead).status).toBe(200);
 
     const now = OneBody.parse(await (await user.req(`/api/assistants/${target.id}`)).json());
     expect(now).toMatchObject({ cached: true, assistant: { name: "Newer, from Vapi" } });
@@ -156,7 +163,7 @@ describe("refreshes never undo acknowledged writes", () => {
   // not know (404) piled up for as long as no refresh ran.
   it("deletes with no refresh in flight leave no tombstones behind", async () => {
     const user = await newUser({ assistants: 1 });
-    const tombstones = () => runInDurableObject(stubFor(user.sub), (instance) => instance["hot"]["tombstones"].size);
+    const tombstones = () => withHook(user.sub, (hook) => hook.tombstones());
     for (let i = 0; i < 5; i++) {
       expect((await user.req(`/api/assistants/${crypto.randomUUID()}`, { method: "DELETE" })).status).toBe(404);
     }

@@ -1,16 +1,17 @@
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { readConfig } from "../../core/config";
-import { byId, d1Rows, admin, listBody, newUser, OneBody, sleep, stubFor, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
+import { until } from "./gates";
+import { byId, configure, d1Rows, admin, listBody, newUser, OneBody, type TestUser, upstreamCalls, vapiAssistants, withHook } from "./helpers";
 
 /** Runs this user's coordinator as a deployment with CACHE_TTL_SECONDS=`seconds` would. */
-async function withTtl(user: TestUser, seconds: number) {
-  await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
-    obj.config = readConfig({ ...env, CACHE_TTL_SECONDS: String(seconds) });
-  });
-}
+const withTtl = (user: TestUser, seconds: number) => configure(user, { vars: { CACHE_TTL_SECONDS: String(seconds) } });
+
+/** Until the coordinator itself finds the list sync (and, with `ids`, those entries) past the TTL. */
+const pastTtl = (user: TestUser, ids: string[] = []) =>
+  until(
+    () => withHook(user.sub, (hook) => ["list", ...ids].every((key) => hook.freshness(key) !== "fresh")),
+    "the list sync past its TTL",
+  );
 
 describe("TTL (CACHE_TTL_SECONDS)", () => {
   it("serves hits within the TTL and revalidates after it", async () => {
@@ -22,7 +23,7 @@ describe("TTL (CACHE_TTL_SECONDS)", () => {
     expect(hit.headers.get("Cache-Status")).toMatch(/; hit; ttl=0$/);
     expect(await upstreamCalls(user.key)).toBe(calls + 1);
 
-    await sleep(450);
+    await pastTtl(user);
     const stale = await user.req("/api/assistants");
     expect(stale.headers.get("Cache-Status")).toBe("vapi-edge-cache; fwd=stale; stored");
     expect((await listBody(stale)).cached).toBe(false);
@@ -31,15 +32,16 @@ describe("TTL (CACHE_TTL_SECONDS)", () => {
 
   it("never answers a partial list: rows fetched one by one do not make a list hit (the seed's cached_at bug)", async () => {
     const user = await newUser({ assistants: 5 });
-    await withTtl(user, 0.3);
+    // 1 s: the two rows read again below must still be fresh when checked, however loaded the machine.
+    await withTtl(user, 1);
     const first = await listBody(await user.req("/api/assistants"));
-    await sleep(350);
+    await pastTtl(user, first.assistants.map((a) => a.id));
     // Two rows become fresh again through single reads; the list sync itself is stale.
-    for (const a of first.assistants.slice(0, 2)) await user.req(`/api/assistants/${a.id}`);
+    for (const a of first.assistants.slice(0, 2)) {
+      expect((await user.req(`/api/assistants/${a.id}`)).headers.get("Cache-Status")).toContain("fwd=stale");
+    }
     // (Held in memory: an unchanged per-id refresh confirms the entry without rewriting its D1 row.)
-    const fresh = await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) =>
-      obj["hot"].ids().filter((id) => Date.now() - obj["hot"].get(id)!.cachedAt < 300),
-    );
+    const fresh = await withHook(user.sub, (hook) => hook.ids().filter((id) => hook.freshness(id) === "fresh"));
     expect(fresh).toHaveLength(2);
     // Meanwhile someone created an assistant in Vapi directly.
     await fetch(`${env.EMULATOR_URL}/assistant`, {
@@ -60,7 +62,7 @@ describe("TTL (CACHE_TTL_SECONDS)", () => {
     const first = await listBody(await user.req("/api/assistants"));
     const gone = first.assistants[2]!;
     await admin.deleteBehindBack(user.key, gone.id);
-    await sleep(350);
+    await pastTtl(user);
 
     const next = await listBody(await user.req("/api/assistants"));
     expect(next.assistants.map((a) => a.id)).not.toContain(gone.id);

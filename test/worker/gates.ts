@@ -1,6 +1,5 @@
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { stubFor } from "./helpers";
+import { withHook } from "./helpers";
 
 // Deterministic stand-ins for a slow round trip: the test decides when a held answer arrives.
 
@@ -12,11 +11,11 @@ import { stubFor } from "./helpers";
 function gate() {
   const state = { reached: false, open: false };
   return {
-    entered: () => until(() => state.reached),
+    entered: () => until(() => state.reached, "the gate"),
     release: () => void (state.open = true),
     wait: async () => {
       state.reached = true;
-      await until(() => state.open, 30_000);
+      await until(() => state.open, "the gate's release", 30_000);
     },
   };
 }
@@ -24,17 +23,20 @@ function gate() {
 /** Holds the next D1 batch of the user's coordinator (queued after it, batches wait too). */
 export async function holdNextD1Batch(sub: string) {
   const g = gate();
-  await runInDurableObject(stubFor(sub), (instance) => {
-    const writer = instance["d1"];
-    const real = writer["db"];
-    writer["db"] = {
-      async batch<T>(statements: D1PreparedStatement[]) {
-        writer["db"] = real;
-        await g.wait();
-        return real.batch<T>(statements);
-      },
-    };
-  });
+  await withHook(sub, (hook) =>
+    hook.interceptD1Batches((real) => {
+      let held = false;
+      return {
+        async batch<T>(statements: D1PreparedStatement[]) {
+          if (!held) {
+            held = true;
+            await g.wait();
+          }
+          return real.batch<T>(statements);
+        },
+      };
+    }),
+  );
   return { entered: g.entered, release: g.release };
 }
 
@@ -44,29 +46,29 @@ export async function holdNextD1Batch(sub: string) {
  */
 export async function holdNextKeyRead(sub: string) {
   const g = gate();
-  await runInDurableObject(stubFor(sub), (instance) => {
-    const holder = instance as unknown as { env: Env };
-    const real = holder.env;
-    const held = (stmt: D1PreparedStatement): D1PreparedStatement =>
-      new Proxy(stmt, {
+  await withHook(sub, (hook) => {
+    const restore = hook.interceptEnv((real) => {
+      const held = (stmt: D1PreparedStatement): D1PreparedStatement =>
+        new Proxy(stmt, {
+          get: (t, p) =>
+            p === "bind"
+              ? (...args: unknown[]) => held(t.bind(...args))
+              : p === "first"
+                ? async (...args: []) => {
+                    restore();
+                    await g.wait();
+                    return t.first(...args);
+                  }
+                : Reflect.get(t, p).bind(t),
+        });
+      const db = new Proxy(real.DB, {
         get: (t, p) =>
-          p === "bind"
-            ? (...args: unknown[]) => held(t.bind(...args))
-            : p === "first"
-              ? async (...args: []) => {
-                  holder.env = real;
-                  await g.wait();
-                  return t.first(...args);
-                }
-              : Reflect.get(t, p).bind(t),
+          p === "prepare"
+            ? (sql: string) => (/FROM user_settings/.test(sql) ? held(t.prepare(sql)) : t.prepare(sql))
+            : Reflect.get(t, p).bind(t),
       });
-    const db = new Proxy(real.DB, {
-      get: (t, p) =>
-        p === "prepare"
-          ? (sql: string) => (/FROM user_settings/.test(sql) ? held(t.prepare(sql)) : t.prepare(sql))
-          : Reflect.get(t, p).bind(t),
+      return new Proxy(real, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) });
     });
-    holder.env = new Proxy(real, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) });
   });
   return { entered: g.entered, release: g.release };
 }
@@ -77,18 +79,16 @@ export async function holdNextKeyRead(sub: string) {
  */
 export async function loseNextD1Batch(sub: string) {
   const state = { lost: false };
-  await runInDurableObject(stubFor(sub), (instance) => {
-    const writer = instance["d1"];
-    const real = writer["db"];
-    writer["db"] = {
-      async batch<T>(): Promise<D1Result<T>[]> {
-        writer["db"] = real;
+  await withHook(sub, (hook) =>
+    hook.interceptD1Batches((real) => ({
+      async batch<T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+        if (state.lost) return real.batch<T>(statements);
         state.lost = true;
         return [];
       },
-    };
-  });
-  return { lost: () => until(() => state.lost) };
+    })),
+  );
+  return { lost: () => until(() => state.lost, "the lost D1 batch") };
 }
 
 /**
@@ -103,25 +103,25 @@ export async function holdNextVapiAnswer(sub: string, method: "listAll" | "get" 
       await g.wait();
       return answer;
     };
-  await runInDurableObject(stubFor(sub), (instance) => {
-    const clientFor = instance["clientFor"].bind(instance);
-    instance["clientFor"] = async (...args) => {
-      const client = await clientFor(...args);
-      instance["clientFor"] = clientFor;
+  await withHook(sub, (hook) =>
+    hook.interceptNextClient((client) => {
       if (method === "update") client.update = held(client.update.bind(client));
       else if (method === "get") client.get = held(client.get.bind(client));
       else client.listAll = held(client.listAll.bind(client));
       return client;
-    };
-  });
+    }),
+  );
   return { answered: g.entered, release: g.release };
 }
 
-/** Polls `check` until it holds (for states only visible from outside, like Vapi's counters). */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000) {
+/**
+ * Polls `check` until it holds, for at most `timeoutMs`; fails naming `what` it waited for. For
+ * states only visible from outside (Vapi's counters) or through the coordinator's test hook.
+ */
+export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("until: condition not reached in time");
+    if (Date.now() > deadline) throw new Error(`until: ${what} not reached within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -140,15 +140,13 @@ export async function breakD1For(sub: string) {
 /** Records the statement count of every D1 batch the user's coordinator sends from now on. */
 export async function countD1Statements(sub: string) {
   const batches: number[] = [];
-  await runInDurableObject(stubFor(sub), (instance) => {
-    const writer = instance["d1"];
-    const real = writer["db"];
-    writer["db"] = {
+  await withHook(sub, (hook) =>
+    hook.interceptD1Batches((real) => ({
       batch<T>(statements: D1PreparedStatement[]) {
         batches.push(statements.length);
         return real.batch<T>(statements);
       },
-    };
-  });
+    })),
+  );
   return batches;
 }

@@ -3,8 +3,8 @@ import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { z } from "zod";
 import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
+import { type CoordinatorTestHook, TEST_HOOK, type TestSettings } from "../../durable-objects/test-hook";
 import { emulatorAdmin, type FaultsInput } from "../../emulator/client";
-import type { Config } from "../../core/config";
 import { conforms } from "./openapi-conformance";
 
 export const Assistant = z.looseObject({
@@ -94,11 +94,18 @@ export function stubFor(sub: string) {
   return env.COORDINATOR.getByName(sub);
 }
 
-/** Runs this user's coordinator as a deployment with these settings would (short TTLs, budgets). */
-export async function configure(user: { sub: string }, settings: Partial<Config>) {
-  await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
-    obj.config = { ...obj.config, ...settings };
-  });
+/** Runs `use` inside the user's coordinator with its test hook (durable-objects/test-hook.ts). */
+export function withHook<T>(sub: string, use: (hook: CoordinatorTestHook) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => use(obj[TEST_HOOK]()));
+}
+
+/**
+ * Runs this user's coordinator as a deployment with these settings would: single fields
+ * (`{ ttlMs: 0 }`) on top of the current config, or `{ vars: { CACHE_TTL_SECONDS: "0.2" } }`
+ * read as wrangler [vars] (see CoordinatorTestHook.configure).
+ */
+export async function configure(user: { sub: string }, settings: TestSettings) {
+  await withHook(user.sub, (hook) => void hook.configure(settings));
 }
 
 /**
@@ -106,7 +113,7 @@ export async function configure(user: { sub: string }, settings: Partial<Config>
  * are queued, not awaited, before a read is answered.
  */
 export async function d1Settled(sub: string) {
-  await runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => obj["d1"].drained());
+  await withHook(sub, (hook) => hook.d1Drained());
 }
 
 /** The user's D1 rows once the coordinator's queued batches have landed. */
@@ -124,8 +131,6 @@ export async function d1RowsNow(sub: string) {
     .all<{ id: string; vapi_data: string; cached_at: number; updated_at: number }>();
   return results.map((r) => ({ ...r, assistant: Assistant.parse(JSON.parse(r.vapi_data)) }));
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sorted by id: Vapi's order among assistants created in the same millisecond is unspecified. */
 export const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));

@@ -48,7 +48,7 @@ describe("Idempotency-Key", () => {
     // Retried before it landed: still unknown, and nothing is sent again.
     const early = await create(user, key, { name: "Exactly once" });
     expect([201, 504]).toContain(early.status);
-    await until(async () => (await vapiAssistants(user.key)).length === 2);
+    await until(async () => (await vapiAssistants(user.key)).length === 2, "the slow create landing in Vapi");
     await slow.clear();
 
     const retried = await create(user, key, { name: "Exactly once" });
@@ -166,7 +166,7 @@ describe("Idempotency-Key", () => {
     const key = crypto.randomUUID();
     expect((await create(user, key)).status).toBe(201);
     // Replays until the key expires; the first answer that is not a replay is a second create.
-    await until(async () => (await create(user, key)).headers.get(REPLAYED) === null);
+    await until(async () => (await create(user, key)).headers.get(REPLAYED) === null, "the key expired");
     expect(await vapiAssistants(user.key)).toHaveLength(2);
   });
 

@@ -18,7 +18,7 @@ describe("a key change never lets the old org back in", () => {
     const calls = await upstreamCalls(user.key);
     const read = user.req("/api/assistants", noCache);
     // Fixed, it answers 424 at once; broken, it reads the old org and waits behind the held batch.
-    await Promise.race([read, until(async () => (await upstreamCalls(user.key)) > calls)]);
+    await Promise.race([read, until(async () => (await upstreamCalls(user.key)) > calls, "the read reaching Vapi")]);
     held.release();
 
     expect((await removed).status).toBe(204);
@@ -39,7 +39,7 @@ describe("a key change never lets the old org back in", () => {
     await held.entered();
     const [oldCalls, newCalls] = [await upstreamCalls(user.key), await upstreamCalls(next)];
     const read = user.req("/api/assistants", noCache);
-    await until(async () => (await upstreamCalls(user.key)) > oldCalls || (await upstreamCalls(next)) > newCalls);
+    await until(async () => (await upstreamCalls(user.key)) > oldCalls || (await upstreamCalls(next)) > newCalls, "a read reaching Vapi");
     held.release();
 
     expect((await switched).status).toBe(204);
@@ -57,9 +57,9 @@ describe("a key change never lets the old org back in", () => {
     const slow = await fault(user.key, { latencyMs: { min: 400, max: 400 } });
     const calls = await upstreamCalls(user.key);
     const oldOne = user.req(`/api/assistants/${old[0]!.id}`, noCache);
-    await until(async () => (await upstreamCalls(user.key)) === calls + 1);
+    await until(async () => (await upstreamCalls(user.key)) === calls + 1, "the first read reaching Vapi");
     const oldList = user.req("/api/assistants", noCache);
-    await until(async () => (await upstreamCalls(user.key)) === calls + 2);
+    await until(async () => (await upstreamCalls(user.key)) === calls + 2, "the second read reaching Vapi");
 
     expect((await user.req("/api/settings/vapi-key", { method: "PUT", json: { privateKey: next } })).status).toBe(204);
     const fresh = await user.req("/api/assistants");

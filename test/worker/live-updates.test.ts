@@ -1,7 +1,6 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { withConfig } from "./config";
-import { admin, call, ErrorBody, listBody, newUser, OneBody, stubFor, token, uid } from "./helpers";
+import { admin, call, configure, ErrorBody, listBody, newUser, OneBody, stubFor, token, uid } from "./helpers";
 import { type Message, openTab, seqOf } from "./tabs";
 
 const isEvent = (m: Message) => m.type === "created" || m.type === "updated" || m.type === "deleted";
@@ -94,7 +93,7 @@ describe("live updates (GET /api/assistants/events)", () => {
   it("tells a tab further behind than the log reaches to resync", async () => {
     const user = await newUser({ assistants: 1 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
-    await withConfig(user, { EVENTS_LOG_SIZE: "2" });
+    await configure(user, { vars: { EVENTS_LOG_SIZE: "2" } });
     // Seq 1 was the key save; the writes are 2..5, and the log keeps 4 and 5.
     for (let i = 0; i < 4; i++) await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: `v${i}` } });
     const behind = await openTab(user.token, { after: 1 });

@@ -1,11 +1,8 @@
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
 import { readConfig } from "../../core/config";
-import { withConfig } from "./config";
 import { breakD1For, holdNextVapiAnswer, until } from "./gates";
-import { type Assistant, byId, configure, d1Rows, listBody, newUser, OneBody, stubFor, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
+import { type Assistant, byId, configure, d1Rows, listBody, newUser, OneBody, type TestUser, upstreamCalls, vapiAssistants, withHook } from "./helpers";
 
 // Issue 9 item 7: CACHE_MAX_BYTES bounds the hot layer's strings; past it the least recently
 // used payloads leave memory and come back from D1, and every invariant still holds.
@@ -16,8 +13,7 @@ const HotStats = z.object({
 
 const hotStats = async (user: TestUser) => HotStats.parse(await (await user.req("/api/cache/stats")).json()).hotLayer;
 
-const evicted = (user: TestUser) =>
-  runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => obj["hot"].evicted());
+const evicted = (user: TestUser) => withHook(user.sub, (hook) => hook.evicted());
 
 /** A user with `n` assistants whose coordinator may keep about `resident` payloads in memory. */
 async function overBudget(n: number, resident: number) {
@@ -81,7 +77,7 @@ describe("memory bound (CACHE_MAX_BYTES)", () => {
     expect(now).not.toContain(a);
     expect(now).not.toContain(b);
     // Nothing that was resident before was used since: they went in their LRU order, oldest first.
-    const wasResident = (await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => obj["hot"].ids())).filter(
+    const wasResident = (await withHook(user.sub, (hook) => hook.ids())).filter(
       (id) => !dropped.includes(id),
     );
     expect(now.filter((id) => wasResident.includes(id)).length).toBeGreaterThan(0);
@@ -123,7 +119,7 @@ describe("memory bound (CACHE_MAX_BYTES)", () => {
     const repairD1 = await breakD1For(user.sub);
     // A write whose D1 batch fails: D1 is untrusted from now on (until repaired).
     expect((await user.req(`/api/assistants/${other.id}`, { method: "PATCH", json: { name: "D1 missed this" } })).status).toBe(200);
-    await until(() => runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => obj["trust"].untrusted));
+    await until(() => withHook(user.sub, (hook) => hook.d1Untrusted()), "D1 untrusted");
     await repairD1();
 
     const calls = await upstreamCalls(user.key);
@@ -138,7 +134,7 @@ describe("memory bound (CACHE_MAX_BYTES)", () => {
     expect(readConfig({}).maxBytes).toBe(24 * 1024 * 1024);
     for (const bad of ["-1", "lots", "1.5"]) expect(readConfig({ CACHE_MAX_BYTES: bad }).maxBytes).toBe(24 * 1024 * 1024);
     const user = await newUser({ assistants: 6 });
-    await withConfig(user, { CACHE_MAX_BYTES: "2000" });
+    await configure(user, { vars: { CACHE_MAX_BYTES: "2000" } });
     await user.req("/api/assistants");
     const stats = await hotStats(user);
     expect(stats).toMatchObject({ entries: 6, budgetBytes: 2000 });
@@ -152,10 +148,10 @@ describe("memory bound (CACHE_MAX_BYTES)", () => {
     const calls = await upstreamCalls(user.key);
     const res = await user.req("/api/assistants"); // stale at once, refreshed in the background
     expect(res.headers.get("Cache-Status")).toMatch(/detail=stale-while-revalidate/);
-    await until(async () => (await upstreamCalls(user.key)) > calls);
+    await until(async () => (await upstreamCalls(user.key)) > calls, "the background refresh reaching Vapi");
     await until(async () => {
-      const idle = await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => obj["refresher"]["refreshStarts"].size === 0);
+      const idle = await withHook(user.sub, (hook) => hook.refreshesRunning() === 0);
       return idle && (await hotStats(user)).bytes <= maxBytes;
-    });
+    }, "the refresh ended and memory back under the budget");
   });
 });

@@ -1,8 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { withConfig } from "./config";
 import { breakD1For } from "./gates";
-import { admin, byId, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { admin, byId, configure, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 import { openTab } from "./tabs";
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -33,7 +32,7 @@ describe("refresh-ahead and warming", () => {
   it("while tabs are open, an edit made in Vapi's dashboard reaches them before anyone misses; with none open, the alarm does nothing", async () => {
     const user = await newUser({ assistants: 2 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
-    await withConfig(user, { CACHE_TTL_SECONDS: "0.2" });
+    await configure(user, { vars: { CACHE_TTL_SECONDS: "0.2" } });
     const tabs = [await openTab(user.token), await openTab(user.token)];
     await Promise.all(tabs.map((t) => t.waitFor((m) => m.type === "ready")));
     await admin.patchBehindBack(user.key, a!.id, { name: "Edited in Vapi" });
@@ -64,7 +63,7 @@ describe("refresh-ahead and warming", () => {
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
     await d1Settled(user.sub);
     // Refresh-ahead due 20 s after the sync; D1 repairs back off 5, 10, 20, 40 s after each failure.
-    await withConfig(user, { CACHE_TTL_SECONDS: "40", CACHE_REFRESH_AHEAD_SECONDS: "20" });
+    await configure(user, { vars: { CACHE_TTL_SECONDS: "40", CACHE_REFRESH_AHEAD_SECONDS: "20" } });
     const tab = await openTab(user.token);
     await tab.waitFor((m) => m.type === "ready");
     const stub = stubFor(user.sub);

@@ -2,8 +2,7 @@ import { createExecutionContext, evictDurableObject, runInDurableObject, waitOnE
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import app from "../../src/index";
-import { withConfig } from "./config";
-import { call, ErrorBody, listBody, newUser, stubFor, token, uid } from "./helpers";
+import { call, configure, ErrorBody, listBody, newUser, stubFor, token, uid } from "./helpers";
 import { type Message, openTab } from "./tabs";
 
 const DASHBOARD = "https://dashboard.example";
@@ -66,7 +65,7 @@ describe("events socket: per-user cap (EVENTS_MAX_SOCKETS)", () => {
     const user = await newUser({ assistants: 1 });
     const other = await newUser();
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
-    await withConfig(user, { EVENTS_MAX_SOCKETS: "3" });
+    await configure(user, { vars: { EVENTS_MAX_SOCKETS: "3" } });
     const tabs = [];
     for (let i = 0; i < 3; i++) {
       const tab = await openTab(user.token);
@@ -76,7 +75,7 @@ describe("events socket: per-user cap (EVENTS_MAX_SOCKETS)", () => {
     const otherTab = await openTab(other.token);
     // The object loses its memory, as when it hibernates; the sockets and what they carry stay.
     await evictDurableObject(stubFor(user.sub));
-    await withConfig(user, { EVENTS_MAX_SOCKETS: "3" });
+    await configure(user, { vars: { EVENTS_MAX_SOCKETS: "3" } });
     const newest = await openTab(user.token);
     expect(await tabs[0]!.waitClosed()).toEqual({ code: 4429, reason: "too many open sockets" });
 
@@ -103,7 +102,7 @@ describe("events socket: open budget (RATE_LIMIT_SOCKET_OPENS_*)", () => {
     const user = await newUser();
     const other = await newUser();
     // One open every 10 s (slow enough for a loaded machine), two at once.
-    for (const u of [user, other]) await withConfig(u, { RATE_LIMIT_SOCKET_OPENS_PER_MINUTE: "6", RATE_LIMIT_SOCKET_OPENS_BURST: "2" });
+    for (const u of [user, other]) await configure(u, { vars: { RATE_LIMIT_SOCKET_OPENS_PER_MINUTE: "6", RATE_LIMIT_SOCKET_OPENS_BURST: "2" } });
     const first = await openTab(user.token);
     const second = await openTab(user.token, { after: 0 });
     const refused = await call(`/api/assistants/events?token=${user.token}&after=0`, { headers: upgrade() });

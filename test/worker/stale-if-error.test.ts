@@ -1,16 +1,23 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { holdNextKeyRead } from "./gates";
-import { configure, d1Settled, ErrorBody, fault, listBody, newUser, OneBody, sleep, stubFor, vapiAssistants } from "./helpers";
+import { holdNextKeyRead, until } from "./gates";
+import { configure, d1Settled, ErrorBody, fault, listBody, newUser, OneBody, stubFor, type TestUser, vapiAssistants, withHook } from "./helpers";
 
 const TTL = { ttlMs: 300 };
+
+/** Until the coordinator finds the list sync and every entry past the TTL (each has its own jittered TTL). */
+const pastTtl = (user: TestUser) =>
+  until(
+    () => withHook(user.sub, (hook) => ["list", ...hook.ids()].every((key) => hook.freshness(key) !== "fresh")),
+    "the cache past its TTL",
+  );
 
 describe("stale-if-error (CACHE_STALE_IF_ERROR_SECONDS)", () => {
   it("past the TTL with Vapi down, the list and each assistant are served stale and flagged, not a 502", async () => {
     const user = await newUser({ assistants: 3 });
     await configure(user, TTL);
     const before = await listBody(await user.req("/api/assistants"));
-    await sleep(350);
+    await pastTtl(user);
     const outage = await fault(user.key, { errorRate: 1, errorStatus: 503 });
 
     const list = await user.req("/api/assistants");
@@ -28,7 +35,7 @@ describe("stale-if-error (CACHE_STALE_IF_ERROR_SECONDS)", () => {
     const user = await newUser({ assistants: 2 });
     await configure(user, { ...TTL, vapiTimeoutMs: 100 });
     await user.req("/api/assistants");
-    await sleep(350);
+    await pastTtl(user);
     const hang = await fault(user.key, { hangRate: 1 });
     const res = await user.req("/api/assistants");
     await hang.clear();
@@ -40,7 +47,7 @@ describe("stale-if-error (CACHE_STALE_IF_ERROR_SECONDS)", () => {
     const user = await newUser({ assistants: 2 });
     await configure(user, { ...TTL, staleIfErrorMs: 0 });
     await user.req("/api/assistants");
-    await sleep(350);
+    await pastTtl(user);
     const outage = await fault(user.key, { errorRate: 1, errorStatus: 503 });
     const res = await user.req("/api/assistants");
     await outage.clear();
@@ -63,7 +70,7 @@ describe("stale-if-error (CACHE_STALE_IF_ERROR_SECONDS)", () => {
     const user = await newUser({ assistants: 2 });
     await configure(user, TTL);
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
-    await sleep(350);
+    await pastTtl(user);
     const outage = await fault(user.key, { errorRate: 1, errorStatus: 503 });
     const res = await user.req(`/api/assistants/${a!.id}`, { method: "PATCH", json: { name: "Never saved" } });
     const after = await listBody(await user.req("/api/assistants"));

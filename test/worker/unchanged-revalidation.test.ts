@@ -1,15 +1,14 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../durable-objects/hot-layer";
 import { countD1Statements } from "./gates";
-import { admin, configure, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls } from "./helpers";
+import { admin, configure, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls, withHook } from "./helpers";
 
 // Issue 12 item 3: a refresh that finds an assistant unchanged (same `updatedAt`) costs no
 // serialization and no D1 row write; only a list sync's marker is written.
 
-const entries = (sub: string) =>
-  runInDurableObject(stubFor(sub), (instance) => new Map(instance["hot"].ids().map((id) => [id, instance["hot"].get(id)!])));
+const entries = (sub: string) => withHook(sub, (hook) => new Map(hook.ids().map((id) => [id, hook.entry(id)!])));
 
 const noCache = { headers: { "Cache-Control": "no-cache" } };
 

@@ -113,7 +113,7 @@ describe("bounded amplification: ids the cache does not hold, while the list is 
     const first = user.req(`/api/assistants/${crypto.randomUUID()}`);
     await held.answered();
     const others = [made.id, ...Array.from({ length: 8 }, () => crypto.randomUUID())].map((id) => user.req(`/api/assistants/${id}`));
-    await until(async () => (await stats(user)).coalesced === before.coalesced + 9);
+    await until(async () => (await stats(user)).coalesced === before.coalesced + 9, "9 reads joined the sync");
     await configure(user, { ttlMs: 300_000 }); // so the list this sync brings stays fresh
     held.release();
 

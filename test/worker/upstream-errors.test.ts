@@ -1,7 +1,5 @@
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import type { UserCacheCoordinator } from "../../durable-objects/coordinator";
-import { call, admin, ErrorBody, fault, newUser, stubFor, token, uid, upstreamCalls } from "./helpers";
+import { call, admin, configure, ErrorBody, fault, newUser, token, uid, upstreamCalls } from "./helpers";
 
 async function errorOf(res: Response) {
   return { status: res.status, ...ErrorBody.parse(await res.json()).error };
@@ -43,9 +41,7 @@ describe("upstream failures map to the error envelope", () => {
 
   it("Vapi does not answer in time: 504", async () => {
     const user = await newUser({ assistants: 1 });
-    await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
-      obj.config = { ...obj.config, vapiTimeoutMs: 150 };
-    });
+    await configure(user, { vapiTimeoutMs: 150 });
     const hang = await fault(user.key, { hangRate: 1 });
     const res = await user.req("/api/assistants");
     await hang.clear();
@@ -57,9 +53,7 @@ describe("upstream failures map to the error envelope", () => {
     const user = await newUser({ assistants: 1 });
     // Point this user's coordinator at a server that answers every path with {"keys": [...]}.
     const elsewhere = new URL(inject("jwksUrl")).origin;
-    await runInDurableObject(stubFor(user.sub), (obj: UserCacheCoordinator) => {
-      obj.config = { ...obj.config, vapiBaseUrl: elsewhere };
-    });
+    await configure(user, { vapiBaseUrl: elsewhere });
     const res = await user.req("/api/assistants");
     expect(await errorOf(res)).toMatchObject({ status: 502, code: "vapi_error" });
   });
