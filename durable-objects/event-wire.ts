@@ -1,4 +1,5 @@
 import type { VapiItem } from "../core/resource";
+import { assistants } from "../core/resources/assistants";
 import { EVENTS_PROTOCOL_V1, type EventsProtocol } from "../core/protocol";
 
 /** Who caused a change: a write through this service, or a refresh that found Vapi changed. */
@@ -17,7 +18,7 @@ export type Change =
 export type Logged = Change & { seq: number };
 
 /** The only resource v1 knew; its tabs hear of nothing else. */
-const V1_RESOURCE = "assistant";
+const V1_RESOURCE = assistants.name;
 
 /**
  * The v2 message, also the form the log stores (resource-neutral):

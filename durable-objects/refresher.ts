@@ -89,7 +89,7 @@ export class Refresher {
     });
   }
 
-  /** Fetches one assistant and applies it; a 404 removes it from the cache. */
+  /** Fetches one item and applies it; a 404 removes it from the cache. */
   one(id: string): Promise<Timing> {
     const { hot, rows, upstream, events, keys } = this.deps;
     return this.refresh(async (client, fence, t) => {
