@@ -100,7 +100,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** POST /api/assistants. Never retried here; a client retries with its Idempotency-Key (idempotency.ts). */
   async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-    return this.idempotent(opts, ["POST", "/api/assistants", body], (attempt) =>
+    return this.idempotent(opts, ["POST", `/api/${this.hot.resource.plural}`, body], (attempt) =>
       framed(this.frame, userId, "write", (timing) =>
         this.writes.queued(async () => {
           const entry = await this.writes.write(timing, undefined, async (client, timed) => {
@@ -117,7 +117,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["PATCH", `/api/assistants/${id}`, patch], () => framed(this.frame, userId, "write", (timing) =>
+    return this.idempotent(opts, ["PATCH", `/api/${this.hot.resource.plural}/${id}`, patch], () => framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
         // guard: patch-if-match-compares-without-fetching
         const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
@@ -138,7 +138,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
   async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["DELETE", `/api/assistants/${id}`], () => framed(this.frame, userId, "write", (timing) =>
+    return this.idempotent(opts, ["DELETE", `/api/${this.hot.resource.plural}/${id}`], () => framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
         if (opts.ifMatch !== undefined) {
           const base = await this.reads.base(id, timing);
