@@ -23,6 +23,8 @@ interface Series {
   /** The value at this poll; `undefined` draws a gap (e.g. no reads, no ratio). */
   value(now: Stats, before: Stats | undefined): number | undefined;
   show(v: number): string;
+  /** Drawn per poll interval (a change between two polls), not as a level. */
+  perPoll?: boolean;
 }
 
 const delta = (key: "hits" | "misses" | "staleServed" | "coalesced" | "upstreamCalls") => (now: Stats, before?: Stats) =>
@@ -39,16 +41,16 @@ const SERIES: Series[] = [
     },
     show: (v) => `${Math.round(v * 100)} %`,
   },
-  { id: "upstream", title: "Upstream calls", value: delta("upstreamCalls"), show: String },
-  { id: "coalesced", title: "Coalesced", value: delta("coalesced"), show: String },
-  { id: "stale", title: "Stale answers", value: delta("staleServed"), show: String },
+  { id: "upstream", title: "Upstream calls", value: delta("upstreamCalls"), show: String, perPoll: true },
+  { id: "coalesced", title: "Coalesced", value: delta("coalesced"), show: String, perPoll: true },
+  { id: "stale", title: "Stale answers", value: delta("staleServed"), show: String, perPoll: true },
   { id: "memory", title: "Memory", value: (now) => now.hotLayer.bytes, show: (v) => `${(v / 1024).toFixed(1)} KiB` },
 ];
 
 /** Polls the stats with `read` every `intervalMs` and draws them; returns a stop function. */
 export function startCachePanel(read: () => Promise<Stats>, intervalMs: number): () => void {
   const charts = byId("charts");
-  charts.replaceChildren(...SERIES.map(figure));
+  charts.replaceChildren(...SERIES.map((s) => figure(s, s.perPoll ? ` per ${intervalMs / 1000} s` : "")));
   const history = new Map<string, (number | undefined)[]>(SERIES.map((s) => [s.id, []]));
   let last: Stats | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -78,22 +80,22 @@ export function startCachePanel(read: () => Promise<Stats>, intervalMs: number):
   };
 }
 
-function figure(s: Series): HTMLElement {
+function figure(s: Series, unit: string): HTMLElement {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("viewBox", "0 0 100 40");
   svg.setAttribute("preserveAspectRatio", "none");
   svg.setAttribute("aria-hidden", "true"); // the caption says the latest value in words
   svg.append(document.createElementNS("http://www.w3.org/2000/svg", "polyline"));
-  return h("figure", { class: "chart", id: `chart-${s.id}` }, svg, h("figcaption", {}, `${s.title}: `, h("strong", {}, "…")));
+  return h("figure", { class: "chart", id: `chart-${s.id}` }, svg, h("figcaption", {}, `${s.title}${unit}: `, h("strong", {}, "…")));
 }
 
 function draw(s: Series, points: (number | undefined)[]) {
   const fig = byId(`chart-${s.id}`);
   const known = points.filter((p): p is number => p !== undefined);
   const max = Math.max(1, ...known);
-  const step = 100 / (KEEP - 1);
-  const offset = KEEP - points.length;
-  const coords = points.flatMap((p, i) => (p === undefined ? [] : [`${((offset + i) * step).toFixed(1)},${(38 - (p / max) * 36).toFixed(1)}`]));
+  // The samples so far fill the width (the first minutes are not drawn as an empty chart).
+  const step = 100 / Math.max(1, points.length - 1);
+  const coords = points.flatMap((p, i) => (p === undefined ? [] : [`${(i * step).toFixed(1)},${(38 - (p / max) * 36).toFixed(1)}`]));
   fig.querySelector("polyline")!.setAttribute("points", coords.join(" "));
   const latest = known.at(-1);
   fig.querySelector("strong")!.textContent = latest === undefined ? "no reads yet" : s.show(latest);

@@ -50,8 +50,7 @@ function newItem(id: string, actions: ListActions): HTMLLIElement {
     "li",
     { class: "item", "data-id": id },
     h("div", { class: "what" }, h("h3", { class: "name" }), h("p", { class: "first" }), h("p", { class: "served" })),
-    edit,
-    del,
+    h("div", { class: "actions" }, edit, del),
   );
 }
 

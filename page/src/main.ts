@@ -111,7 +111,7 @@ function start(client: CacheClient, token: string, lastListServed: () => Served 
       deletedElsewhere(e.id);
       return render();
     }
-    const detail = e.origin === "vapi" ? "pushed live: edited in Vapi" : "pushed live: another tab";
+    const detail = e.origin === "vapi" ? "edited in Vapi, found by a refresh" : "saved in another tab or by a teammate";
     upsert(e.assistant, e.etag, { kind: "live", at: Date.now(), detail });
     changedElsewhere(e.assistant, e.etag);
   };

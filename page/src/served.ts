@@ -35,7 +35,7 @@ export function recordingFetch(onServed: (path: string, served: Served) => void)
   };
 }
 
-/** "hit · fresh 287 s more · 12 s ago": what the list shows per assistant. */
+/** "from the cache · fresh 287 s more · 12 s ago": what the list shows beside the tag. */
 export function describe(s: Served, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - s.at) / 1000));
   const parts = [s.detail ?? labels[s.kind]];
@@ -44,11 +44,12 @@ export function describe(s: Served, now = Date.now()): string {
   return parts.join(" · ");
 }
 
+// Beside a tag that names the kind, so they say what it meant.
 const labels: Record<ServedKind, string> = {
-  hit: "cache hit",
-  miss: "miss: read from Vapi",
-  stale: "stale: Vapi unavailable",
-  revalidated: "revalidated with Vapi",
-  written: "saved",
-  live: "pushed live",
+  hit: "from the cache",
+  miss: "read from Vapi",
+  stale: "Vapi unavailable: the last version known",
+  revalidated: "checked with Vapi",
+  written: "your save",
+  live: "pushed by the service",
 };
