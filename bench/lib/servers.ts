@@ -35,8 +35,9 @@ export async function startEmulator(procs: Processes, port: number, latency: { m
   return url;
 }
 
-// What `wrangler dev` needs to build and run the product (node_modules is linked, not copied).
-const PRODUCT_FILES = ["wrangler.toml", "package.json", "tsconfig.json", ".dev.vars", "src", "core", "durable-objects", "migrations"];
+// What `wrangler dev` needs to build and run the product (node_modules is linked, not copied);
+// page/, packages/ (the SDK it bundles) and scripts/ for its [build] command (scripts/build-assets.mjs).
+const PRODUCT_FILES = ["wrangler.toml", "package.json", "tsconfig.json", ".dev.vars", "src", "core", "durable-objects", "migrations", "page", "packages", "scripts"];
 
 /**
  * Copies the product's working tree into `dir`. `wrangler dev` watches its sources and reloads on
