@@ -57,21 +57,23 @@ export class EmulatorAdmin {
 
 /**
  * Makes `count` users, each with its own org of `assistants` assistants, and stores each key
- * through the product (PUT /api/settings/vapi-key verifies it with one upstream list call).
+ * through the product, or each of the products (PUT /api/settings/vapi-key verifies it with
+ * one upstream list call).
  */
 export async function provision(
   emulator: EmulatorAdmin,
-  base: string,
+  base: string | readonly string[],
   prefix: string,
   count: number,
   assistants: number,
 ): Promise<BenchUser[]> {
   const subs = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  const bases = typeof base === "string" ? [base] : base;
   return pool(subs, 20, async (sub) => {
     const key = `key-${sub}`;
     await emulator.registerOrg(key, assistants);
     const user = { sub, key, token: await devToken(sub, "1h") };
-    await storeKey(base, user);
+    for (const b of bases) await storeKey(b, user);
     return user;
   });
 }
