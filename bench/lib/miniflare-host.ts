@@ -1,5 +1,5 @@
 // `node bench/lib/miniflare-host.ts --config <wrangler.toml> --bundle <dir> --port N --persist <dir>
-//  [--var K:V]... [--compatibility-date D]`
+//  [--var K:V]... [--compatibility-date D] [--inspector-port N]` (the inspector only for V8 profiles).
 // The production-like column: the bundle `wrangler deploy --dry-run` wrote, on workerd through
 // Miniflare's API, with none of `wrangler dev`'s tooling around it (no proxy workerd in front,
 // no inspector, no local explorer or trace collector, no log relay through wrangler's Node).
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     persist: { type: "string" },
     var: { type: "string", multiple: true, default: [] },
     "compatibility-date": { type: "string" },
+    "inspector-port": { type: "string" },
   },
 });
 const { config, bundle, port, persist } = values;
@@ -50,6 +51,7 @@ const mf = new Miniflare(
     modulesRoot: resolve(bundle),
     host: "127.0.0.1",
     port: Number(port),
+    ...(values["inspector-port"] ? { inspectorPort: Number(values["inspector-port"]), inspectorHost: "127.0.0.1" } : {}),
     // Where `wrangler d1 migrations apply --local --persist-to <dir>` put the database.
     resourcePersistencePath: join(resolve(persist), "v3"),
     logRequests: false,

@@ -103,11 +103,17 @@ async function startMiniflare(
   return base;
 }
 
-/** The production-like product: the snapshot's deploy bundle, its own local D1 and Durable Objects. */
-export async function startProductProd(procs: Processes, name: string, dir: string, persistTo: string, emulatorUrl: string, port: number) {
+/**
+ * The production-like product: the snapshot's deploy bundle (`<persistTo>/bundle/index.js`), its
+ * own local D1 and Durable Objects; an inspector only when asked (V8 profiles, never the bench).
+ */
+export async function startProductProd(
+  procs: Processes, name: string, dir: string, persistTo: string, emulatorUrl: string, port: number, inspectorPort?: number,
+) {
   const bundle = join(persistTo, "bundle");
   await Promise.all([applyMigrations(persistTo, dir), buildBundle(dir, bundle)]);
-  return startMiniflare(procs, name, dir, "wrangler.toml", bundle, persistTo, port, productVars(emulatorUrl));
+  const inspector = inspectorPort === undefined ? [] : ["--inspector-port", String(inspectorPort)];
+  return startMiniflare(procs, name, dir, "wrangler.toml", bundle, persistTo, port, productVars(emulatorUrl), inspector);
 }
 
 const FLOOR_CONFIG = "bench/floor/wrangler.toml";
