@@ -86,16 +86,20 @@ async function main(): Promise<BenchResults> {
   const listBodyBytes = Buffer.byteLength(bodies[0] ?? "");
   if (Buffer.byteLength(bodies[1] ?? "") !== listBodyBytes) throw new Error("the two columns answer the hot list with different bodies");
 
-  // The floors start while the other users are provisioned (both take a few seconds).
+  // The floors start while the other users are provisioned (both take a few seconds), one group
+  // after another: 20 stores in flight is what the products' local runtimes take on a busy machine.
   const devFloorAt = { port: port(), inspectorPort: port() };
   const prodFloorPort = port();
-  const [floorBase, prodFloorBase, cold, [coalesceUser], many, cpuUsers] = await Promise.all([
+  const users = async () => {
+    const cold = await provision(emulator, bases, "cold", COLD_USERS, ASSISTANTS);
+    const coalesce = await provision(emulator, bases, "coalesce", 1, ASSISTANTS);
+    const many = await provision(emulator, bases, "many", MANY_USERS, ASSISTANTS);
+    return [cold, coalesce, many, await provision(emulator, bases, "cpu", CPU_USERS, ASSISTANTS)] as const;
+  };
+  const [floorBase, prodFloorBase, [cold, [coalesceUser], many, cpuUsers]] = await Promise.all([
     startFloor(procs, join(tmp, "state-dev"), listBodyBytes, devFloorAt),
     startFloorProd(procs, join(tmp, "state-prod-floor"), listBodyBytes, prodFloorPort),
-    provision(emulator, bases, "cold", COLD_USERS, ASSISTANTS),
-    provision(emulator, bases, "coalesce", 1, ASSISTANTS),
-    provision(emulator, bases, "many", MANY_USERS, ASSISTANTS),
-    provision(emulator, bases, "cpu", CPU_USERS, ASSISTANTS),
+    users(),
   ]);
   if (!coalesceUser) throw new Error("no coalescing user");
   log(`floors on ${floorBase} and ${prodFloorBase}; ${cold.length + many.length + cpuUsers.length + 2} users provisioned in both`);

@@ -78,15 +78,26 @@ export async function provision(
   });
 }
 
-/** PUT /api/settings/vapi-key for `user` (the product verifies it with one upstream call). */
+const SETUP_ATTEMPTS = 3;
+
+/**
+ * PUT /api/settings/vapi-key for `user` (the product verifies it with one upstream call). Setup,
+ * not a measurement: on a saturated machine the verification's connection to the emulator can
+ * fail (502/504), so it is tried again, a few times, before the run gives up.
+ */
 export async function storeKey(base: string, user: BenchUser): Promise<void> {
-  const res = await fetch(`${base}/api/settings/vapi-key`, {
-    method: "PUT",
-    headers: { ...auth(user.token), "Content-Type": "application/json" },
-    body: JSON.stringify({ privateKey: user.key }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (res.status !== 204) throw new Error(`storing ${user.sub}'s key failed: ${res.status} ${await res.text()}`);
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${base}/api/settings/vapi-key`, {
+      method: "PUT",
+      headers: { ...auth(user.token), "Content-Type": "application/json" },
+      body: JSON.stringify({ privateKey: user.key }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (res.status === 204) return;
+    const text = await res.text();
+    if (res.status < 502 || attempt >= SETUP_ATTEMPTS) throw new Error(`storing ${user.sub}'s key failed: ${res.status} ${text}`);
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
 }
 
 export { call, post };
