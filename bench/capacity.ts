@@ -16,7 +16,7 @@ export const END = "<!-- capacity:end -->";
 
 /** Where the measured inputs came from, as the table's inputs line says it. */
 function measuredFrom(r: Resolved): string {
-  const keys = ["assistantBytes", "memoryPerJsonByte", "d1QueryMs", "cpuHitMs", "cpuRefreshMs"] as const;
+  const keys = ["assistantBytes", "memoryPerJsonByte", "cpuHitMs", "cpuRefreshMs"] as const;
   const sources = [...new Set(keys.map((k) => r.from[k]))];
   return sources.map((s) => (s.startsWith("bench") ? `${s.replace("bench", "bench/results/latest.json, production-like column,")}` : s)).join("; ");
 }

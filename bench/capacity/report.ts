@@ -11,6 +11,8 @@ export function fmt(v: number): string {
   return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${frac ? `.${frac}` : ""}`;
 }
 const pct = (share: number) => `${fmt(share * 100)}%`;
+/** An input as written: `2`, not `2.00`. */
+const plain = (v: number) => fmt(v).replace(/\.0+$/, "");
 const bytes = (b: number) => (b >= 10 ** 9 ? `${fmt(b / 10 ** 9)} GB` : b >= 10 ** 6 ? `${fmt(b / 10 ** 6)} MB` : `${fmt(b / 1000)} KB`);
 
 type Row = [string, (f: Figures, users: number) => string];
@@ -44,11 +46,12 @@ const ROWS: Row[] = [
 
 function inputsLine(i: Omit<Inputs, "users">, measuredFrom: string): string {
   return [
-    `Inputs: ${i.assistantsPerUser} assistants per user, ${pct(i.tabShare)} of users with a tab open at the peak,`,
-    `teams of ${i.teamSize}, TTL ${i.ttlSeconds} s with refresh-ahead ${i.refreshAheadSeconds} s, per user with a tab`,
-    `${i.readsPerMinute} reads a minute and ${i.writesPerHour} writes an hour, ${pct(i.changedShare)} of refreshes find a change`,
-    `made in Vapi. Measured (${measuredFrom}): ${fmt(i.assistantBytes)} B per assistant, ${fmt(i.memoryPerJsonByte)} B held`,
-    `per JSON byte, ${fmt(i.d1QueryMs)} ms per D1 statement, ${fmt(i.cpuHitMs)} ms CPU per hit and ${fmt(i.cpuRefreshMs)} ms per refresh.`,
+    `Assumed: ${i.assistantsPerUser} assistants per user; ${plain(i.tabShare * 100)}% of users with a tab open at the peak, each`,
+    `making ${plain(i.readsPerMinute)} reads a minute and ${plain(i.writesPerHour)} writes an hour; teams of ${i.teamSize}; ${plain(i.changedShare * 100)}% of list`,
+    `refreshes find a change made in Vapi; ${plain(i.d1QueryMs)} ms per D1 statement. From wrangler.toml: TTL ${i.ttlSeconds} s,`,
+    `refresh-ahead ${i.refreshAheadSeconds} s. Measured (${measuredFrom}):`,
+    `${plain(i.assistantBytes)} B per assistant, ${fmt(i.memoryPerJsonByte)} B held per JSON byte, ${fmt(i.cpuHitMs)} ms of CPU per hit`,
+    `and ${fmt(i.cpuRefreshMs)} ms per refresh.`,
   ].join("\n");
 }
 
