@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildAssets } from "./scripts/build-assets.mjs";
 
 // Three projects: `worker` runs the Worker and its Durable Object inside workerd against real
 // local D1 and a real emulator process; `node` tests the emulator and the Node-side scripts;
@@ -10,6 +11,9 @@ process.env.JWT_SECRET ??= "test-jwt-secret-that-is-long-enough-for-hs256";
 process.env.ENCRYPTION_KEY ??= "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 export default defineConfig(async () => {
+  // The Worker's static assets (the page, Swagger UI's files): wrangler builds them before
+  // `wrangler dev`/`deploy`, the worker pool does not.
+  await buildAssets();
   const migrations = await readD1Migrations("./migrations");
   return {
     test: {

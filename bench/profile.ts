@@ -1,12 +1,13 @@
 // `node bench/profile.ts [--variant NAME]... [--rounds N] [--seconds N] [--cold N] [--profile hot|cold|revalidate]
-// [--profile-of A|B] [--latency MIN-MAX]`: where the time goes. Starts the emulator, the floor Worker, the product (A) and,
+// [--profile-of A|B] [--prod] [--latency MIN-MAX]`: where the time goes. Starts the emulator, the floor Worker, the product (A) and,
 // with --variant, a second copy of the product (B) with one suspect switched off (see
 // lib/profile-report.ts; only the bench's private copy is edited, never src/). It then measures,
 // interleaved in rounds so that background load on a shared machine hits every case alike:
 //   latency at 1 and 10 connections, req/s, and CPU ms per request by process (/proc);
 // then cold list reads and unchanged revalidations (`no-cache`), one at a time, alternating A and
 // B, with CPU per read; and last a V8 CPU profile of one product's isolate (A unless --profile-of)
-// under hot-list load, during cold reads of fresh users, or during revalidations.
+// under hot-list load, during cold reads of fresh users, or during revalidations; with --prod, of
+// a production-like copy of that product (its deploy bundle on workerd, lib/miniflare-host.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,8 +18,8 @@ import { cpuByRole, diff } from "./lib/cpu.ts";
 import { cpuProfile } from "./lib/inspector.ts";
 import { load, type LoadRun } from "./lib/load.ts";
 import { Processes } from "./lib/procs.ts";
-import { applyVariants, coldReads, printProfile, type Product } from "./lib/profile-report.ts";
-import { portPool, snapshotProduct, startEmulator, startFloor, startProduct } from "./lib/servers.ts";
+import { applyVariants, coldReads, devBundle, printProfile, type Product } from "./lib/profile-report.ts";
+import { portPool, snapshotProduct, startEmulator, startFloor, startProduct, startProductProd } from "./lib/servers.ts";
 import { summarize } from "./lib/stats.ts";
 
 const { values } = parseArgs({
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     cold: { type: "string", default: "15" },
     profile: { type: "string", default: "hot" },
     "profile-of": { type: "string", default: "A" },
+    prod: { type: "boolean", default: false },
     latency: { type: "string", default: "200-500" },
   },
 });
@@ -62,7 +64,7 @@ interface Case {
 
 try {
   devSecrets();
-  const port = await portPool(7);
+  const port = await portPool(9);
   const emulator = new EmulatorAdmin(await startEmulator(procs, port(), { min: minMs, max: maxMs }));
   const a = snapshotProduct(join(tmp, "a"));
   const aAt = { port: port(), inspectorPort: port() };
@@ -130,8 +132,19 @@ try {
   await coldReads(measured, cold);
   // Last and not fatal: under the profiler, wrangler's proxy workerd has been seen to pile up
   // sockets until "Too many open files", so it runs after the measurements, with 4 connections.
-  const [who, base] = profiled;
+  const [who, devBase] = profiled;
   const target = dirs[who];
+  if (!target) throw new Error(`no product ${who}`);
+  // Production-like: the same copy's deploy bundle, with its own state: its users are cold there.
+  let [base, inspector, bundle] = [devBase, { port: target.inspectorPort, path: "/ws" }, devBundle(target.dir)];
+  if (values.prod) {
+    const at = { port: port(), inspectorPort: port() };
+    const state = join(tmp, `state-${who}-prod`);
+    base = await startProductProd(procs, `${who} (prod)`, target.dir, state, emulator.url, at.port, at.inspectorPort);
+    await pool([hot, ...cold, ...coldForProfile], 10, (u) => storeKey(base, u));
+    await pool([hot, ...cold], 4, (u) => fetch(`${base}/api/assistants`, { headers: auth(u.token) }).then((r) => r.arrayBuffer()));
+    [inspector, bundle] = [{ port: at.inspectorPort, path: "/core:user:" }, join(state, "bundle/index.js")];
+  }
   const list = (u: { token: string }, noCache: boolean) =>
     fetch(`${base}/api/assistants`, { headers: { ...auth(u.token), ...(noCache ? { "Cache-Control": "no-cache" } : {}) } }).then((r) => r.arrayBuffer());
   const during = {
@@ -140,13 +153,12 @@ try {
     cold: () => pool(coldForProfile, 4, (u) => list(u, false)),
     revalidate: () => pool([...cold, ...cold, ...cold], 4, (u) => list(u, true)),
   }[values.profile as "hot" | "cold" | "revalidate"];
-  console.log(`\nV8 profile of ${who}'s isolate (${values.profile}), top self time (idle left out):`);
+  console.log(`\nV8 profile of ${who}'s isolate${values.prod ? ", production-like" : ""} (${values.profile}), top self time (idle left out):`);
   try {
-    if (!target) throw new Error(`no product ${who}`);
-    const fns = await cpuProfile(target.inspectorPort, async () => {
+    const fns = await cpuProfile(inspector.port, async () => {
       await during();
-    });
-    printProfile(fns, target.dir);
+    }, inspector.path);
+    printProfile(fns, bundle);
   } catch (err) {
     console.log(`  (no profile: ${err instanceof Error ? err.message : String(err)})`);
   }

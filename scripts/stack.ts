@@ -46,6 +46,8 @@ export class Stack {
   private worker: ChildProcess | undefined;
   private secretsDir: string | undefined;
   private stopping = false;
+  private restarting = false;
+  private args: string[] = [];
   private readonly log: string[] = [];
   private readonly options: StackOptions;
 
@@ -77,25 +79,43 @@ export class Stack {
     if (o.port === 0) args.push("--inspector-port", String(await freePort()));
     if (o.secrets) args.push("--env-file", this.secretsFile(o.secrets));
     args.push(...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]));
+    this.args = args;
+    this.url = `http://127.0.0.1:${port}`;
+    await this.startWorker();
+    return this;
+  }
+
+  /**
+   * Stops the Worker (wrangler and its workerd) and starts it again on the same port with the
+   * same state, as a deploy or a crash would: open sockets drop, the Durable Objects start over.
+   */
+  async restartWorker(): Promise<void> {
+    this.restarting = true;
+    try {
+      await this.stopWorker();
+      await this.startWorker();
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private async startWorker() {
+    const o = this.options;
     const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
     for (const name of Object.keys(o.secrets ?? {})) delete env[name]; // wrangler prefers process.env over the file
-    if (this.stopping) return this;
-    const worker = spawn("wrangler", args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    if (this.stopping) return;
+    const worker = spawn("wrangler", this.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
     this.worker = worker;
     this.capture(worker);
     worker.once("error", (err) => this.log.push(`could not run wrangler: ${err.message}\n`)); // then waitForHealth reports it
     worker.on("exit", (code, signal) => {
-      if (!this.stopping) o.onExit?.(new StartError(`wrangler dev exited (${code ?? signal})`, "its output is above"));
+      // Expected: stop(), a restart, or an old worker a restart replaced.
+      if (!this.stopping && !this.restarting && this.worker === worker) o.onExit?.(new StartError(`wrangler dev exited (${code ?? signal})`, "its output is above"));
     });
-
-    this.url = `http://127.0.0.1:${port}`;
     await this.waitForHealth(`${this.url}/healthz`, 60_000);
-    return this;
   }
 
-  /** Stops the Worker (its whole process group) and the emulator; safe to call at any time, more than once. */
-  async stop(): Promise<void> {
-    this.stopping = true;
+  private async stopWorker() {
     const worker = this.worker;
     if (worker && running(worker)) {
       const exited = new Promise((resolve) => worker.once("exit", resolve));
@@ -103,6 +123,12 @@ export class Stack {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     }
     this.kill("SIGKILL"); // workerd may outlive wrangler's own shutdown
+  }
+
+  /** Stops the Worker (its whole process group) and the emulator; safe to call at any time, more than once. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.stopWorker();
     await this.emulator?.close().catch(() => undefined);
     this.emulator = undefined;
     if (this.secretsDir) rmSync(this.secretsDir, { recursive: true, force: true });

@@ -101,6 +101,9 @@ ${token}
 Try:
 curl -H "Authorization: Bearer ${token}" ${base}/api/assistants
 
+The dashboard page, signed in as "${DEMO_USER}" (the token rides in the URL fragment, which the browser never sends):
+${base}/app#token=${token}
+
 Ctrl-C stops both servers.`);
 } catch (err) {
   await stop(1, err);

@@ -8,6 +8,7 @@ import { document } from "./lib/openapi";
 import { router } from "./lib/router";
 import { assistants } from "./routes/assistants";
 import { assistantEvents } from "./routes/events";
+import { page } from "./routes/app";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { cache } from "./routes/stats";
@@ -22,6 +23,7 @@ app.route("/", health);
 app.doc31("/openapi.json", document);
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.route("/docs", docs);
+app.route("/app", page);
 
 // The events socket authenticates itself (a browser cannot send Authorization on a WebSocket).
 app.route("/api/assistants/events", assistantEvents);

@@ -57,34 +57,47 @@ export class EmulatorAdmin {
 
 /**
  * Makes `count` users, each with its own org of `assistants` assistants, and stores each key
- * through the product (PUT /api/settings/vapi-key verifies it with one upstream list call).
+ * through the product, or each of the products (PUT /api/settings/vapi-key verifies it with
+ * one upstream list call).
  */
 export async function provision(
   emulator: EmulatorAdmin,
-  base: string,
+  base: string | readonly string[],
   prefix: string,
   count: number,
   assistants: number,
 ): Promise<BenchUser[]> {
   const subs = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  const bases = typeof base === "string" ? [base] : base;
   return pool(subs, 20, async (sub) => {
     const key = `key-${sub}`;
     await emulator.registerOrg(key, assistants);
     const user = { sub, key, token: await devToken(sub, "1h") };
-    await storeKey(base, user);
+    for (const b of bases) await storeKey(b, user);
     return user;
   });
 }
 
-/** PUT /api/settings/vapi-key for `user` (the product verifies it with one upstream call). */
+const SETUP_ATTEMPTS = 3;
+
+/**
+ * PUT /api/settings/vapi-key for `user` (the product verifies it with one upstream call). Setup,
+ * not a measurement: on a saturated machine the verification's connection to the emulator can
+ * fail (502/504), so it is tried again, a few times, before the run gives up.
+ */
 export async function storeKey(base: string, user: BenchUser): Promise<void> {
-  const res = await fetch(`${base}/api/settings/vapi-key`, {
-    method: "PUT",
-    headers: { ...auth(user.token), "Content-Type": "application/json" },
-    body: JSON.stringify({ privateKey: user.key }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (res.status !== 204) throw new Error(`storing ${user.sub}'s key failed: ${res.status} ${await res.text()}`);
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${base}/api/settings/vapi-key`, {
+      method: "PUT",
+      headers: { ...auth(user.token), "Content-Type": "application/json" },
+      body: JSON.stringify({ privateKey: user.key }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (res.status === 204) return;
+    const text = await res.text();
+    if (res.status < 502 || attempt >= SETUP_ATTEMPTS) throw new Error(`storing ${user.sub}'s key failed: ${res.status} ${text}`);
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
 }
 
 export { call, post };

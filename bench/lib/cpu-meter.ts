@@ -3,7 +3,7 @@
 // with the tree's idle background burn subtracted. Medians need per-request figures, and a cold
 // read costs a few ms: ticks would round most of them to 0 or 10.
 import { readdirSync, readFileSync } from "node:fs";
-import { roleOf, treeOf } from "./cpu.ts";
+import { type Classify, roleOf, treeOf } from "./cpu.ts";
 import { percentile } from "./stats.ts";
 
 /** CPU ms per request by role: median and mean over the requests measured. */
@@ -32,9 +32,9 @@ export class CpuMeter {
   /** Background burn by role, CPU ms per wall ms (measured by `idle`). */
   private idleRate: Record<string, number> = {};
 
-  /** The processes under `root` (a `wrangler dev`), resolved once: they live as long as it does. */
-  constructor(root: number) {
-    this.roles = treeOf(root).flatMap((p) => (roleOf(p.cmd) === "esbuild" ? [] : [[p.pid, roleOf(p.cmd)] as [number, string]]));
+  /** The processes under `root` (a `wrangler dev` or a Miniflare host), resolved once: they live as long as it does. */
+  constructor(root: number, classify: Classify = roleOf) {
+    this.roles = treeOf(root).flatMap((p) => (classify(p.cmd) === "esbuild" ? [] : [[p.pid, classify(p.cmd)] as [number, string]]));
     if (this.roles.length === 0) throw new Error(`no processes under pid ${root}`);
     // A kernel without schedstat would make every figure 0: better to say so.
     readFileSync(`/proc/${root}/schedstat`, "utf8");

@@ -33,10 +33,10 @@ export function treeOf(root: number): Proc[] {
 }
 
 /** CPU ms so far of `root` and all its descendants, by role. */
-export function cpuByRole(root: number): Record<string, number> {
+export function cpuByRole(root: number, classify: Classify = roleOf): Record<string, number> {
   const out: Record<string, number> = {};
   for (const p of treeOf(root)) {
-    const role = roleOf(p.cmd);
+    const role = classify(p.cmd);
     out[role] = (out[role] ?? 0) + p.cpuMs;
   }
   return out;
@@ -45,12 +45,19 @@ export function cpuByRole(root: number): Record<string, number> {
 /** The role of the workerd process that runs the Worker (and, locally, its Durable Objects and D1). */
 export const WORKER = "workerd (Worker)";
 
-export function roleOf(cmd: string): string {
+/** Names the role of a process from its command line. */
+export type Classify = (cmd: string) => string;
+
+/** Under `wrangler dev`: its proxy workerd, the Worker's workerd, wrangler's Node and esbuild. */
+export const roleOf: Classify = (cmd) => {
   if (cmd.includes("workerd")) return /entry=127\.0\.0\.1:0\b/.test(cmd) ? WORKER : "workerd (proxy)";
   if (cmd.includes("esbuild")) return "esbuild";
   if (cmd.includes("wrangler")) return "wrangler (Node)";
   return "other";
-}
+};
+
+/** Under bench/lib/miniflare-host.ts: one workerd, which runs the Worker, and the host's Node. */
+export const miniflareRoleOf: Classify = (cmd) => (cmd.includes("workerd") ? WORKER : "Miniflare host (Node)");
 
 export function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));

@@ -1,5 +1,7 @@
-// A V8 CPU profile of the Worker's isolate, taken through wrangler's inspector port (Chrome
-// DevTools Protocol over WebSocket), summarized as self time per function.
+// A V8 CPU profile of the Worker's isolate, taken through an inspector port (Chrome DevTools
+// Protocol over WebSocket): wrangler's inspector proxy (`/ws`), or workerd's own, where the
+// product's isolate is `/core:user:` (its Durable Object runs in the same isolate); summarized
+// as self time per function.
 
 interface CallFrame {
   functionName: string;
@@ -31,8 +33,8 @@ export interface HotFunction {
 const NodeWebSocket = WebSocket as unknown as new (url: string, init: { headers: Record<string, string> }) => WebSocket;
 
 /** Profiles the isolate while `during` runs; returns every function by self time (and "(idle)"). */
-export async function cpuProfile(inspectorPort: number, during: () => Promise<void>): Promise<HotFunction[]> {
-  const ws = new NodeWebSocket(`ws://127.0.0.1:${inspectorPort}/ws`, { headers: { Origin: "http://127.0.0.1" } });
+export async function cpuProfile(inspectorPort: number, during: () => Promise<void>, path = "/ws"): Promise<HotFunction[]> {
+  const ws = new NodeWebSocket(`ws://127.0.0.1:${inspectorPort}${path}`, { headers: { Origin: "http://127.0.0.1" } });
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener("open", () => resolve(), { once: true });
     ws.addEventListener("error", () => reject(new Error("inspector connection failed")), { once: true });

@@ -7,10 +7,10 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 // wrangler's bin starts with `#!/usr/bin/env node`, which could pick an older system Node;
 // running it with this process's Node keeps every child on the project's Node 22.
-const WRANGLER = `${ROOT}node_modules/wrangler/bin/wrangler.js`;
+export const WRANGLER = `${ROOT}node_modules/wrangler/bin/wrangler.js`;
 const LOG_TAIL = 16_384;
 const STOP_GRACE_MS = 5_000;
-const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
 interface Child {
   name: string;

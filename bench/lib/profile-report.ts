@@ -146,15 +146,17 @@ export async function coldReads(products: Product[], users: BenchUser[]) {
   }
 }
 
-/**
- * The profile by function (anonymous ones named by their line in wrangler's bundle) and by the
- * source file the bundle says each line came from.
- */
-export function printProfile(fns: HotFunction[], productDir: string, top = 25) {
+/** The bundle `wrangler dev` built in a product copy. */
+export function devBundle(productDir: string): string | undefined {
   const tmpDir = join(productDir, ".wrangler/tmp");
-  const bundle = existsSync(tmpDir)
-    ? readdirSync(tmpDir).map((d) => join(tmpDir, d, "index.js")).find((f) => existsSync(f))
-    : undefined;
+  return existsSync(tmpDir) ? readdirSync(tmpDir).map((d) => join(tmpDir, d, "index.js")).find((f) => existsSync(f)) : undefined;
+}
+
+/**
+ * The profile by function (anonymous ones named by their line in the bundle: `wrangler dev`'s,
+ * or the deploy bundle production-like) and by the source file the bundle says each line came from.
+ */
+export function printProfile(fns: HotFunction[], bundle: string | undefined, top = 25) {
   const lines = bundle ? readFileSync(bundle, "utf8").split("\n") : [];
   // esbuild starts each module's code with a `// path/to/module.ts` comment; packages are named by
   // their real path (the product copy's node_modules is a symlink), e.g. `// ../../work/x/node_modules/jose/…`.

@@ -1,10 +1,31 @@
 // What the scenarios measure and the report reads (bench/results/latest.json has this shape).
+import type { HotPathFigures } from "../scenarios/hot-path.ts";
 import type { BenchUser, EmulatorAdmin } from "./api.ts";
+import type { Classify } from "./cpu.ts";
 import type { CpuFigures } from "./cpu-meter.ts";
 import type { LoadSettings } from "./load.ts";
 import type { Summary } from "./stats.ts";
 
-/** Everything a scenario needs: the servers, the load settings and the run's size. */
+/** The two ways the bench runs the same product and floors (docs/benchmarks.md, "Two columns"). */
+export type ColumnKey = "dev" | "prod";
+export const COLUMN_KEYS: readonly ColumnKey[] = ["dev", "prod"];
+export const COLUMN_NAMES: Record<ColumnKey, string> = {
+  dev: "wrangler dev",
+  prod: "production-like",
+};
+
+/** One column's servers: the product and the floors, and the process trees that run them. */
+export interface Column {
+  key: ColumnKey;
+  base: string;
+  floorBase: string;
+  productPid: number;
+  floorPid: number;
+  /** Names each process of those trees (lib/cpu.ts). */
+  classify: Classify;
+}
+
+/** Everything a scenario needs: the servers of one column, the load settings and the run's size. */
 export interface Ctx {
   quick: boolean;
   base: string;
@@ -74,6 +95,18 @@ export interface CpuResult {
   revalidation: CpuFigures;
   /** A hit on the same list, one at a time: the part of the above that any request costs. */
   hit: CpuFigures;
+  /** The bare-DO floor (`GET /do`), as many requests, one at a time: a request with no product code. */
+  floorDo: CpuFigures;
+  floorIdleMsPerSecond: Record<string, number>;
+}
+
+/** What one column measured. */
+export interface ColumnResults extends HotPathFigures {
+  miss: OverheadResult;
+  write: OverheadResult;
+  cpu: CpuResult;
+  coalescing: CoalescingResult;
+  manyUsers: ManyUsersResult;
 }
 
 export interface BenchResults {
@@ -91,6 +124,7 @@ export interface BenchResults {
     /** The product as measured: HEAD and the files that differed from it (the working tree ran). */
     product: { commit: string; uncommitted: string[] };
     wrangler: string;
+    miniflare: string;
     load: LoadSettings & { rounds: number };
     emulatorLatencyMs: { min: number; max: number };
     ttlSeconds: number;
@@ -99,17 +133,9 @@ export interface BenchResults {
     assistantsPerUser: number;
     durationSeconds: number;
   };
-  floorStatic: Summary;
-  floorDo: Summary;
+  /** The list straight from the emulator (what the dashboard did before), for both columns. */
   direct: Summary;
-  hotList: Summary;
-  hotOne: Summary;
-  /** The hot-path figures at one connection (no queueing). */
-  unloaded: { floorStatic: Summary; floorDo: Summary; hotList: Summary; hotOne: Summary };
-  miss: OverheadResult;
-  write: OverheadResult;
-  cpu: CpuResult;
-  coalescing: CoalescingResult;
-  manyUsers: ManyUsersResult;
+  columns: Record<ColumnKey, ColumnResults>;
+  /** The hot layer's bytes: the product's own counter, the same in both columns (measured in prod). */
   memory: MemoryResult;
 }

@@ -1,11 +1,13 @@
-// CPU per request of the two paths that do real work in the Worker: a cold read of a user's list
+// CPU per request of the paths that do real work in the Worker: a cold read of a user's list
 // (Vapi's answer validated, cached, persisted) and a revalidation of an unchanged list
-// (`Cache-Control: no-cache` while Vapi's data stays the same). One request at a time, each
-// measured on its own from /proc (lib/cpu-meter.ts), the processes' idle burn subtracted.
+// (`Cache-Control: no-cache` while Vapi's data stays the same), against a hit and the bare
+// Durable Object floor measured the same way. One request at a time, each measured on its own
+// from /proc (lib/cpu-meter.ts), the processes' idle burn subtracted; the columns alternate
+// request by request, so the machine's drift falls on both alike.
 import { auth, type BenchUser } from "../lib/api.ts";
 import { CpuMeter, cpuFigures } from "../lib/cpu-meter.ts";
 import { timedFetch } from "../lib/load.ts";
-import type { CpuResult, Ctx } from "../lib/types.ts";
+import type { Column, ColumnKey, CpuResult, Ctx } from "../lib/types.ts";
 
 /** One read of `user`'s list, checked to be what it claims to measure. */
 export async function listRead(base: string, user: BenchUser, noCache: boolean, expect: RegExp): Promise<void> {
@@ -15,26 +17,52 @@ export async function listRead(base: string, user: BenchUser, noCache: boolean, 
   if (r.status !== 200 || !expect.test(status)) throw new Error(`${user.sub}: expected ${expect}, got ${r.status} ${status}`);
 }
 
+async function floorRead(base: string): Promise<void> {
+  const r = await timedFetch(`${base}/do`);
+  if (r.status !== 200) throw new Error(`floor /do answered ${r.status}`);
+}
+
 export const COLD = /fwd=miss/;
 export const REVALIDATED = /fwd=request/;
 export const HIT = /; hit/;
 
-/** `users` have stored their keys and never been read: each is read cold once, then revalidated once. */
-export async function cpuPerRead(ctx: Ctx, users: BenchUser[], productPid: number): Promise<CpuResult> {
-  const meter = new CpuMeter(productPid);
-  const idle = await meter.idle();
-  const cold: Record<string, number>[] = [];
-  for (const u of users) cold.push(await meter.measure(() => listRead(ctx.base, u, false, COLD)));
-  const revalidation: Record<string, number>[] = [];
-  for (const u of users) revalidation.push(await meter.measure(() => listRead(ctx.base, u, true, REVALIDATED)));
-  // The same users' cached lists, measured the same way: what any request of the path costs.
-  const hit: Record<string, number>[] = [];
-  for (const u of users) hit.push(await meter.measure(() => listRead(ctx.base, u, false, HIT)));
-  return {
-    reads: users.length,
-    idleMsPerSecond: idle,
-    cold: cpuFigures(cold),
-    revalidation: cpuFigures(revalidation),
-    hit: cpuFigures(hit),
+type Samples = Record<string, number>[];
+
+/** `users` have stored their keys in every column and never been read: each is read cold once, then revalidated once, then hit. */
+export async function cpuPerRead(columns: Column[], users: BenchUser[]): Promise<Record<ColumnKey, CpuResult>> {
+  const meters = columns.map((c) => ({ c, product: new CpuMeter(c.productPid, c.classify), floor: new CpuMeter(c.floorPid, c.classify) }));
+  // All measured at once: waiting is all an idle measurement does.
+  const idle = await Promise.all(
+    meters.map(async (m) => {
+      const [product, floor] = await Promise.all([m.product.idle(), m.floor.idle()]);
+      return { product, floor };
+    }),
+  );
+  const runs = Object.fromEntries(columns.map((c) => [c.key, { cold: [] as Samples, revalidation: [] as Samples, hit: [] as Samples, floorDo: [] as Samples }]));
+  const each = async (path: "cold" | "revalidation" | "hit", noCache: boolean, expect: RegExp) => {
+    for (const u of users) for (const m of meters) runs[m.c.key]?.[path].push(await m.product.measure(() => listRead(m.c.base, u, noCache, expect)));
   };
+  await each("cold", false, COLD);
+  await each("revalidation", true, REVALIDATED);
+  await each("hit", false, HIT);
+  // The floor's DO answer, as many times and the same way: the CPU a request needs without product code.
+  for (let i = 0; i < users.length; i++) for (const m of meters) runs[m.c.key]?.floorDo.push(await m.floor.measure(() => floorRead(m.c.floorBase)));
+  return Object.fromEntries(
+    columns.map((c, i) => {
+      const r = runs[c.key];
+      if (!r) throw new Error(`no CPU runs for ${c.key}`);
+      return [
+        c.key,
+        {
+          reads: users.length,
+          idleMsPerSecond: idle[i]?.product ?? {},
+          cold: cpuFigures(r.cold),
+          revalidation: cpuFigures(r.revalidation),
+          hit: cpuFigures(r.hit),
+          floorDo: cpuFigures(r.floorDo),
+          floorIdleMsPerSecond: idle[i]?.floor ?? {},
+        },
+      ];
+    }),
+  ) as Record<ColumnKey, CpuResult>;
 }

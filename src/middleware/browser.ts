@@ -44,6 +44,25 @@ const docs = secureHeaders({
   },
 });
 
+// The dashboard page (/app): its own script and stylesheet only, no inline script or style; it
+// calls this origin's API and opens the events socket on this origin (ws: or wss:, which
+// 'self' does not cover in every browser), nothing else.
+const socketOrigin = (c: Context) => new URL(c.req.url).origin.replace(/^http/, "ws");
+const page = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    connectSrc: ["'self'", socketOrigin],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  },
+});
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
 /** `nosniff`, HSTS, no framing and a CSP on every answer (Hono's secureHeaders). */
 export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.path === "/docs" || c.req.path.startsWith("/docs/") ? docs(c, next) : api(c, next);
+  under(c.req.path, "/docs") ? docs(c, next) : under(c.req.path, "/app") ? page(c, next) : api(c, next);

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../types";
 
 // Swagger UI from the pinned swagger-ui-dist package, served by this Worker through the static
-// assets binding (wrangler.toml [assets]): no CDN, no third-party script on this origin, and
+// assets binding (wrangler.toml [assets], under docs/): no CDN, no third-party script on this origin, and
 // /docs works offline. Only these files are reachable; the rest of the package is not served.
 const FILES = ["swagger-ui.css", "swagger-ui-bundle.js"];
 
@@ -33,6 +33,6 @@ export const docs = new Hono<AppEnv>()
     const file = c.req.param("file");
     if (!FILES.includes(file)) return next();
     // A fetched response's headers are immutable; the security headers are added after this.
-    const res = await c.env.ASSETS.fetch(new URL(`/${file}`, c.req.url));
+    const res = await c.env.ASSETS.fetch(new URL(`/docs/${file}`, c.req.url));
     return new Response(res.body, res);
   });

@@ -20,7 +20,15 @@ export interface E2eUser {
   vapiCalls(): Promise<number>;
 }
 
-export async function newUser(assistants = 3): Promise<E2eUser> {
+/** A running stack: the shared one (global-setup.ts), or one a test file starts for itself. */
+export interface Target {
+  baseUrl: string;
+  emulatorUrl: string;
+  jwtSecret: string;
+}
+
+export async function newUser(assistants = 3, target: Target = stack): Promise<E2eUser> {
+  const admin = emulatorAdmin(target.emulatorUrl);
   const { privateKey: key } = await admin.registerOrg({ assistants });
   const sub = `e2e-${crypto.randomUUID()}`;
   const token = await new SignJWT({})
@@ -28,8 +36,8 @@ export async function newUser(assistants = 3): Promise<E2eUser> {
     .setSubject(sub)
     .setIssuedAt()
     .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(stack.jwtSecret));
-  const put = await fetch(`${stack.baseUrl}/api/settings/vapi-key`, {
+    .sign(new TextEncoder().encode(target.jwtSecret));
+  const put = await fetch(`${target.baseUrl}/api/settings/vapi-key`, {
     method: "PUT",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
     body: JSON.stringify({ privateKey: key }),
@@ -41,7 +49,7 @@ export async function newUser(assistants = 3): Promise<E2eUser> {
     token,
     key,
     ids,
-    client: (options = {}) => createCacheClient({ baseUrl: stack.baseUrl, token, ...options }),
+    client: (options = {}) => createCacheClient({ baseUrl: target.baseUrl, token, ...options }),
     vapiCalls: async () => (await admin.requests()).byKey[key] ?? 0,
   };
 }

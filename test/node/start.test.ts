@@ -90,7 +90,7 @@ describe("npm start on a fresh clone", () => {
     // Removing a clone's ~500 MB node_modules takes more than the default 10 s on a busy machine.
   }, 60_000);
 
-  it("installs everything as the first command and prints a curl line that works as printed", async () => {
+  it("installs everything as the first command and prints a curl line that works as printed, and the page's URL", async () => {
     const ports = { port: await freePort(), emulatorPort: await freePort() };
     running = npmStart(dir, ports);
     const curl = await waitForLine(running, /^curl .*$/m, 240_000);
@@ -102,6 +102,12 @@ describe("npm start on a fresh clone", () => {
     expect(status).toBe("200");
     const { assistants } = JSON.parse(body) as { assistants: { name: string }[] };
     expect(assistants.map((a) => a.name)).toContain("Sales Agent");
+
+    // The dashboard page's URL next to it: the same token, in the fragment (never sent to a server).
+    const page = new URL(await waitForLine(running, /^http:\/\/\S+\/app#token=\S+$/m, 10_000));
+    expect([page.origin, page.pathname, page.search]).toEqual([`http://127.0.0.1:${ports.port}`, "/app", ""]);
+    expect(page.hash).toBe(`#token=${/Bearer ([\w.-]+)/.exec(curl)![1]}`);
+    expect(await (await fetch(page)).text()).toContain("<title>Assistants · vapi-edge-cache</title>");
 
     ctrlC(running.child);
     // npm re-raises the SIGINT its script ended on, as a shell expects of a Ctrl-C'd job.

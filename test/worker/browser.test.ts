@@ -98,6 +98,31 @@ describe("/docs", () => {
   });
 });
 
+describe("/app, the dashboard page", () => {
+  it("serves the page, its script and stylesheet from this origin under its own CSP: no inline script, the API and its socket only", async () => {
+    const page = await call("/app");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(sources).toEqual(["/app/app.css", "/app/app.js"]);
+    expect(html).not.toMatch(/<script>|style=/);
+    const csp = page.headers.get("Content-Security-Policy")!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self' ws://cache.test");
+    expect(csp).not.toMatch(/unsafe|https?:/);
+    expect(page.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    const script = await call("/app/app.js");
+    expect([script.status, script.headers.get("Content-Type")]).toEqual([200, expect.stringContaining("javascript")]);
+    expect((await call("/app/app.css")).headers.get("Content-Type")).toContain("text/css");
+  });
+
+  it("serves nothing else from the assets: not the docs' files under /app, not the page's under /docs", async () => {
+    for (const path of ["/app/index.html", "/app/swagger-ui.css", "/docs/app.js", "/app.js", "/app/..%2Fdocs%2Fswagger-ui.css"]) {
+      expect((await call(path)).status, path).toBe(404);
+    }
+  });
+});
+
 describe("405 Method Not Allowed", () => {
   it("answers a wrong method on a known path with Allow and the error envelope, changing nothing", async () => {
     const user = await newUser();

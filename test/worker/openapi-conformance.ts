@@ -23,8 +23,8 @@ const Operation = z.object({
 });
 type Document = z.infer<typeof Document>;
 
-// Served beside the document, not described by it.
-const UNDOCUMENTED = /^\/(openapi\.json|docs)(\/|$)/;
+// Served beside the document, not described by it (Swagger UI, the dashboard page).
+const UNDOCUMENTED = /^\/(openapi\.json|docs|app)(\/|$)/;
 // Headers the document must declare wherever they are sent.
 const CHECKED_HEADERS = ["Cache-Status", "Server-Timing", "Retry-After", "WWW-Authenticate", "ETag", "Idempotent-Replayed"];
 
