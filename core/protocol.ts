@@ -1,7 +1,16 @@
 // The events socket's wire constants, shared by the Worker's upgrade route and the coordinator.
 
-/** The subprotocol a tab asks for; it may offer its token beside it as `bearer.<jwt>`. */
-export const EVENTS_PROTOCOL = "vapi-edge-cache.v1";
+/**
+ * The subprotocols a tab may ask for (it may offer its token beside them as `bearer.<jwt>`).
+ * v2 messages name their `resource` and carry the object as `item`; v1 (the SDKs already out)
+ * gets assistants' events exactly as before, with the object as `assistant`. See docs/api.md.
+ */
+export const EVENTS_PROTOCOL_V2 = "vapi-edge-cache.v2";
+export const EVENTS_PROTOCOL_V1 = "vapi-edge-cache.v1";
+export type EventsProtocol = typeof EVENTS_PROTOCOL_V2 | typeof EVENTS_PROTOCOL_V1;
+/** The one the server picks from what a tab offers: the newest it knows; v1 when none is offered (as before v2). */
+export const pickEventsProtocol = (offered: string[]): EventsProtocol =>
+  offered.includes(EVENTS_PROTOCOL_V2) ? EVENTS_PROTOCOL_V2 : EVENTS_PROTOCOL_V1;
 /** Set by the Worker after it verified the token; the object never sees a client's own headers for identity. */
 export const USER_HEADER = "X-Cache-User";
 /** Sent to a user's oldest socket when a newer one would exceed EVENTS_MAX_SOCKETS (docs/api.md). */

@@ -1,6 +1,7 @@
 import type { CacheAnswer, CoordinatorResult, ReadOptions } from "../core/contract";
 import { CACHE, type Fwd } from "../core/cache-status";
 import { ApiError, toFailure } from "../core/errors";
+import type { Resource } from "../core/resource";
 import { serverTiming, type Timing } from "../core/timing";
 import { etagOf, type ListEtag, matches } from "./etag";
 import type { Entry, HotLayer } from "./hot-layer";
@@ -32,18 +33,18 @@ export const notInList = (trace: Trace, joined: boolean) =>
   `${CACHE}; fwd=${trace.fwd}${joined ? "; collapsed" : ""}; detail=not-in-list`;
 
 /**
- * The whole list as the hot layer holds it, with each assistant's validator beside it (`etags`),
+ * The whole list as the hot layer holds it (`{"<plural>": […]}`), with each item's validator beside it (`etags`),
  * so an edit straight from the list can send If-Match. The list's own tag covers the etags: they
  * are a function of the array's payloads.
  */
 export function listAnswer(hot: HotLayer, listTag: ListEtag, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
   const json = hot.listArrayJson();
-  return readAnswer(`{"assistants":${json},"etags":${hot.listEtagsJson()}`, listTag.of(json), s, timing, opts);
+  return readAnswer(`{"${hot.resource.plural}":${json},"etags":${hot.listEtagsJson()}`, listTag.of(json), s, timing, opts);
 }
 
-/** One assistant. */
-export function oneAnswer(entry: Entry, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
-  return readAnswer(`{"assistant":${entry.json}`, etagOf(entry), s, timing, opts);
+/** One item (`{"<name>": …}`). */
+export function oneAnswer(resource: Resource, entry: Entry, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
+  return readAnswer(`{"${resource.name}":${entry.json}`, etagOf(entry), s, timing, opts);
 }
 
 /** 200 with the body's flags, or 304 without a body when `If-None-Match` names this version. */
@@ -58,21 +59,25 @@ export function writeAnswer(status: 200 | 201, body: string, timing: Timing, eta
   return { status, body, etag, cacheStatus: `${CACHE}; fwd=method; stored`, timing };
 }
 
+/** A create's or update's answer: the item as the hot layer holds it now. */
+export const writtenAnswer = (resource: Resource, status: 200 | 201, entry: Entry, timing: Timing) =>
+  writeAnswer(status, `{"${resource.name}":${entry.json}}`, timing, etagOf(entry));
+
 /** 412 with the current version, so the tab can show both and let its user choose. */
-export function preconditionFailed(current: Entry, timing: Timing): CacheAnswer {
-  const error = `{"code":"precondition_failed","message":"The assistant changed since the version named in If-Match."}`;
+export function preconditionFailed(resource: Resource, current: Entry, timing: Timing): CacheAnswer {
+  const error = `{"code":"precondition_failed","message":"The ${resource.name} changed since the version named in If-Match."}`;
   return {
     status: 412,
-    body: `{"error":${error},"assistant":${current.json}}`,
+    body: `{"error":${error},"${resource.name}":${current.json}}`,
     etag: etagOf(current),
     cacheStatus: `${CACHE}; fwd=method; fwd-status=412`,
     timing,
   };
 }
 
-/** 404 for an assistant the user does not have. */
-export const notFound = (headers: Record<string, string> = {}) =>
-  new ApiError(404, "assistant_not_found", "No assistant with that id exists for this user.", headers);
+/** 404 for an item the user does not have. */
+export const notFound = (resource: Resource, headers: Record<string, string> = {}) =>
+  new ApiError(404, resource.codes.notFound, `No ${resource.name} with that id exists for this user.`, headers);
 
 /** 503 for a request whose Vapi key was replaced while it ran. */
 export const keyChanged = () =>

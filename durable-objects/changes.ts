@@ -28,18 +28,20 @@ export function externalChanges(before: Snapshot, hot: HotLayer, ids: string[] =
     const previous = before.get(id);
     // A changed id has its payload in memory: a refresh that changes it brings the new version in.
     const e = previous === tag ? undefined : hot.peek(id);
-    if (e) changes.push(changed(previous === undefined ? "created" : "updated", e, "vapi"));
+    if (e) changes.push(changed(hot.resource.name, previous === undefined ? "created" : "updated", e, "vapi"));
   }
-  for (const id of before.keys()) if (!seen.has(id)) changes.push({ type: "deleted", id, origin: "vapi" });
+  const resource = hot.resource.name;
+  for (const id of before.keys()) if (!seen.has(id)) changes.push({ type: "deleted", resource, id, origin: "vapi" });
   return changes;
 }
 
-export const changed = (type: "created" | "updated", e: Entry, origin: Origin, clientId?: string): Change => ({
+export const changed = (resource: string, type: "created" | "updated", e: Entry, origin: Origin, clientId?: string): Change => ({
   type,
-  id: e.assistant.id,
+  resource,
+  id: e.item.id,
   version: e.version,
   etag: etagOf(e),
   origin,
   clientId,
-  assistant: e.assistant,
+  item: e.item,
 });

@@ -5,11 +5,12 @@ import { ApiError, type ApiFailure } from "../core/errors";
 import { needsBase, vapiPatchBody } from "../core/merge-patch";
 import { USER_HEADER } from "../core/protocol";
 import { newTiming, type Timing } from "../core/timing";
-import * as db from "../src/db/assistants";
+import { assistants } from "../core/resources/assistants";
+import { CacheRows } from "../src/db/cache-rows";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
-import type { VapiClient } from "../src/vapi/client";
+import type { ResourceClient } from "../src/vapi/client";
 import { createOnce } from "../src/vapi/create-marker";
-import { keyChanged, preconditionFailed, writeAnswer } from "./answers";
+import { keyChanged, preconditionFailed, writeAnswer, writtenAnswer } from "./answers";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Trust } from "./d1-trust";
 import { D1Writer } from "./d1-writer";
@@ -25,7 +26,7 @@ import { ReadThrough } from "./read-through";
 import { refreshAhead } from "./refresh-ahead";
 import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
-import { acceptTab } from "./sockets";
+import { acceptTab, protocolOf } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
 import { type CoordinatorTestHook, coordinatorTestHook, TEST_HOOK } from "./test-hook";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
@@ -40,21 +41,23 @@ const USER_KEY = "user-id";
 export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
   private userId: string | undefined;
-  private readonly hot = new HotLayer();
+  /** The resource this coordinator caches: its hot layer and its D1 rows (core/resource.ts). */
+  private readonly hot = new HotLayer(assistants);
+  private readonly rows = new CacheRows(assistants);
   private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
   private readonly circuit = new CircuitBreaker(() => this.config.circuitThreshold, () => this.config.circuitOpenMs);
   private readonly upstream = new Upstream(() => this.config, this.stats, this.circuit);
-  private readonly trust = new D1Trust(this.ctx);
+  private readonly trust = new D1Trust(this.ctx, this.rows);
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.trust.failed(err));
   private readonly budget = new MemoryBudget(this.hot, this.d1, this.trust, () => this.config.maxBytes, (ids) =>
-    db.loadAssistants(this.env.DB, this.uid, ids),
+    this.rows.load(this.env.DB, this.uid, ids),
   );
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
   private started: Promise<void> | undefined;
-  private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize);
+  private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize, protocolOf);
   private readonly listTag = new ListEtag();
   private readonly idempotency = new IdempotencyKeys(this.ctx, () => ({
     retentionMs: this.config.idempotencyRetentionMs,
@@ -62,7 +65,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }));
   /** Reads from Vapi and their fencing; the write counter lives there too. */
   private readonly refresher = new Refresher({
-    ctx: this.ctx, hot: this.hot, upstream: this.upstream, keys: this.keys,
+    ctx: this.ctx, hot: this.hot, rows: this.rows, upstream: this.upstream, keys: this.keys,
     d1: this.d1, events: this.events, budget: this.budget,
     // Late-bound: the test hook swaps `config`, `env` and `clientFor` (test-hook.ts).
     config: () => this.config, env: () => this.env, uid: () => this.uid,
@@ -78,7 +81,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     config: () => this.config,
   };
   private readonly writes = new WriteThrough({
-    hot: this.hot, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
+    hot: this.hot, rows: this.rows, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
     env: () => this.env, uid: () => this.uid, clientFor: (timing) => this.clientFor(timing),
   });
 
@@ -97,7 +100,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** POST /api/assistants. Never retried here; a client retries with its Idempotency-Key (idempotency.ts). */
   async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-    return this.idempotent(opts, ["POST", "/api/assistants", body], (attempt) =>
+    return this.idempotent(opts, ["POST", `/api/${this.hot.resource.plural}`, body], (attempt) =>
       framed(this.frame, userId, "write", (timing) =>
         this.writes.queued(async () => {
           const entry = await this.writes.write(timing, undefined, async (client, timed) => {
@@ -106,7 +109,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
             );
             return { type: "created", item, origin: "write", clientId: opts.clientId };
           });
-          return writeAnswer(201, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
+          return writtenAnswer(this.hot.resource, 201, entry!, timing);
         }),
       ),
     );
@@ -114,20 +117,20 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["PATCH", `/api/assistants/${id}`, patch], () => framed(this.frame, userId, "write", (timing) =>
+    return this.idempotent(opts, ["PATCH", `/api/${this.hot.resource.plural}/${id}`, patch], () => framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
         // guard: patch-if-match-compares-without-fetching
         const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
-          return preconditionFailed(base, timing);
+          return preconditionFailed(this.hot.resource, base, timing);
         }
-        const body = vapiPatchBody(base?.assistant, patch);
+        const body = vapiPatchBody(base?.item, patch);
         const entry = await this.writes.write(timing, id, async (client, timed) => {
           const item = await timed(() => client.update(id, body));
           return { type: "updated", item, origin: "write", clientId: opts.clientId };
         });
-        return writeAnswer(200, `{"assistant":${entry!.json}}`, timing, etagOf(entry!));
+        return writtenAnswer(this.hot.resource, 200, entry!, timing);
       }),
       id,
     ));
@@ -135,12 +138,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
   async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["DELETE", `/api/assistants/${id}`], () => framed(this.frame, userId, "write", (timing) =>
+    return this.idempotent(opts, ["DELETE", `/api/${this.hot.resource.plural}/${id}`], () => framed(this.frame, userId, "write", (timing) =>
       this.writes.queued(async () => {
         if (opts.ifMatch !== undefined) {
           const base = await this.reads.base(id, timing);
           // guard: delete-if-match-not-compared
-          if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);
+          if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.hot.resource, base, timing);
         }
         await this.writes.write(timing, id, async (client, timed) => {
           await timed(() => client.remove(id));
@@ -284,7 +287,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     // guard: key-switched-after-the-d1-await
     this.keys.switchTo(key);
     this.hot.clear();
-    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));
+    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));
   }
 
   private async loadKey(session: Session): Promise<string | null> {
@@ -296,11 +299,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }
 
   /** A client for `session`'s key (writes run between key changes, so theirs is the current one). */
-  private async clientFor(timing: Timing, session = this.keys.current): Promise<VapiClient> {
+  private async clientFor(timing: Timing, session = this.keys.current): Promise<ResourceClient> {
     const started = Date.now();
     const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;
-    return this.upstream.client(key);
+    return this.upstream.client(key, this.hot.resource);
   }
 
   /** Runs a write once per Idempotency-Key and request (`method`, target, body); see idempotency.ts. */

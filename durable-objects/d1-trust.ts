@@ -1,4 +1,4 @@
-import * as db from "../src/db/assistants";
+import type { CacheRows } from "../src/db/cache-rows";
 import { alarmNoLaterThan } from "./alarm";
 import type { D1Writer } from "./d1-writer";
 import type { HotLayer } from "./hot-layer";
@@ -13,7 +13,10 @@ const REPAIR_MAX_DELAY_MS = 300_000;
  * survives a restart or eviction; the alarm retries the repair.
  */
 export class D1Trust {
-  constructor(private readonly ctx: DurableObjectState) {}
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly rows: CacheRows,
+  ) {}
 
   /** A D1 write failed (and no repair has succeeded since). */
   get untrusted(): boolean {
@@ -29,9 +32,9 @@ export class D1Trust {
     const synced = hot.listSyncedAt;
     await d1.run(
       [
-        db.deleteAssistantsExcept(database, userId, hot.ids()),
-        ...db.upsertAssistants(database, userId, hot.rows()),
-        synced === null ? db.deleteListSync(database, userId) : db.markListSynced(database, userId, synced),
+        this.rows.deleteExcept(database, userId, hot.ids()),
+        ...this.rows.upsertMany(database, userId, hot.rows()),
+        synced === null ? this.rows.deleteListSync(database, userId) : this.rows.markListSynced(database, userId, synced),
       ],
       () => {
         this.ctx.storage.kv.delete(UNTRUSTED_KEY);
@@ -51,9 +54,9 @@ export class D1Trust {
       await this.repair(d1, database, userId, hot);
       return;
     }
-    let loaded: Awaited<ReturnType<typeof db.loadUserCache>>;
+    let loaded: Awaited<ReturnType<CacheRows["loadUser"]>>;
     try {
-      loaded = await db.loadUserCache(database, userId);
+      loaded = await this.rows.loadUser(database, userId);
     } catch (err) {
       // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
       // rows stay valid and the next start reads them again.

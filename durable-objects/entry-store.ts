@@ -1,24 +1,24 @@
-import type { CachedRow } from "../src/db/assistants";
-import type { Assistant } from "../src/vapi/types";
+import type { Resource, VapiItem } from "../core/resource";
+import type { CachedRow } from "../src/db/cache-rows";
 import { etagOf } from "./etag";
 
 // Where the hot layer keeps its entries, and what their strings occupy under the memory budget.
 // The fencing rules on top are in hot-layer.ts. See docs/architecture.md, "Memory bound".
 
 /**
- * One cached assistant: parsed, serialized once, and stamped for freshness and fencing. A new
+ * One cached item (an assistant, …): parsed, serialized once, and stamped for freshness and fencing. A new
  * version is a new Entry; only `cachedAt` changes in place (an unchanged revalidation), and no
  * validator depends on it.
  */
 export interface Entry {
-  assistant: Assistant;
+  item: VapiItem;
   json: string;
   /** When this version was last fetched from Vapi, confirmed by a refresh, or written through (unix ms). */
   cachedAt: number;
-  /** The assistant's Vapi `updatedAt`, in ms: versions never go backwards. */
+  /** The item's version (`Resource.version`: Vapi's `updatedAt`, in ms): versions never go backwards. */
   version: number;
   /** The write counter value of the last local write acknowledged for it; 0 if never written. */
-  ackedAt: number;
+  writtenAtSeq: number;
 }
 
 /**
@@ -28,10 +28,10 @@ export interface Entry {
 export interface Stub {
   cachedAt: number;
   version: number;
-  ackedAt: number;
+  writtenAtSeq: number;
   /** The dropped payload's validator, so a refresh can still tell whether it changed. */
   etag: string;
-  assistant?: undefined;
+  item?: undefined;
   json?: undefined;
 }
 
@@ -49,7 +49,7 @@ const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
 
 /**
  * Bytes V8 uses for a string's characters: one per character when they are all Latin-1 (the
- * usual JSON of an assistant), two when any is not. `length` is cheap and the scan runs once per
+ * usual JSON of a Vapi object), two when any is not. `length` is cheap and the scan runs once per
  * new version or list build, never per hit; UTF-8 (what D1 and the wire carry) can differ.
  */
 export const stringBytes = (s: string) => s.length * (BEYOND_LATIN1.test(s) ? 2 : 1);
@@ -62,7 +62,7 @@ export interface HotMemory {
   resident: number;
   /** `jsonBytes + listBytes`. */
   bytes: number;
-  /** Each entry's serialized assistant. */
+  /** Each entry's serialized item. */
   jsonBytes: number;
   /** The cached list strings (the array and its validators), while built (0 when not). */
   listBytes: number;
@@ -75,7 +75,9 @@ export interface HotMemory {
  * payloads in least-recently-used order; the list string; and the bytes of all strings held.
  */
 export class EntryStore {
-  protected readonly entries = new Map<string, Slot>();
+  constructor(private readonly resource: Resource) {}
+
+  private readonly entries = new Map<string, Slot>();
   /** Ids whose payload is in memory, least recently used first (a Set keeps insertion order). */
   private readonly lru = new Set<string>();
   private evictions = 0;
@@ -134,20 +136,16 @@ export class EntryStore {
   listArrayJson(): string {
     if (this.listJson === null) {
       if (this.lru.size !== this.entries.size) throw new Error("list built with payloads dropped");
-      const sorted = ([...this.entries.values()] as Entry[]).sort(
-        (a, b) =>
-          b.assistant.createdAt.localeCompare(a.assistant.createdAt) ||
-          b.assistant.id.localeCompare(a.assistant.id),
-      );
+      const sorted = ([...this.entries.values()] as Entry[]).sort((a, b) => this.resource.order(a.item, b.item));
       this.listJson = `[${sorted.map((e) => e.json).join(",")}]`;
       // Built in the same pass and dropped with it: the validators are a function of the payloads.
-      this.listEtags = `{${sorted.map((e) => `${JSON.stringify(e.assistant.id)}:${JSON.stringify(etagOf(e))}`).join(",")}}`;
+      this.listEtags = `{${sorted.map((e) => `${JSON.stringify(e.item.id)}:${JSON.stringify(etagOf(e))}`).join(",")}}`;
       this.listBytes = stringBytes(this.listJson) + stringBytes(this.listEtags);
     }
     return this.listJson;
   }
 
-  /** The list's per-assistant validators as a JSON object `{"<id>": "<etag>"}`, built with `listArrayJson`. */
+  /** The list's per-item validators as a JSON object `{"<id>": "<etag>"}`, built with `listArrayJson`. */
   listEtagsJson(): string {
     this.listArrayJson();
     return this.listEtags;
@@ -162,8 +160,8 @@ export class EntryStore {
       const s = this.entries.get(r.id);
       // guard: dropped-payload-restored-at-another-version
       if (!s || isResident(s) || s.version !== r.updatedAt) continue;
-      const assistant = JSON.parse(r.json) as Assistant;
-      this.set(r.id, { assistant, json: r.json, cachedAt: s.cachedAt, version: s.version, ackedAt: s.ackedAt });
+      const item = JSON.parse(r.json) as VapiItem;
+      this.set(r.id, { item, json: r.json, cachedAt: s.cachedAt, version: s.version, writtenAtSeq: s.writtenAtSeq });
     }
   }
 
@@ -196,15 +194,20 @@ export class EntryStore {
     return rows;
   }
 
+  /** The id's slot, with or without its payload, without counting a use (for the hot layer's fencing). */
+  slot(id: string): Slot | undefined {
+    return this.entries.get(id);
+  }
+
   /** Forgets every entry and the list string. */
-  protected clearEntries() {
+  clear() {
     this.entries.clear();
     this.lru.clear();
     this.dropList();
     this.jsonBytes = 0;
   }
 
-  protected set(id: string, e: Entry) {
+  set(id: string, e: Entry) {
     const previous = this.entries.get(id);
     this.jsonBytes += stringBytes(e.json) - (isResident(previous) ? stringBytes(previous.json) : 0);
     this.entries.set(id, e);
@@ -212,7 +215,7 @@ export class EntryStore {
     this.dropList();
   }
 
-  protected remove(id: string) {
+  remove(id: string) {
     const s = this.entries.get(id);
     if (!s) return;
     if (isResident(s)) this.jsonBytes -= stringBytes(s.json);
@@ -226,14 +229,14 @@ export class EntryStore {
     const e = this.peek(id);
     if (!e) return;
     // guard: stub-forgets-its-write-counter
-    this.entries.set(id, { cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) });
+    this.entries.set(id, { cachedAt: e.cachedAt, version: e.version, writtenAtSeq: e.writtenAtSeq, etag: etagOf(e) });
     this.jsonBytes -= stringBytes(e.json);
     this.lru.delete(id);
     this.evictions++;
   }
 
   /** Moves `id` to the most recently used end. */
-  protected use(id: string) {
+  use(id: string) {
     this.lru.delete(id);
     this.lru.add(id);
   }

@@ -17,7 +17,7 @@ function fnv1a(s: string): string {
 }
 
 /**
- * The strong validator of one assistant: its Vapi `updatedAt` (ms) plus a hash of its JSON, so two
+ * The strong validator of one item: its version (Vapi's `updatedAt`, ms) plus a hash of its JSON, so two
  * versions written in the same millisecond still differ.
  */
 export function etagOf(entry: Versioned): string {

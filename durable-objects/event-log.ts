@@ -1,15 +1,10 @@
-import type { Assistant } from "../src/vapi/types";
+import { EVENTS_PROTOCOL_V1, type EventsProtocol } from "../core/protocol";
+import { type Change, render, v1Body, v2Body } from "./event-wire";
 
-/** Who caused a change: a write through this service, or a refresh that found Vapi changed. */
-export type Origin = "write" | "vapi";
+export type { Change, Origin } from "./event-wire";
 
-/**
- * A change as published, before it gets its sequence number. `clientId`: the `X-Client-Id` the
- * write was sent with, so the tab that made it can tell its own writes from others'.
- */
-export type Change =
-  | { type: "created" | "updated"; id: string; version: number; etag: string; origin: Origin; clientId?: string; assistant: Assistant }
-  | { type: "deleted"; id: string; origin: Origin; clientId?: string };
+/** The protocol a socket was accepted with (sockets.ts keeps it in the socket's attachment). */
+export type ProtocolOf = (ws: WebSocket) => EventsProtocol;
 
 const SEQ_KEY = "events-seq";
 
@@ -26,6 +21,7 @@ export class EventLog {
     private readonly ctx: DurableObjectState,
     /** Read per publish, so a changed setting (or a test's) applies without a restart. */
     private readonly size: () => number,
+    private readonly protocolOf: ProtocolOf,
   ) {}
 
   /** The sequence number of the last event published (0 before the first). */
@@ -33,16 +29,25 @@ export class EventLog {
     return this.ctx.storage.kv.get<number>(SEQ_KEY) ?? 0;
   }
 
-  /** Logs `changes` in order and sends each to every socket of the user. Call only after the change is persisted. */
+  /**
+   * Logs `changes` in order (resource-neutral: the v2 form) and sends each to every socket of the
+   * user in the protocol it was accepted with. Call only after the change is persisted.
+   */
   publish(changes: Change[]) {
     if (changes.length === 0) return;
     const sql = this.table();
-    const sockets = this.ctx.getWebSockets();
+    const sockets = this.ctx.getWebSockets().map((ws) => ({ ws, v1: this.protocolOf(ws) === EVENTS_PROTOCOL_V1 }));
     let seq = this.seq;
     for (const change of changes) {
-      const body = JSON.stringify({ seq: ++seq, ...change });
+      const logged = { ...change, seq: ++seq };
+      const body = v2Body(logged);
       sql.exec("INSERT INTO events (seq, body) VALUES (?, ?)", seq, body);
-      for (const ws of sockets) send(ws, body);
+      // Rendered once per protocol, not per socket; a v1 tab hears only of assistants.
+      const v1 = sockets.some((s) => s.v1) ? v1Body(logged) : undefined;
+      for (const s of sockets) {
+        const out = s.v1 ? v1 : body;
+        if (out !== undefined) send(s.ws, out);
+      }
     }
     this.ctx.storage.kv.put(SEQ_KEY, seq);
     sql.exec("DELETE FROM events WHERE seq <= ?", seq - this.size());
@@ -62,8 +67,10 @@ export class EventLog {
       // guard: a-seq-the-log-never-issued-is-not-resynced
       if (after < oldest - 1 || after > seq) send(ws, JSON.stringify({ type: "resync", seq }));
       else {
+        const protocol = this.protocolOf(ws);
         for (const row of sql.exec<{ body: string }>("SELECT body FROM events WHERE seq > ? ORDER BY seq", after)) {
-          send(ws, row.body);
+          const out = render(row.body, protocol);
+          if (out !== undefined) send(ws, out);
         }
       }
     }

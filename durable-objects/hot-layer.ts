@@ -1,6 +1,6 @@
-import type { CachedRow } from "../src/db/assistants";
-import type { Assistant } from "../src/vapi/types";
-import { type Entry, EntryStore, isResident, type Slot } from "./entry-store";
+import type { Resource, VapiItem } from "../core/resource";
+import type { CachedRow } from "../src/db/cache-rows";
+import { type Entry, EntryStore, type HotMemory, isResident, type Slot } from "./entry-store";
 
 export { type Entry, type Stub, toRow } from "./entry-store";
 
@@ -12,23 +12,25 @@ export interface RefreshOutcome {
   dropped: string[];
 }
 
-/** One assistant a refresh applied: a new version (`changed`, its D1 row needs writing) or the held one confirmed. */
+/** One item a refresh applied: a new version (`changed`, its D1 row needs writing) or the held one confirmed. */
 export interface Applied {
   entry: Entry;
   changed: boolean;
 }
 
-const versionOf = (a: Assistant) => Date.parse(a.updatedAt) || 0;
-
 /**
  * The in-memory layer of one user's cache, and the fencing rules that keep it consistent while
  * refreshes (reads from Vapi) and acknowledged writes interleave across `await`s.
  *
- * A refresh records the write counter when it starts (`startAck`). When its answer arrives it
+ * A refresh records the write counter when it starts (`startSeq`). When its answer arrives it
  * may replace or drop an entry only if the entry's last local write was acknowledged no later
  * than that; it never re-adds an id deleted after that, and never lowers a version.
+ *
+ * It holds one resource's items (`resource`: their id, version and list order) in an EntryStore
+ * it owns: reads go straight to the store; every change goes through the fencing rules here.
  */
-export class HotLayer extends EntryStore {
+export class HotLayer {
+  private readonly store: EntryStore;
   /** Deleted id → write counter value of the delete, kept while older refreshes are in flight. */
   private tombstones = new Map<string, number>();
   /** Tombstones kept now (the test hook checks they do not pile up). */
@@ -38,6 +40,52 @@ export class HotLayer extends EntryStore {
 
   /** When the last complete list sync started (unix ms), or null if the list is unknown. */
   listSyncedAt: number | null = null;
+
+  constructor(readonly resource: Resource) {
+    this.store = new EntryStore(resource);
+  }
+
+  // Reads: the store's (payloads, validators, the list string, the memory they take).
+  get size() {
+    return this.store.size;
+  }
+  memory(): HotMemory {
+    return this.store.memory();
+  }
+  get(id: string): Entry | undefined {
+    return this.store.get(id);
+  }
+  peek(id: string): Entry | undefined {
+    return this.store.peek(id);
+  }
+  has(id: string): boolean {
+    return this.store.has(id);
+  }
+  etag(id: string): string | undefined {
+    return this.store.etag(id);
+  }
+  evicted(ids?: string[]): string[] {
+    return this.store.evicted(ids);
+  }
+  listArrayJson(): string {
+    return this.store.listArrayJson();
+  }
+  listEtagsJson(): string {
+    return this.store.listEtagsJson();
+  }
+  ids(): string[] {
+    return this.store.ids();
+  }
+  rows(): CachedRow[] {
+    return this.store.rows();
+  }
+  /** Payloads back from D1, and payloads dropped under the budget: neither changes a version. */
+  restore(rows: CachedRow[]) {
+    this.store.restore(rows);
+  }
+  trim(maxBytes: number, pinned?: ReadonlyMap<string, unknown>): number {
+    return this.store.trim(maxBytes, pinned);
+  }
 
   /**
    * Fills the layer from D1 rows after a restart; they count as refresh results, not writes.
@@ -54,13 +102,13 @@ export class HotLayer extends EntryStore {
    */
   hydrate(rows: CachedRow[], listSyncedAt: number | null) {
     for (const r of rows) {
-      this.set(r.id, {
-        assistant: JSON.parse(r.json) as Assistant,
+      this.store.set(r.id, {
+        item: JSON.parse(r.json) as VapiItem,
         json: r.json,
         // guard: rehydration-ignores-the-list-sync-marker
         cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),
         version: r.updatedAt,
-        ackedAt: 0,
+        writtenAtSeq: 0,
       });
     }
     this.listSyncedAt = listSyncedAt;
@@ -70,76 +118,76 @@ export class HotLayer extends EntryStore {
    * Records an acknowledged create or update and returns its entry. If a refresh already holds
    * a newer version (edited elsewhere while the write's answer was on its way), that one stays.
    */
-  write(assistant: Assistant, ack: number, now: number): Entry {
-    const entry = this.entry(assistant, now, ack);
-    this.tombstones.delete(assistant.id);
-    const current = this.entries.get(assistant.id);
+  write(item: VapiItem, seq: number, now: number): Entry {
+    const entry = this.entry(item, now, seq);
+    this.tombstones.delete(item.id);
+    const current = this.store.slot(item.id);
     // guard: write-answer-may-lower-the-version
-    if (!current || current.version <= entry.version) this.set(assistant.id, entry);
+    if (!current || current.version <= entry.version) this.store.set(item.id, entry);
     return entry;
   }
 
   /** Records an acknowledged delete; the tombstone fences refreshes that started before it. */
-  delete(id: string, ack: number) {
+  delete(id: string, seq: number) {
     // guard: delete-leaves-no-tombstone
-    this.remove(id);
-    this.tombstones.set(id, ack);
+    this.store.remove(id);
+    this.tombstones.set(id, seq);
   }
 
   /**
-   * Applies one assistant read from Vapi by a refresh that started at `startAck`. The same version
+   * Applies one item read from Vapi by a refresh that started at `startSeq`. The same version
    * as the held one is only a confirmation: the entry keeps its JSON and parsed object (no
    * serialization, no list rebuild, no D1 row) and its `cachedAt` moves forward.
    */
-  applyOne(assistant: Assistant, startAck: number, fetchedAt: number): Applied | undefined {
-    const id = assistant.id;
+  applyOne(item: VapiItem, startSeq: number, fetchedAt: number): Applied | undefined {
+    const id = item.id;
     // guard: refresh-ignores-tombstones
-    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;
-    const current = this.entries.get(id);
+    if ((this.tombstones.get(id) ?? -1) > startSeq) return undefined;
+    const current = this.store.slot(id);
     // guard: refresh-skips-the-write-counter-fence
-    if (current && current.ackedAt > startAck) return undefined;
-    const version = versionOf(assistant);
+    if (current && current.writtenAtSeq > startSeq) return undefined;
+    const version = this.resource.version(item);
     // guard: refresh-skips-the-version-check
     if (current && current.version > version) return undefined;
     // guard: unchanged-revalidation-rewrites-the-entry
-    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);
-    const fresh = this.entry(assistant, fetchedAt, 0);
-    this.set(id, fresh);
+    if (current && current.version === version) return this.touch(id, current, item, fetchedAt);
+    const fresh = this.entry(item, fetchedAt, 0);
+    this.store.set(id, fresh);
     return { entry: fresh, changed: true };
   }
 
   /**
-   * Applies "Vapi says this id does not exist" from a refresh that started at `startAck`; with
+   * Applies "Vapi says this id does not exist" from a refresh that started at `startSeq`; with
    * `tombstone`, older refreshes still in flight may not re-add it either. True if it was held.
    */
-  applyGone(id: string, startAck: number, tombstone?: number): boolean {
-    const current = this.entries.get(id);
+  applyGone(id: string, startSeq: number, tombstone?: number): boolean {
+    const current = this.store.slot(id);
     // guard: drop-skips-the-write-counter-fence
-    if (current && current.ackedAt > startAck) return false;
+    if (current && current.writtenAtSeq > startSeq) return false;
     if (tombstone !== undefined) this.tombstones.set(id, tombstone);
     if (!current) return false;
-    this.remove(id);
+    this.store.remove(id);
     return true;
   }
 
   /**
-   * Applies a complete list (every page) read by a refresh that started at `startAck`; ids it
+   * Applies a complete list (every page) read by a refresh that started at `startSeq`; ids it
    * drops get `tombstone`, so an older per-id read in flight cannot bring them back.
    */
-  applyList(items: Assistant[], startAck: number, fetchedAt: number, tombstone: number): RefreshOutcome {
+  applyList(items: VapiItem[], startSeq: number, fetchedAt: number, tombstone: number): RefreshOutcome {
     const upserted: Entry[] = [];
     let touched = 0;
     const seen = new Set<string>();
     for (const a of items) {
       seen.add(a.id);
-      const applied = this.applyOne(a, startAck, fetchedAt);
+      const applied = this.applyOne(a, startSeq, fetchedAt);
       if (applied?.changed) upserted.push(applied.entry);
       else if (applied) touched++;
     }
     const dropped: string[] = [];
-    for (const id of [...this.entries.keys()]) {
+    for (const id of this.store.ids()) {
       // guard: list-drop-leaves-no-tombstone
-      if (!seen.has(id) && this.applyGone(id, startAck, tombstone)) dropped.push(id);
+      if (!seen.has(id) && this.applyGone(id, startSeq, tombstone)) dropped.push(id);
     }
     this.listSyncedAt = fetchedAt;
     return { upserted, touched, dropped };
@@ -148,11 +196,11 @@ export class HotLayer extends EntryStore {
   /** Forgets tombstones that no refresh still in flight could need. */
   pruneTombstones(oldestRefreshStart: number) {
     // guard: prune-every-tombstone
-    for (const [id, ack] of this.tombstones) if (ack <= oldestRefreshStart) this.tombstones.delete(id);
+    for (const [id, seq] of this.tombstones) if (seq <= oldestRefreshStart) this.tombstones.delete(id);
   }
 
   clear() {
-    this.clearEntries();
+    this.store.clear();
     this.tombstones.clear();
     this.listSyncedAt = null;
   }
@@ -161,21 +209,19 @@ export class HotLayer extends EntryStore {
    * A refresh confirmed the held version: fresher, but nothing to persist, and nothing to
    * serialize unless its payload had been dropped (then the confirmed copy brings it back).
    */
-  private touch(id: string, current: Slot, assistant: Assistant, fetchedAt: number): Applied {
+  private touch(id: string, current: Slot, item: VapiItem, fetchedAt: number): Applied {
     const cachedAt = Math.max(current.cachedAt, fetchedAt);
     if (!isResident(current)) {
-      const entry = this.entry(assistant, cachedAt, current.ackedAt);
-      this.set(id, entry);
+      const entry = this.entry(item, cachedAt, current.writtenAtSeq);
+      this.store.set(id, entry);
       return { entry, changed: false };
     }
     current.cachedAt = cachedAt;
-    this.use(id);
+    this.store.use(id);
     return { entry: current, changed: false };
   }
 
-  private entry(assistant: Assistant, cachedAt: number, ackedAt: number): Entry {
-    return { assistant, json: JSON.stringify(assistant), cachedAt, version: versionOf(assistant), ackedAt };
+  private entry(item: VapiItem, cachedAt: number, writtenAtSeq: number): Entry {
+    return { item, json: JSON.stringify(item), cachedAt, version: this.resource.version(item), writtenAtSeq };
   }
-
-
 }

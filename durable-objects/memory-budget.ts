@@ -1,4 +1,4 @@
-import type { CachedRow } from "../src/db/assistants";
+import type { CachedRow } from "../src/db/cache-rows";
 import type { D1Trust } from "./d1-trust";
 import type { D1Writer } from "./d1-writer";
 import type { HotLayer } from "./hot-layer";

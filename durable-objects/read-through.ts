@@ -70,7 +70,7 @@ export class ReadThrough {
     const cached = hot.get(id);
     const f = freshness(this.d.config(), id, cached ? cached.cachedAt : null);
     const early = cached && this.servedFromCache(f, opts, () => this.fetchOne(id, newTiming()));
-    if (cached && early) return oneAnswer(cached, early, timing, opts);
+    if (cached && early) return oneAnswer(hot.resource, cached, early, timing, opts);
     trace.fwd = fwdOf(!!opts.noCache, f);
     // A miss (no-cache too) while the whole list is being fetched waits for that list.
     // guard: get-id-ignores-an-in-flight-list
@@ -80,7 +80,7 @@ export class ReadThrough {
     // guard: a-stale-list-vouches-for-unknown-ids
     if (!opts.noCache && unknown && !listInFlight && this.listFresh()) {
       stats.hits++;
-      throw notFound({ "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
+      throw notFound(hot.resource, { "Cache-Status": `${CACHE}; hit; detail=not-in-list` });
     }
     // An id the hot layer does not know, while the list is not fresh, joins or starts the one list
     // sync instead of a per-id read: however many ids a client makes up, Vapi sees one read per
@@ -95,13 +95,13 @@ export class ReadThrough {
       const now = hot.get(id);
       const stale = this.staleOnError(err, f, opts);
       // guard: stale-if-error-serves-the-entry-as-it-was
-      if (stale && now) return oneAnswer(now, stale, timing, opts);
+      if (stale && now) return oneAnswer(hot.resource, now, stale, timing, opts);
       throw err;
     }
     const entry = hot.get(id);
     // The complete list just read (plus writes acknowledged since) is the user's whole set.
-    if (!entry) throw notFound(viaList ? { "Cache-Status": notInList(trace, joined) } : {});
-    return oneAnswer(entry, forwarded(trace, joined), timing, opts);
+    if (!entry) throw notFound(hot.resource, viaList ? { "Cache-Status": notInList(trace, joined) } : {});
+    return oneAnswer(hot.resource, entry, forwarded(trace, joined), timing, opts);
   }
 
   /**
@@ -115,7 +115,7 @@ export class ReadThrough {
       await this.fetchOne(id, timing);
       base = this.d.hot.get(id);
     }
-    if (!base) throw notFound();
+    if (!base) throw notFound(this.d.hot.resource);
     return base;
   }
 
@@ -129,10 +129,13 @@ export class ReadThrough {
     return this.fly(timing, this.key(`get:${id}`), () => this.d.refresher.one(id), counted);
   }
 
-  /** Single-flight keys carry the key's generation: a read under an older key is never joined. */
+  /**
+   * Single-flight keys carry the key's generation (a read under an older key is never joined) and
+   * the resource (`<gen>:assistant:list`, `<gen>:assistant:get:<id>`), so resources never share a flight.
+   */
   private key(name: string) {
     // guard: flight-keys-ignore-the-generation
-    return `${this.d.keys.current.generation}:${name}`;
+    return `${this.d.keys.current.generation}:${this.d.hot.resource.name}:${name}`;
   }
 
   /** Joins or starts the flight for `key`; a client's read counts as a miss or a join at once, before it lands. */

@@ -1,8 +1,8 @@
-import * as db from "../src/db/assistants";
+import type { CacheRows } from "../src/db/cache-rows";
 import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
-import type { VapiClient } from "../src/vapi/client";
-import type { Assistant } from "../src/vapi/types";
+import type { ResourceClient } from "../src/vapi/client";
+import type { VapiItem } from "../core/resource";
 import type { Timing } from "../core/timing";
 import { keyChanged } from "./answers";
 import { externalChanges, snapshot } from "./changes";
@@ -24,6 +24,7 @@ const AWAIT_REFRESH_D1 = false;
 export interface RefresherDeps {
   ctx: DurableObjectState;
   hot: HotLayer;
+  rows: CacheRows;
   upstream: Upstream;
   keys: KeySessions;
   d1: D1Writer;
@@ -33,7 +34,7 @@ export interface RefresherDeps {
   config: () => Config;
   env: () => Env;
   uid: () => string;
-  clientFor: (timing: Timing, session: Session) => Promise<VapiClient>;
+  clientFor: (timing: Timing, session: Session) => Promise<ResourceClient>;
 }
 
 /**
@@ -43,7 +44,7 @@ export interface RefresherDeps {
  */
 export class Refresher {
   /** Completion counter: bumped for each write Vapi acknowledges and each deletion a refresh sees. */
-  private acked = 0;
+  private writeSeq = 0;
   private readonly refreshStarts = new Set<Fence>();
   /** When the list last stopped being vouched for (forgetList); lists begun before then are not applied. */
   private listForgottenAt = 0;
@@ -56,13 +57,13 @@ export class Refresher {
   }
 
   /** The next write counter value, for a write Vapi just acknowledged. */
-  ack(): number {
-    return ++this.acked;
+  nextWriteSeq(): number {
+    return ++this.writeSeq;
   }
 
   /** Fetches the complete list (every page) and applies it; the caller single-flights it (read-through.ts). */
   list(): Promise<Timing> {
-    const { hot, upstream, events } = this.deps;
+    const { hot, rows, upstream, events } = this.deps;
     return this.refresh(async (client, fence, t) => {
       const items = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize));
       // guard: list-results-skip-the-generation-check
@@ -75,42 +76,42 @@ export class Refresher {
       if (fence.at <= this.listForgottenAt) return;
       // Only a list that was known before can say what changed; a cold one has no "before".
       const before = hot.listSyncedAt === null ? null : snapshot(hot);
-      const { upserted, dropped } = hot.applyList(items, fence.ack, fence.at, ++this.acked);
+      const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
       const [database, uid] = [this.deps.env().DB, this.deps.uid()];
       await this.persistRefresh(t, [
-        ...db.upsertAssistants(database, uid, upserted.map((e) => toRow(e.assistant.id, e))),
+        ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
         // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
         // guard: cold-list-sync-keeps-rows-memory-never-knew
-        ...(dropped.length || !before ? [db.deleteAssistantsExcept(database, uid, hot.ids())] : []),
-        db.markListSynced(database, uid, fence.at),
+        ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
+        rows.markListSynced(database, uid, fence.at),
       ]);
       if (before) events.publish(externalChanges(before, hot));
     });
   }
 
-  /** Fetches one assistant and applies it; a 404 removes it from the cache. */
+  /** Fetches one item and applies it; a 404 removes it from the cache. */
   one(id: string): Promise<Timing> {
-    const { hot, upstream, events, keys } = this.deps;
+    const { hot, rows, upstream, events, keys } = this.deps;
     return this.refresh(async (client, fence, t) => {
-      let fetched: Assistant;
+      let fetched: VapiItem;
       try {
         fetched = await upstream.timed(t, () => client.get(id));
       } catch (err) {
         const gone = err instanceof ApiError && err.status === 404;
         // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
         // guard: per-id-404-leaves-no-tombstone
-        if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.ack, ++this.acked)) {
-          await this.persistRefresh(t, [db.deleteAssistant(this.deps.env().DB, this.deps.uid(), id)]);
-          events.publish([{ type: "deleted", id, origin: "vapi" }]);
+        if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.writeSeq, ++this.writeSeq)) {
+          await this.persistRefresh(t, [rows.delete(this.deps.env().DB, this.deps.uid(), id)]);
+          events.publish([{ type: "deleted", resource: hot.resource.name, id, origin: "vapi" }]);
         }
         throw err;
       }
       // guard: per-id-results-skip-the-generation-check
       this.assertGeneration(fence);
       const before = snapshot(hot, [id]);
-      const applied = hot.applyOne(fetched, fence.ack, fence.at);
+      const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
       if (applied?.changed) {
-        await this.persistRefresh(t, [db.upsertAssistant(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
+        await this.persistRefresh(t, [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
       }
       if (before.size) events.publish(externalChanges(before, hot, [id]));
     });
@@ -119,7 +120,7 @@ export class Refresher {
   /** Tombstones are needed only while a refresh that started before them is in flight. */
   pruneTombstones() {
     let oldest = Number.POSITIVE_INFINITY;
-    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.ack);
+    for (const s of this.refreshStarts) oldest = Math.min(oldest, s.writeSeq);
     this.deps.hot.pruneTombstones(oldest);
   }
 
@@ -127,8 +128,8 @@ export class Refresher {
    * Runs one upstream read, fenced by what was acknowledged before it started: its answer may
    * only replace entries whose last write was acknowledged by then (see HotLayer).
    */
-  private async refresh(work: (client: VapiClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
-    const fence: Fence = { ack: this.acked, at: Date.now(), session: this.deps.keys.current };
+  private async refresh(work: (client: ResourceClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
+    const fence: Fence = { writeSeq: this.writeSeq, at: Date.now(), session: this.deps.keys.current };
     const t: Timing = { cache: 0, d1: 0, vapi: 0 };
     this.refreshStarts.add(fence);
     try {
@@ -174,13 +175,13 @@ export class Refresher {
   forgetList(): D1PreparedStatement {
     this.deps.hot.listSyncedAt = null;
     this.listForgottenAt = Date.now();
-    return db.deleteListSync(this.deps.env().DB, this.deps.uid());
+    return this.deps.rows.deleteListSync(this.deps.env().DB, this.deps.uid());
   }
 }
 
 /** Where a refresh started: the write counter, the time, and the key session. */
 interface Fence {
-  ack: number;
+  writeSeq: number;
   at: number;
   session: Session;
 }

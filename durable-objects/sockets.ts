@@ -1,17 +1,23 @@
-import { EVENTS_PROTOCOL, TOO_MANY_SOCKETS } from "../core/protocol";
+import { EVENTS_PROTOCOL_V1, type EventsProtocol, pickEventsProtocol, TOO_MANY_SOCKETS } from "../core/protocol";
 import type { EventLog } from "./event-log";
 
-
-/** What each socket carries through hibernation: its place in the user's order of opens. */
+/**
+ * What each socket carries through hibernation: its place in the user's order of opens, and the
+ * protocol it was accepted with (absent on sockets accepted before v2: those are v1).
+ */
 interface TabAttachment {
   order: number;
+  protocol?: EventsProtocol;
 }
 
 // A counter in storage, not the clock: the clock does not move within one request, and memory
 // does not survive hibernation, but the sockets do.
 const ORDER_KEY = "sockets-opened";
 
-const orderOf = (ws: WebSocket) => (ws.deserializeAttachment() as TabAttachment | null)?.order ?? 0;
+const attachmentOf = (ws: WebSocket) => ws.deserializeAttachment() as TabAttachment | null;
+const orderOf = (ws: WebSocket) => attachmentOf(ws)?.order ?? 0;
+/** The protocol the socket's messages are written in. */
+export const protocolOf = (ws: WebSocket): EventsProtocol => attachmentOf(ws)?.protocol ?? EVENTS_PROTOCOL_V1;
 
 /**
  * Accepts a tab's socket with the hibernation API (the object may sleep while tabs stay
@@ -33,12 +39,14 @@ export function acceptTab(ctx: DurableObjectState, events: EventLog, request: Re
   ctx.storage.kv.put(ORDER_KEY, order);
   const { 0: client, 1: server } = new WebSocketPair();
   ctx.acceptWebSocket(server);
-  server.serializeAttachment({ order } satisfies TabAttachment);
+  const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
+  const protocol = pickEventsProtocol(offered);
+  server.serializeAttachment({ order, protocol } satisfies TabAttachment);
   // Keep-alives are answered by the runtime without waking the object.
   ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   const after = new URL(request.url).searchParams.get("after");
   events.catchUp(server, after !== null && /^\d{1,15}$/.test(after) ? Number(after) : undefined);
-  const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
-  const headers: HeadersInit = offered.includes(EVENTS_PROTOCOL) ? { "Sec-WebSocket-Protocol": EVENTS_PROTOCOL } : {};
+  // The answer names the protocol only when the tab offered one (a client with no subprotocol gets v1's messages, as before).
+  const headers: HeadersInit = offered.includes(protocol) ? { "Sec-WebSocket-Protocol": protocol } : {};
   return new Response(null, { status: 101, webSocket: client, headers });
 }

@@ -1,6 +1,6 @@
-import type { CachedRow } from "../src/db/assistants";
+import type { CachedRow } from "../src/db/cache-rows";
 import { type Config, readConfig } from "../core/config";
-import type { VapiClient } from "../src/vapi/client";
+import type { ResourceClient } from "../src/vapi/client";
 import type { D1Trust } from "./d1-trust";
 import type { D1Writer, D1Target } from "./d1-writer";
 import { type Freshness, freshness } from "./freshness";
@@ -44,7 +44,7 @@ export interface CoordinatorTestHook {
   /** The coordinator's env becomes `wrap(env)` (its other D1 reads: the Vapi key, hydration); returns the undo. */
   interceptEnv(wrap: (env: Env) => Env): () => void;
   /** The Vapi client of the next read or write that asks for one is `wrap(client)`. */
-  interceptNextClient(wrap: (client: VapiClient) => VapiClient): void;
+  interceptNextClient(wrap: (client: ResourceClient) => ResourceClient): void;
 
   // ---- clocks: the coordinator's own judgement of time, so tests wait for a state, not a duration
   /** The freshness of `"list"` (the last complete sync) or of an id's resident entry, now. */
@@ -75,7 +75,7 @@ export interface Slot<T> {
 export interface HookParts<A extends unknown[]> {
   env: Slot<Env>;
   config: Slot<Config>;
-  clientFor: Slot<(...args: A) => Promise<VapiClient>>;
+  clientFor: Slot<(...args: A) => Promise<ResourceClient>>;
   hot: HotLayer;
   d1: D1Writer;
   trust: D1Trust;

@@ -1,6 +1,7 @@
 import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
-import { VapiClient } from "../src/vapi/client";
+import type { Resource } from "../core/resource";
+import { ResourceClient } from "../src/vapi/client";
 import { isTransient, UpstreamError } from "../src/vapi/upstream-error";
 import type { Timing } from "../core/timing";
 import type { CircuitBreaker } from "./circuit-breaker";
@@ -28,8 +29,8 @@ export class Upstream {
     private readonly circuit: CircuitBreaker,
   ) {}
 
-  /** A client for `key`, unless there is none or the circuit is open. */
-  client(key: string | null): VapiClient {
+  /** A client of `resource`'s endpoints for `key`, unless there is none or the circuit is open. */
+  client(key: string | null, resource: Resource): ResourceClient {
     if (key === null) {
       throw new ApiError(
         424,
@@ -39,7 +40,7 @@ export class Upstream {
     }
     if (!this.circuit.allow()) throw circuitOpen(this.circuit.retryAfterSeconds());
     const config = this.config();
-    return new VapiClient({
+    return new ResourceClient(resource, {
       baseUrl: config.vapiBaseUrl,
       privateKey: key,
       timeoutMs: config.vapiTimeoutMs,

@@ -1,8 +1,8 @@
-import * as db from "../src/db/assistants";
+import type { CacheRows } from "../src/db/cache-rows";
 import { ApiError } from "../core/errors";
 import type { Timing } from "../core/timing";
-import type { VapiClient } from "../src/vapi/client";
-import type { Assistant } from "../src/vapi/types";
+import type { ResourceClient } from "../src/vapi/client";
+import type { VapiItem } from "../core/resource";
 import { changed } from "./changes";
 import type { D1Writer } from "./d1-writer";
 import type { EventLog, Origin } from "./event-log";
@@ -15,20 +15,21 @@ import type { Upstream } from "./upstream";
  * (`"vapi"`: a write's 404 found it gone; next, a teammate's write relayed by their coordinator).
  */
 export type Acknowledged =
-  | { type: "created" | "updated"; item: Assistant; origin: Origin; clientId?: string }
+  | { type: "created" | "updated"; item: VapiItem; origin: Origin; clientId?: string }
   | { type: "deleted"; id: string; origin: Origin; clientId?: string };
 
 /** What the coordinator lends its write path. */
 export interface WriteDeps {
   hot: HotLayer;
-  refresher: Pick<Refresher, "ack" | "pruneTombstones">;
+  rows: CacheRows;
+  refresher: Pick<Refresher, "nextWriteSeq" | "pruneTombstones">;
   d1: D1Writer;
   events: EventLog;
   upstream: Upstream;
   // Late-bound: the user is known once the coordinator is ready; the test hook swaps env and clientFor (test-hook.ts).
   env: () => Env;
   uid: () => string;
-  clientFor: (timing: Timing) => Promise<VapiClient>;
+  clientFor: (timing: Timing) => Promise<ResourceClient>;
 }
 
 /**
@@ -53,7 +54,7 @@ export class WriteThrough {
    * One Vapi write (`id`: the item it changes, if it exists already) and its change through the
    * cache. A 404 from Vapi means the item is gone: that goes through the cache too, then the 404.
    */
-  async write(timing: Timing, id: string | undefined, call: (client: VapiClient, timed: Timed) => Promise<Acknowledged>) {
+  async write(timing: Timing, id: string | undefined, call: (client: ResourceClient, timed: Timed) => Promise<Acknowledged>) {
     const client = await this.d.clientFor(timing);
     let change: Acknowledged;
     try {
@@ -78,18 +79,18 @@ export class WriteThrough {
     const [database, uid] = [this.d.env().DB, this.d.uid()];
     if (change.type === "deleted") {
       const held = hot.has(change.id);
-      hot.delete(change.id, refresher.ack());
+      hot.delete(change.id, refresher.nextWriteSeq());
       // guard: no-pruning-after-a-delete
       refresher.pruneTombstones();
-      await this.persist(timing, [db.deleteAssistant(database, uid, change.id)]);
+      await this.persist(timing, [this.d.rows.delete(database, uid, change.id)]);
       if (held || change.origin === "write") {
-        events.publish([{ type: "deleted", id: change.id, origin: change.origin, clientId: change.clientId }]);
+        events.publish([{ type: "deleted", resource: hot.resource.name, id: change.id, origin: change.origin, clientId: change.clientId }]);
       }
       return undefined;
     }
-    const entry = hot.write(change.item, refresher.ack(), Date.now());
-    await this.persist(timing, [db.upsertAssistant(database, uid, toRow(change.item.id, entry))]);
-    events.publish([changed(change.type, entry, change.origin, change.clientId)]);
+    const entry = hot.write(change.item, refresher.nextWriteSeq(), Date.now());
+    await this.persist(timing, [this.d.rows.upsert(database, uid, toRow(change.item.id, entry))]);
+    events.publish([changed(hot.resource.name, change.type, entry, change.origin, change.clientId)]);
     return entry;
   }
 

@@ -18,7 +18,7 @@ const HOT = "durable-objects/hot-layer.ts";
 const STORE = "durable-objects/entry-store.ts";
 const COORD = "durable-objects/coordinator.ts";
 const REFRESH = "durable-objects/refresher.ts";
-const DB = "src/db/assistants.ts";
+const DB = "src/db/cache-rows.ts";
 const EVENTS = "src/routes/events.ts";
 const SOCKETS = "durable-objects/sockets.ts";
 const MERGE = "core/merge-patch.ts";
@@ -28,25 +28,25 @@ const IDEM = "durable-objects/idempotency.ts";
 
 export const mutants: Mutant[] = [
   // Invariant 2: monotonic versions.
-  { name: "D1 upsert may lower updated_at", file: DB, guard: "d1-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, row.id", replace: "`,\n    )\n    .bind(userId, row.id", tests: T("fencing") },
-  { name: "D1 bulk upsert may lower updated_at", file: DB, guard: "d1-bulk-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= assistants_cache.updated_at`,\n    )\n    .bind(userId, tuples)", replace: "`,\n    )\n    .bind(userId, tuples)", tests: T("bulk-upsert") },
+  { name: "D1 upsert may lower updated_at", file: DB, guard: "d1-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= ${t}.updated_at`,\n      )\n      .bind(userId, row.id", replace: "`,\n      )\n      .bind(userId, row.id", tests: T("fencing") },
+  { name: "D1 bulk upsert may lower updated_at", file: DB, guard: "d1-bulk-upsert-may-lower-updated-at", lines: 8, find: "\n       WHERE excluded.updated_at >= ${t}.updated_at`,\n      )\n      .bind(userId, tuples)", replace: "`,\n      )\n      .bind(userId, tuples)", tests: T("bulk-upsert") },
   { name: "refresh skips the version check", file: HOT, guard: "refresh-skips-the-version-check", find: "    if (current && current.version > version) return undefined;\n", replace: "", tests: T("fencing") },
-  { name: "write answer may lower the version", file: HOT, guard: "write-answer-may-lower-the-version", find: "if (!current || current.version <= entry.version) this.set(assistant.id, entry);", replace: "this.set(assistant.id, entry);", tests: T("fencing") },
+  { name: "write answer may lower the version", file: HOT, guard: "write-answer-may-lower-the-version", find: "if (!current || current.version <= entry.version) this.store.set(item.id, entry);", replace: "this.store.set(item.id, entry);", tests: T("fencing") },
   // Invariants 1 and 3: the write-counter fence and tombstones.
-  { name: "refresh skips the write-counter fence", file: HOT, guard: "refresh-skips-the-write-counter-fence", find: "    if (current && current.ackedAt > startAck) return undefined;\n", replace: "", tests: T("hot-layer", "fencing") },
-  { name: "drop skips the write-counter fence", file: HOT, guard: "drop-skips-the-write-counter-fence", find: "    if (current && current.ackedAt > startAck) return false;\n", replace: "", tests: T("fencing") },
-  { name: "refresh ignores tombstones", file: HOT, guard: "refresh-ignores-tombstones", find: "    if ((this.tombstones.get(id) ?? -1) > startAck) return undefined;\n", replace: "", tests: T("fencing") },
-  { name: "delete leaves no tombstone", file: HOT, guard: "delete-leaves-no-tombstone", lines: 2, find: "    this.remove(id);\n    this.tombstones.set(id, ack);", replace: "    this.remove(id);", tests: T("fencing") },
-  { name: "list drop leaves no tombstone", file: HOT, guard: "list-drop-leaves-no-tombstone", find: "this.applyGone(id, startAck, tombstone)) dropped", replace: "this.applyGone(id, startAck)) dropped", tests: T("fencing") },
-  { name: "prune every tombstone", file: HOT, guard: "prune-every-tombstone", find: "if (ack <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
-  { name: "per-id 404 leaves no tombstone", file: REFRESH, guard: "per-id-404-leaves-no-tombstone", find: "hot.applyGone(id, fence.ack, ++this.acked)", replace: "hot.applyGone(id, fence.ack)", tests: T("fencing") },
+  { name: "refresh skips the write-counter fence", file: HOT, guard: "refresh-skips-the-write-counter-fence", find: "    if (current && current.writtenAtSeq > startSeq) return undefined;\n", replace: "", tests: T("hot-layer", "fencing") },
+  { name: "drop skips the write-counter fence", file: HOT, guard: "drop-skips-the-write-counter-fence", find: "    if (current && current.writtenAtSeq > startSeq) return false;\n", replace: "", tests: T("fencing") },
+  { name: "refresh ignores tombstones", file: HOT, guard: "refresh-ignores-tombstones", find: "    if ((this.tombstones.get(id) ?? -1) > startSeq) return undefined;\n", replace: "", tests: T("fencing") },
+  { name: "delete leaves no tombstone", file: HOT, guard: "delete-leaves-no-tombstone", lines: 2, find: "    this.store.remove(id);\n    this.tombstones.set(id, seq);", replace: "    this.store.remove(id);", tests: T("fencing") },
+  { name: "list drop leaves no tombstone", file: HOT, guard: "list-drop-leaves-no-tombstone", find: "this.applyGone(id, startSeq, tombstone)) dropped", replace: "this.applyGone(id, startSeq)) dropped", tests: T("fencing") },
+  { name: "prune every tombstone", file: HOT, guard: "prune-every-tombstone", find: "if (seq <= oldestRefreshStart) this.tombstones.delete(id);", replace: "this.tombstones.delete(id);", tests: T("fencing") },
+  { name: "per-id 404 leaves no tombstone", file: REFRESH, guard: "per-id-404-leaves-no-tombstone", find: "hot.applyGone(id, fence.writeSeq, ++this.writeSeq)", replace: "hot.applyGone(id, fence.writeSeq)", tests: T("fencing") },
   { name: "no pruning after a delete", file: WRITES, guard: "no-pruning-after-a-delete", find: "      refresher.pruneTombstones();\n", replace: "", tests: T("fencing") },
   { name: "a write's 404 leaves the cache as it was", file: WRITES, guard: "a-write-s-404-leaves-the-cache-as-it-was", find: "if (id !== undefined && err instanceof ApiError && err.status === 404) {", replace: "if (false) {", tests: T("fencing", "write-through") },
   // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
-  { name: "unchanged revalidation rewrites the entry", file: HOT, guard: "unchanged-revalidation-rewrites-the-entry", find: "    if (current && current.version === version) return this.touch(id, current, assistant, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
+  { name: "unchanged revalidation rewrites the entry", file: HOT, guard: "unchanged-revalidation-rewrites-the-entry", find: "    if (current && current.version === version) return this.touch(id, current, item, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
   { name: "rehydration ignores the list-sync marker", file: HOT, guard: "rehydration-ignores-the-list-sync-marker", find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
   // Memory bound (issue 9): stubs keep the fence, and dropped payloads come back only from a trusted D1, for their version.
-  { name: "stub forgets its write counter", file: STORE, guard: "stub-forgets-its-write-counter", find: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: e.ackedAt, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, ackedAt: 0, etag: etagOf(e) }", tests: T("memory-budget") },
+  { name: "stub forgets its write counter", file: STORE, guard: "stub-forgets-its-write-counter", find: "{ cachedAt: e.cachedAt, version: e.version, writtenAtSeq: e.writtenAtSeq, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, writtenAtSeq: 0, etag: etagOf(e) }", tests: T("memory-budget") },
   { name: "dropped payloads read from an untrusted D1", file: "durable-objects/memory-budget.ts", guard: "dropped-payloads-read-from-an-untrusted-d1", find: "    if (this.trust.untrusted) return false;\n", replace: "", tests: T("memory-budget") },
   { name: "dropped payload restored at another version", file: STORE, guard: "dropped-payload-restored-at-another-version", find: " || s.version !== r.updatedAt) continue;", replace: ") continue;", tests: T("hot-layer") },
   // Invariant 4: single-flight.
@@ -81,15 +81,15 @@ export const mutants: Mutant[] = [
   { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", guard: "shared-alarm-not-kept-at-the-earliest", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
   { name: "restart trusts a failed D1", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-failed-d1", lines: 2, find: "    if (this.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
-  { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || !before ? [db", replace: "...(dropped.length ? [db", tests: T("d1-faults") },
-  { name: "list sync deletes without user_id", file: DB, guard: "list-sync-deletes-without-user-id", find: '"DELETE FROM assistants_cache WHERE user_id = ? AND id NOT IN', replace: '"DELETE FROM assistants_cache WHERE ? IS NOT NULL AND id NOT IN', tests: T("cross-user") },
-  { name: "rehydration loads without user_id", file: DB, guard: "rehydration-loads-without-user-id", find: 'FROM assistants_cache WHERE user_id = ?",', replace: 'FROM assistants_cache WHERE ? IS NOT NULL",', tests: T("cross-user") },
-  { name: "cache drop deletes without user_id", file: DB, guard: "cache-drop-deletes-without-user-id", find: 'db.prepare("DELETE FROM assistants_cache WHERE user_id = ?").bind(userId),', replace: 'db.prepare("DELETE FROM assistants_cache WHERE ? IS NOT NULL").bind(userId),', tests: T("cross-user") },
+  { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || !before ? [rows", replace: "...(dropped.length ? [rows", tests: T("d1-faults") },
+  { name: "list sync deletes without user_id", file: DB, guard: "list-sync-deletes-without-user-id", find: "`DELETE FROM ${this.t} WHERE user_id = ? AND id NOT IN", replace: "`DELETE FROM ${this.t} WHERE ? IS NOT NULL AND id NOT IN", tests: T("cross-user") },
+  { name: "rehydration loads without user_id", file: DB, guard: "rehydration-loads-without-user-id", find: "FROM ${this.t} WHERE user_id = ?`,", replace: "FROM ${this.t} WHERE ? IS NOT NULL`,", tests: T("cross-user") },
+  { name: "cache drop deletes without user_id", file: DB, guard: "cache-drop-deletes-without-user-id", find: "db.prepare(`DELETE FROM ${this.t} WHERE user_id = ?`).bind(userId),", replace: "db.prepare(`DELETE FROM ${this.t} WHERE ? IS NOT NULL`).bind(userId),", tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
-  { name: "key switched after the D1 await", file: COORD, guard: "key-switched-after-the-d1-await", lines: 3, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(db.deleteAllAssistants(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
+  { name: "key switched after the D1 await", file: COORD, guard: "key-switched-after-the-d1-await", lines: 3, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
   { name: "list results skip the generation check", file: REFRESH, guard: "list-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      // A list begun before", replace: "      // A list begun before", tests: T("key-change") },
   { name: "per-id results skip the generation check", file: REFRESH, guard: "per-id-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      const before = snapshot(hot, [id]);", replace: "      const before = snapshot(hot, [id]);", tests: T("key-change") },
-  { name: "flight keys ignore the generation", file: READS, guard: "flight-keys-ignore-the-generation", find: "return `${this.d.keys.current.generation}:${name}`;", replace: "return name;", tests: T("key-change") },
+  { name: "flight keys ignore the generation", file: READS, guard: "flight-keys-ignore-the-generation", find: "return `${this.d.keys.current.generation}:${this.d.hot.resource.name}:${name}`;", replace: "return `${this.d.hot.resource.name}:${name}`;", tests: T("key-change") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", guard: "key-read-kept-after-a-switch", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
   // The events socket (issue 18): identity, origin, cap, open budget, and key changes forgetting the feed (`npm run mutants -- events:`).
   { name: "events: route forwards a client's X-Cache-User", file: EVENTS, guard: "events-route-forwards-a-client-s-x-cache-user", find: "headers.set(USER_HEADER, userId);", replace: "headers.set(USER_HEADER, c.req.header(USER_HEADER) ?? userId);", tests: T("socket-hygiene") },
@@ -105,8 +105,8 @@ export const mutants: Mutant[] = [
   { name: "PATCH If-Match compares without fetching", file: COORD, guard: "patch-if-match-compares-without-fetching", find: "needsBase(patch) || opts.ifMatch !== undefined ?", replace: "needsBase(patch) ?", tests: T("validators") },
   { name: "If-Match compares a stale base", file: READS, guard: "if-match-compares-a-stale-base", find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (!base) {", tests: T("validators") },
   { name: "If-Match never fetches a missing base", file: READS, guard: "if-match-compares-a-stale-base", find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (false) {", tests: T("validators") },
-  { name: "DELETE If-Match not compared", file: COORD, guard: "delete-if-match-not-compared", find: "if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(base, timing);", replace: "", tests: T("validators") },
-  { name: "stale-if-error serves the entry as it was", file: READS, guard: "stale-if-error-serves-the-entry-as-it-was", find: "if (stale && now) return oneAnswer(now,", replace: "if (stale && cached) return oneAnswer(cached,", tests: T("stale-if-error") },
+  { name: "DELETE If-Match not compared", file: COORD, guard: "delete-if-match-not-compared", find: "if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.hot.resource, base, timing);", replace: "", tests: T("validators") },
+  { name: "stale-if-error serves the entry as it was", file: READS, guard: "stale-if-error-serves-the-entry-as-it-was", find: "if (stale && now) return oneAnswer(hot.resource, now,", replace: "if (stale && cached) return oneAnswer(hot.resource, cached,", tests: T("stale-if-error") },
   { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", guard: "a-seq-the-log-never-issued-is-not-resynced", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", guard: "vapi-s-time-not-counted-in-server-timing", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
   // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIObjectConfigure } from "@hono/zod-openapi";
 import type { AppEnv } from "../types";
-import { AssistantShape } from "../vapi/types";
+import { VapiItemShape as AssistantShape } from "../../core/resource";
 
 // `identifier` (an SPDX expression) is OpenAPI 3.1; the generator's config type is 3.0's.
 /** A Vapi assistant in the document: four server fields are always present; the rest is Vapi's. */

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { conditions, coordinator, forward, noCache } from "../lib/rpc";
 import { AssistantSchema, cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, replayedHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
 import { router } from "../lib/router";
+import { assistants as resource } from "../../core/resources/assistants";
 
 // Vapi assistant ids are UUIDs; checking before they reach an upstream URL keeps a crafted id
 // from walking into another Vapi endpoint. Either case is accepted and lower-cased here, once,
@@ -154,7 +155,7 @@ const remove = createRoute({
 });
 
 // `forward` sends the coordinator's pre-serialized body, which these schemas describe.
-export const assistants = router()
+export const assistants = router(resource.codes.invalidId)
   .openapi(list, async (c) => {
     const { ifNoneMatch } = conditions(c);
     return forward(c, await coordinator(c).list(c.var.userId, { noCache: noCache(c), ifNoneMatch })) as never;

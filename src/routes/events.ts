@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { EVENTS_PROTOCOL, USER_HEADER } from "../../core/protocol";
+import { EVENTS_PROTOCOL_V1, EVENTS_PROTOCOL_V2, USER_HEADER } from "../../core/protocol";
 import { ApiError, fromFailure } from "../../core/errors";
 import { errors } from "../lib/openapi";
 import { router } from "../lib/router";
@@ -26,7 +26,7 @@ const events = createRoute({
   summary: "Live updates: a WebSocket that pushes every change of the user's assistants to each of their tabs",
   description:
     "Send `Upgrade: websocket`. The token goes in `Authorization`, in `Sec-WebSocket-Protocol` as `bearer.<jwt>` " +
-    `beside \`${EVENTS_PROTOCOL}\`, or in \`?token=\`. Messages are JSON; see docs/api.md for their schema.`,
+    `beside \`${EVENTS_PROTOCOL_V2}\` (or \`${EVENTS_PROTOCOL_V1}\`), or in \`?token=\`. Messages are JSON; see docs/api.md for their schema.`,
   request: { query: Query },
   responses: {
     101: { description: "Switching Protocols: the socket is open" },

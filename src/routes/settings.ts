@@ -5,7 +5,8 @@ import { configFor } from "../../core/config";
 import { ApiError, fromFailure } from "../../core/errors";
 import { errors, json } from "../lib/openapi";
 import { router } from "../lib/router";
-import { VapiClient } from "../vapi/client";
+import { assistants } from "../../core/resources/assistants";
+import { ResourceClient } from "../vapi/client";
 
 const tags = ["settings"];
 
@@ -80,7 +81,7 @@ export const settings = base
     const limited = await coordinator(c).admitWrite(c.var.userId);
     if (limited) throw fromFailure(limited);
     const config = configFor(c.env);
-    const client = new VapiClient({ baseUrl: config.vapiBaseUrl, privateKey, timeoutMs: config.vapiTimeoutMs });
+    const client = new ResourceClient(assistants, { baseUrl: config.vapiBaseUrl, privateKey, timeoutMs: config.vapiTimeoutMs });
     try {
       await client.listPage(1);
     } catch (err) {

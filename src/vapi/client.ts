@@ -1,12 +1,13 @@
 import { ApiError } from "../../core/errors";
+import type { Resource, VapiItem } from "../../core/resource";
 import { type RetryPolicy, withRetry } from "./retry";
-import { type Assistant, AssistantFields, AssistantListEnvelope, VapiErrorSchema } from "./types";
+import { ListEnvelope, VapiErrorSchema } from "./types";
 import { UpstreamError } from "./upstream-error";
 
 /** Called once per upstream request with its duration, for stats and Server-Timing. */
 export type UpstreamObserver = (ms: number, ok: boolean) => void;
 
-export interface VapiClientOptions {
+export interface ResourceClientOptions {
   baseUrl: string;
   privateKey: string;
   timeoutMs: number;
@@ -17,53 +18,82 @@ export interface VapiClientOptions {
 
 const MAX_PAGES = 1000;
 
-/** A thin client for Vapi's assistant endpoints; every failure becomes an ApiError. */
-export class VapiClient {
-  constructor(private readonly opts: VapiClientOptions) {}
+/**
+ * A thin client for one Vapi resource's endpoints (`resource.path`: list paging, get, create,
+ * update, delete); every failure becomes an ApiError. Assistants are `new ResourceClient(assistants, …)`.
+ */
+export class ResourceClient<T extends VapiItem = VapiItem> {
+  constructor(
+    private readonly resource: Resource<T>,
+    private readonly opts: ResourceClientOptions,
+  ) {}
 
-  /** Every assistant of the org: pages of `limit` until a short page (Vapi has no cursor). */
-  async listAll(pageSize: number): Promise<Assistant[]> {
-    const seen = new Map<string, Assistant>();
+  /** Every item of the org: pages of `limit` until a short page (Vapi has no cursor). */
+  async listAll(pageSize: number): Promise<T[]> {
+    const seen = new Map<string, T>();
     let bound = "";
     for (let page = 0; page < MAX_PAGES; page++) {
-      const items = assistantList(await this.send("GET", `/assistant?limit=${pageSize}${bound}`));
+      const items = this.list(await this.send("GET", `${this.resource.path}?limit=${pageSize}${bound}`));
       let fresh = 0;
       for (const a of items) if (!seen.has(a.id) && seen.set(a.id, a)) fresh++;
       const oldest = items.at(-1);
       if (items.length < pageSize || !oldest) return [...seen.values()];
-      // `createdAtLe` repeats the boundary millisecond so bulk-created assistants sharing it are
+      // `createdAtLe` repeats the boundary millisecond so bulk-created items sharing it are
       // not skipped; only if a whole page shares one millisecond do we have to step past it.
       const op = fresh === 0 ? "createdAtLt" : "createdAtLe";
       bound = `&${op}=${encodeURIComponent(oldest.createdAt)}`;
     }
-    throw new ApiError(502, "vapi_error", "Vapi's assistant list did not end.");
+    throw new ApiError(502, "vapi_error", `Vapi's ${this.resource.name} list did not end.`);
   }
 
   /** One page of the list; also the cheapest call that proves a key is valid. */
-  async listPage(limit: number): Promise<Assistant[]> {
-    return assistantList(await this.send("GET", `/assistant?limit=${limit}`));
+  async listPage(limit: number): Promise<T[]> {
+    return this.list(await this.send("GET", `${this.resource.path}?limit=${limit}`));
   }
 
-  /** Assistants created at or after `iso` (one page: enough for the last moments). */
-  async listCreatedSince(iso: string): Promise<Assistant[]> {
+  /** Items created at or after `iso` (one page: enough for the last moments). */
+  async listCreatedSince(iso: string): Promise<T[]> {
     const q = `limit=1000&createdAtGe=${encodeURIComponent(iso)}`;
-    return assistantList(await this.send("GET", `/assistant?${q}`));
+    return this.list(await this.send("GET", `${this.resource.path}?${q}`));
   }
 
-  async get(id: string): Promise<Assistant> {
-    return assistant(await this.send("GET", `/assistant/${id}`));
+  async get(id: string): Promise<T> {
+    return this.item(await this.send("GET", `${this.resource.path}/${id}`));
   }
 
-  async create(body: Record<string, unknown>): Promise<Assistant> {
-    return assistant(await this.send("POST", "/assistant", body));
+  async create(body: Record<string, unknown>): Promise<T> {
+    return this.item(await this.send("POST", this.resource.path, body));
   }
 
-  async update(id: string, body: Record<string, unknown>): Promise<Assistant> {
-    return assistant(await this.send("PATCH", `/assistant/${id}`, body));
+  async update(id: string, body: Record<string, unknown>): Promise<T> {
+    return this.item(await this.send("PATCH", `${this.resource.path}/${id}`, body));
   }
 
   async remove(id: string): Promise<void> {
-    await this.send("DELETE", `/assistant/${id}`);
+    await this.send("DELETE", `${this.resource.path}/${id}`);
+  }
+
+  /** Vapi's list answer with every item checked by `item`, or a 502. */
+  // guard: assistant-list-check
+  private list(data: unknown): T[] {
+    const parsed = ListEnvelope.safeParse(data);
+    if (!parsed.success) throw this.badAnswer(200);
+    for (const item of parsed.data) this.item(item);
+    return parsed.data as T[];
+  }
+
+  /**
+   * Vapi's answer if it has the fields the cache relies on, or a 502: a surprise upstream must not
+   * become a 500. The object itself is returned, not zod's copy: the rest of it is Vapi's.
+   */
+  // guard: assistant-check
+  private item(data: unknown): T {
+    if (!this.resource.check(data)) throw this.badAnswer(200);
+    return data;
+  }
+
+  private badAnswer(status?: number) {
+    return badAnswer(status, this.resource.name);
   }
 
   private send(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -93,35 +123,19 @@ export class VapiClient {
     }
     const text = await res.text();
     this.opts.observe?.(Date.now() - started, res.ok);
-    if (!res.ok) throw upstreamError(res, text);
+    if (!res.ok) throw upstreamError(this.resource, res, text);
     try {
       return text ? JSON.parse(text) : null;
     } catch {
-      throw badAnswer(res.status);
+      throw this.badAnswer(res.status);
     }
   }
 }
 
-const badAnswer = (status?: number) =>
-  new UpstreamError(502, "vapi_error", "Vapi answered with something that is not an assistant.", status);
-
-/** Vapi's list answer with every item checked by `assistant`, or a 502. */
-// guard: assistant-list-check
-function assistantList(data: unknown): Assistant[] {
-  const parsed = AssistantListEnvelope.safeParse(data);
-  if (!parsed.success) throw badAnswer(200);
-  for (const item of parsed.data) assistant(item);
-  return parsed.data as Assistant[];
-}
-
-/**
- * Vapi's answer if it has the fields the cache relies on, or a 502: a surprise upstream must not
- * become a 500. The object itself is returned, not zod's copy: the rest of it is Vapi's.
- */
-// guard: assistant-check
-function assistant(data: unknown): Assistant {
-  if (!AssistantFields.safeParse(data).success) throw badAnswer(200);
-  return data as Assistant;
+/** A 502 for an answer that is not the resource asked for (module-level: the bench's `full-schema` variant calls it). */
+function badAnswer(status?: number, name?: string) {
+  const what = name === undefined ? "what was asked for" : `${/^[aeiou]/.test(name) ? "an" : "a"} ${name}`;
+  return new UpstreamError(502, "vapi_error", `Vapi answered with something that is not ${what}.`, status);
 }
 
 function vapiMessage(text: string): string | undefined {
@@ -133,7 +147,7 @@ function vapiMessage(text: string): string | undefined {
   }
 }
 
-function upstreamError(res: Response, text: string): UpstreamError {
+function upstreamError(resource: Resource, res: Response, text: string): UpstreamError {
   const message = vapiMessage(text);
   const s = res.status;
   switch (s) {
@@ -149,7 +163,7 @@ function upstreamError(res: Response, text: string): UpstreamError {
         s,
       );
     case 404:
-      return new UpstreamError(404, "assistant_not_found", "No assistant with that id exists in Vapi.", s);
+      return new UpstreamError(404, resource.codes.notFound, `No ${resource.name} with that id exists in Vapi.`, s);
     case 409:
       return new UpstreamError(409, "vapi_conflict", message ?? "Vapi refused the change (conflict).", s);
     case 429: {

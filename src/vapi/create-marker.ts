@@ -1,6 +1,6 @@
-import type { VapiClient } from "./client";
+import type { ResourceClient } from "./client";
 import { backoffMs } from "./retry";
-import type { Assistant } from "./types";
+import type { VapiItem } from "../../core/resource";
 import { UpstreamError } from "./upstream-error";
 
 /** The `metadata` field each create carries, so a create whose answer was lost can be found. */
@@ -13,7 +13,7 @@ export function markCreate(body: Record<string, unknown>, marker: string): Recor
   return { ...body, metadata: { ...meta, [CREATE_MARKER]: marker } };
 }
 
-const isMarked = (a: Assistant, marker: string) => {
+const isMarked = (a: VapiItem, marker: string) => {
   const meta = (a as { metadata?: unknown }).metadata;
   // guard: idem-lost-create-matches-any-marked-assistant
   return typeof meta === "object" && meta !== null && (meta as Record<string, unknown>)[CREATE_MARKER] === marker;
@@ -25,11 +25,11 @@ const isMarked = (a: Assistant, marker: string) => {
  * `sinceIso`, a few times within `budgetMs`; undefined if it has not appeared by then.
  */
 export async function findCreated(
-  listSince: (sinceIso: string) => Promise<Assistant[]>,
+  listSince: (sinceIso: string) => Promise<VapiItem[]>,
   marker: string,
   sinceIso: string,
   budgetMs: number,
-): Promise<Assistant | undefined> {
+): Promise<VapiItem | undefined> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const found = (await listSince(sinceIso)).find((a) => isMarked(a, marker));
@@ -55,12 +55,12 @@ export interface CreateAttempt {
  * `call` wraps each upstream call (timing, circuit).
  */
 export async function createOnce(
-  client: VapiClient,
+  client: ResourceClient,
   body: Record<string, unknown>,
   lookupBudgetMs: number,
   call: <T>(work: () => Promise<T>) => Promise<T>,
   attempt: CreateAttempt,
-): Promise<Assistant> {
+): Promise<VapiItem> {
   const { marker, since } = attempt;
   const lookup = () => call(() => findCreated((iso) => client.listCreatedSince(iso), marker, since, lookupBudgetMs));
   // guard: idem-a-resumed-create-is-sent-again

@@ -1,7 +1,10 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type CachedRow, chunkRows, upsertAssistants, utf8Bytes } from "../../src/db/assistants";
+import { assistants } from "../../core/resources/assistants";
+import { type CachedRow, CacheRows, chunkRows, utf8Bytes } from "../../src/db/cache-rows";
+
+const upsertAssistants = (db: D1Database, userId: string, rows: CachedRow[]) => new CacheRows(assistants).upsertMany(db, userId, rows);
 import { breakD1For, countD1Statements } from "./gates";
 import { byId, configure, d1Rows, d1Settled, listBody, newUser, stubFor, vapiAssistants, withHook } from "./helpers";
 

@@ -152,4 +152,34 @@ describe("client SDK subscription state", () => {
       ["deleted", false, "other-tab_1"],
     ]);
   });
+
+  it("offers vapi-edge-cache.v2 first and delivers the same events from a service that answers v1 (from before v2)", async () => {
+    const user = await newUser({ assistants: 1 });
+    const writer = client(user);
+    const [a] = (await writer.getAssistants()).assistants;
+    const fromV2: ChangeEvent[] = [];
+    const fromV1: ChangeEvent[] = [];
+    // The harness checks the answered subprotocol: v2 for the SDK's offer, v1 where the v2 offer is dropped.
+    const subs = [
+      client(user, { webSocket: workerSockets({ opened: [] }) }).subscribe((e) => fromV2.push(e)),
+      client(user, { webSocket: workerSockets({ opened: [], v1Only: true }) }).subscribe((e) => fromV1.push(e)),
+    ];
+    await until(() => (subs.every((s) => s.state.state === "ready") ? true : undefined), "both ready");
+
+    await writer.updateAssistant(a!.id, { name: "renamed" });
+    const created = await writer.createAssistant({ name: "new" });
+    await writer.deleteAssistant(created.assistant.id);
+    await until(() => (fromV2.length >= 3 && fromV1.length >= 3 ? true : undefined), "three events each");
+    for (const s of subs) s.close();
+    expect(fromV1).toEqual(fromV2);
+    expect(fromV2.map((e) => (e.type === "resync" ? e.type : [e.type, e.resource, e.id]))).toEqual([
+      ["updated", "assistant", a!.id],
+      ["created", "assistant", created.assistant.id],
+      ["deleted", "assistant", created.assistant.id],
+    ]);
+    const updated = fromV2[0]!;
+    if (updated.type !== "updated") throw new Error("unreachable");
+    expect(updated.item).toEqual(updated.assistant);
+    expect(updated.assistant.name).toBe("renamed");
+  });
 });

@@ -4,7 +4,7 @@ import type { Entry } from "../../durable-objects/hot-layer";
 
 const entry = (name: string, updatedAt = "2026-01-01T00:00:00.000Z"): Entry => {
   const assistant = { id: "a", orgId: "o", createdAt: updatedAt, updatedAt, name };
-  return { assistant, json: JSON.stringify(assistant), cachedAt: 0, version: Date.parse(updatedAt), ackedAt: 0 };
+  return { item: assistant, json: JSON.stringify(assistant), cachedAt: 0, version: Date.parse(updatedAt), writtenAtSeq: 0 };
 };
 
 describe("etag", () => {

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { changed, externalChanges, snapshot } from "../../durable-objects/changes";
 import { EventLog } from "../../durable-objects/event-log";
 import { HotLayer } from "../../durable-objects/hot-layer";
+import { protocolOf } from "../../durable-objects/sockets";
+import { assistants } from "../../core/resources/assistants";
 import { refreshDueAt } from "../../durable-objects/refresh-ahead";
 import { stubFor, uid } from "./helpers";
 
@@ -30,10 +32,10 @@ function socket(accept = (ws: WebSocket) => ws.accept()) {
 describe("EventLog", () => {
   it("numbers events per user, replays what a socket missed, and keeps only the last `size`", async () => {
     await runInDurableObject(stubFor(uid()), async (_obj, state) => {
-      const log = new EventLog(state, () => 3);
-      const hot = new HotLayer();
+      const log = new EventLog(state, () => 3, protocolOf);
+      const hot = new HotLayer(assistants);
       for (const name of ["a", "b", "c", "d"]) {
-        log.publish([changed("updated", hot.write(assistant("x", name), 1, 0), "write")]);
+        log.publish([changed("assistant", "updated", hot.write(assistant("x", name), 1, 0), "write")]);
       }
       expect(log.seq).toBe(4);
       const resumed = socket();
@@ -52,14 +54,14 @@ describe("EventLog", () => {
 
   it("forget() drops the log, takes a seq of its own and tells open sockets to resync; seq keeps counting", async () => {
     await runInDurableObject(stubFor(uid()), async (_obj, state) => {
-      const log = new EventLog(state, () => 10);
-      const hot = new HotLayer();
-      for (const name of ["a", "b"]) log.publish([changed("updated", hot.write(assistant("old", name), 1, 0), "write")]);
+      const log = new EventLog(state, () => 10, protocolOf);
+      const hot = new HotLayer(assistants);
+      for (const name of ["a", "b"]) log.publish([changed("assistant", "updated", hot.write(assistant("old", name), 1, 0), "write")]);
       // An open tab, accepted the way the coordinator accepts them (the log broadcasts to these).
       const open = socket((ws) => state.acceptWebSocket(ws));
       log.forget();
       expect(await open.settled()).toEqual([{ type: "resync", seq: 3 }]);
-      log.publish([changed("created", hot.write(assistant("new", "n"), 2, 0), "write")]);
+      log.publish([changed("assistant", "created", hot.write(assistant("new", "n"), 2, 0), "write")]);
       const replays = [0, 1, 2, 3, 4].map((after) => {
         const s = socket();
         log.catchUp(s.server, after);
@@ -76,7 +78,7 @@ describe("EventLog", () => {
 
 describe("externalChanges", () => {
   it("names what a refresh changed, and nothing it left alone", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     hot.applyList([assistant("a", "1"), assistant("b", "1")], 0, 0, 0);
     const before = snapshot(hot);
     hot.applyList([assistant("a", "1"), assistant("b", "2", "2026-01-02T00:00:00.000Z"), assistant("c", "1")], 0, 1, 0);

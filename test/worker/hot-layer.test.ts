@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HotLayer } from "../../durable-objects/hot-layer";
 import type { Assistant } from "../../src/vapi/types";
+import { assistants } from "../../core/resources/assistants";
 
 const at = (ms: number) => new Date(ms).toISOString();
 const assistant = (id: string, name: string, updatedMs: number): Assistant => ({
@@ -15,26 +16,26 @@ describe("HotLayer fencing rules", () => {
   // Vapi's updatedAt has millisecond resolution: a read just before a write in the same ms
   // carries the same version, and only the write counter tells them apart.
   it("a refresh begun before a write never replaces it, even with the same updatedAt", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     hot.write(assistant("a", "written", 1_000), 1, 5);
     expect(hot.applyOne(assistant("a", "read before the write", 1_000), 0, 6)).toBeUndefined();
-    expect(hot.get("a")?.assistant.name).toBe("written");
+    expect(hot.get("a")?.item.name).toBe("written");
     expect(hot.get("a")?.cachedAt).toBe(5); // a fenced read does not vouch for the write either
     // A read begun after it with the same version confirms it: same content, fresher.
     expect(hot.applyOne(assistant("a", "written", 1_000), 1, 7)).toMatchObject({ changed: false });
-    expect(hot.get("a")).toMatchObject({ cachedAt: 7, ackedAt: 1 });
+    expect(hot.get("a")).toMatchObject({ cachedAt: 7, writtenAtSeq: 1 });
   });
 
   it("a write whose answer is older than the held version leaves the newer one", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     hot.applyOne(assistant("a", "v2", 2_000), 0, 5);
     const written = hot.write(assistant("a", "v1", 1_000), 1, 6);
-    expect(written.assistant.name).toBe("v1");
-    expect(hot.get("a")?.assistant.name).toBe("v2");
+    expect(written.item.name).toBe("v1");
+    expect(hot.get("a")?.item.name).toBe("v2");
   });
 
   it("keeps a tombstone while an older refresh is in flight, and only then", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     hot.applyOne(assistant("a", "x", 1), 0, 1);
     hot.applyOne(assistant("b", "y", 1), 0, 1);
     hot.delete("a", 1);
@@ -47,7 +48,7 @@ describe("HotLayer fencing rules", () => {
   });
 
   it("a gone id's tombstone keeps an older refresh from re-adding it", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     expect(hot.applyGone("a", 3, 4)).toBe(false); // not held: nothing removed, still fenced
     expect(hot.applyOne(assistant("a", "x", 1), 3, 5)).toBeUndefined();
     expect(hot.applyOne(assistant("a", "x", 1), 4, 6)).toBeDefined();
@@ -56,15 +57,15 @@ describe("HotLayer fencing rules", () => {
 
 describe("HotLayer unchanged revalidations", () => {
   it("keeps the held JSON, parsed object and list string, and only moves cachedAt forward", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     hot.applyList([assistant("a", "x", 1_000), assistant("b", "y", 1_000)], 0, 10, 1);
     const held = hot.get("a")!;
     const list = hot.listArrayJson();
     const { listBytes } = hot.memory();
-    const outcome = hot.applyList([{ ...held.assistant }, assistant("b", "y", 1_000)], 1, 20, 2);
+    const outcome = hot.applyList([{ ...held.item }, assistant("b", "y", 1_000)], 1, 20, 2);
     expect(outcome).toEqual({ upserted: [], touched: 2, dropped: [] });
     expect(hot.get("a")).toBe(held);
-    expect(hot.get("a")!.assistant).toBe(held.assistant);
+    expect(hot.get("a")!.item).toBe(held.item);
     expect(held.cachedAt).toBe(20);
     // Not invalidated: the built list string is still held (a dropped one counts 0 bytes until
     // rebuilt), so the next list hit reuses it.
@@ -74,23 +75,23 @@ describe("HotLayer unchanged revalidations", () => {
   });
 
   it("still replaces, and reports for D1, an assistant whose version moved", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     hot.applyList([assistant("a", "x", 1_000), assistant("b", "y", 1_000)], 0, 10, 1);
     const outcome = hot.applyList([assistant("a", "x2", 2_000), assistant("b", "y", 1_000)], 1, 20, 2);
-    expect(outcome.upserted.map((e) => e.assistant.name)).toEqual(["x2"]);
+    expect(outcome.upserted.map((e) => e.item.name)).toEqual(["x2"]);
     expect(outcome.touched).toBe(1);
     expect(hot.listArrayJson()).toContain('"x2"');
   });
 
   it("never moves cachedAt backwards (a refresh that started before the last write)", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     hot.applyOne(assistant("a", "x", 1_000), 0, 50);
     expect(hot.applyOne(assistant("a", "x", 1_000), 0, 40)).toMatchObject({ changed: false });
     expect(hot.get("a")!.cachedAt).toBe(50);
   });
 
   it("after a restart, a row confirmed by the last list sync is as fresh as that sync", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     const row = { id: "a", json: JSON.stringify(assistant("a", "x", 1_000)), cachedAt: 100, updatedAt: 1_000 };
     hot.hydrate([row, { ...row, id: "b", cachedAt: 900 }], 500);
     expect(hot.get("a")!.cachedAt).toBe(500);
@@ -100,7 +101,7 @@ describe("HotLayer unchanged revalidations", () => {
 
 describe("HotLayer memory counting", () => {
   it("counts each JSON string and the list string while it is built, two bytes a character beyond Latin-1", () => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     const a = assistant("a", "plain", 1_000);
     const b = assistant("b", "日本語の名前", 1_000);
     hot.applyList([a, b], 0, 1, 1);
@@ -117,7 +118,7 @@ describe("HotLayer memory counting", () => {
 
 describe("HotLayer memory budget", () => {
   const sized = (n: number) => {
-    const hot = new HotLayer();
+    const hot = new HotLayer(assistants);
     const items = Array.from({ length: n }, (_, i) => assistant(`id-${i}`, `n${i}`, 1_000));
     hot.applyList(items, 0, 1, 1);
     return { hot, items, each: JSON.stringify(items[0]).length };
@@ -159,7 +160,7 @@ describe("HotLayer memory budget", () => {
     expect(hot.applyOne(items[2]!, 2, 5)).toBeUndefined();
     // The same version confirmed by a refresh brings the payload back, with nothing to persist.
     expect(hot.applyOne(items[0]!, 3, 6)).toMatchObject({ changed: false });
-    expect(hot.get("id-0")?.assistant).toEqual(items[0]);
+    expect(hot.get("id-0")?.item).toEqual(items[0]);
   });
 
   it("takes a payload back from D1 only for exactly the version it holds", () => {
@@ -167,7 +168,7 @@ describe("HotLayer memory budget", () => {
     hot.trim(0);
     const row = (a: Assistant, updatedAt: number) => ({ id: a.id, json: JSON.stringify(a), cachedAt: 0, updatedAt });
     hot.restore([row(items[0]!, 1_000), row({ ...items[1]!, name: "old" }, 900)]);
-    expect(hot.get("id-0")?.assistant).toEqual(items[0]);
+    expect(hot.get("id-0")?.item).toEqual(items[0]);
     expect(hot.get("id-0")?.cachedAt).toBe(1); // memory's freshness, not the row's
     expect(hot.get("id-1")).toBeUndefined();
     expect(() => hot.listArrayJson()).toThrow();

@@ -25,6 +25,8 @@ export interface Sockets {
   gate?: Promise<void>;
   opened: WebSocket[];
   attempts?: number;
+  /** Acts as a service from before v2: the v2 offer is dropped on the way, so the service answers in v1. */
+  v1Only?: boolean;
 }
 
 /** Opens the events socket through the Worker; a refused upgrade throws, as a browser's open fails. */
@@ -33,10 +35,15 @@ export function workerSockets(state: Sockets) {
     state.attempts = (state.attempts ?? 0) + 1;
     await state.gate;
     const res = await exports.default.fetch(
-      new Request(url.replace(/^ws/, "http"), { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") } }),
+      new Request(url.replace(/^ws/, "http"), {
+        headers: {
+          Upgrade: "websocket",
+          "Sec-WebSocket-Protocol": protocols.filter((p) => !(state.v1Only && p === "vapi-edge-cache.v2")).join(", "),
+        },
+      }),
     );
     if (!res.webSocket) throw new Error(`upgrade refused: ${res.status}`);
-    expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("vapi-edge-cache.v1");
+    expect(res.headers.get("Sec-WebSocket-Protocol")).toBe(state.v1Only ? "vapi-edge-cache.v1" : "vapi-edge-cache.v2");
     res.webSocket.accept();
     state.opened.push(res.webSocket);
     return res.webSocket;

@@ -25,7 +25,12 @@ export const seqOf = (m: Message) => ("seq" in m ? m.seq : -1);
 
 export interface Tab {
   ws: WebSocket;
+  /** The messages that parse as `Message` (v1's shape; a v2 tab's created/updated do not). */
   messages: Message[];
+  /** Every message as the wire carried it. */
+  raw: string[];
+  /** The subprotocol the service answered with (null: none). */
+  protocol: string | null;
   /** Waits (polling, bounded) until a message matches, and returns it. */
   waitFor: (match: (m: Message) => boolean, timeoutMs?: number) => Promise<Message>;
   /** The `seq` of the last event or `ready` seen. */
@@ -37,6 +42,8 @@ export interface Tab {
 export interface TabOptions {
   after?: number;
   via?: "query" | "protocol";
+  /** With `via: "protocol"`: the subprotocols offered beside the token (default v1's, as the SDKs already out do). */
+  protocols?: string[];
   /** Headers a browser (Origin) or a hostile client (X-Cache-User) adds. */
   headers?: Record<string, string>;
 }
@@ -45,15 +52,19 @@ export interface TabOptions {
 export async function openTab(token: string, opts: TabOptions = {}): Promise<Tab> {
   const params = new URLSearchParams();
   const headers: Record<string, string> = { ...opts.headers, Upgrade: "websocket" };
-  if (opts.via === "protocol") headers["Sec-WebSocket-Protocol"] = `vapi-edge-cache.v1, bearer.${token}`;
+  if (opts.via === "protocol") headers["Sec-WebSocket-Protocol"] = [...(opts.protocols ?? ["vapi-edge-cache.v1"]), `bearer.${token}`].join(", ");
   else params.set("token", token);
   if (opts.after !== undefined) params.set("after", String(opts.after));
   const res = await call(`/api/assistants/events?${params}`, { headers });
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
   const messages: Message[] = [];
+  const raw: string[] = [];
   ws.addEventListener("message", (e) => {
-    messages.push(Message.parse(JSON.parse(String(e.data))));
+    raw.push(String(e.data));
+    const parsed = Message.safeParse(JSON.parse(String(e.data)));
+    if (parsed.success) messages.push(parsed.data);
+    else if (res.headers.get("Sec-WebSocket-Protocol") !== "vapi-edge-cache.v2") throw parsed.error;
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason }));
@@ -77,5 +88,5 @@ export async function openTab(token: string, opts: TabOptions = {}): Promise<Tab
       closed,
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not closed; got ${JSON.stringify(messages)}`)), timeoutMs)),
     ]);
-  return { ws, messages, waitFor, lastSeq, waitClosed };
+  return { ws, messages, raw, protocol: res.headers.get("Sec-WebSocket-Protocol"), waitFor, lastSeq, waitClosed };
 }

@@ -17,7 +17,7 @@ describe("unchanged revalidations are free", () => {
     const user = await newUser({ assistants: 5 });
     await user.req("/api/assistants");
     const before: Map<string, Entry> = await entries(user.sub);
-    const jsonBefore = new Map([...before].map(([id, e]) => [id, { json: e.json, assistant: e.assistant, cachedAt: e.cachedAt }]));
+    const jsonBefore = new Map([...before].map(([id, e]) => [id, { json: e.json, item: e.item, cachedAt: e.cachedAt }]));
     const rowsBefore = await d1Rows(user.sub);
     const batches = await countD1Statements(user.sub);
 
@@ -31,7 +31,7 @@ describe("unchanged revalidations are free", () => {
     const after = await entries(user.sub);
     for (const [id, was] of jsonBefore) {
       const now = after.get(id)!;
-      expect(now.assistant).toBe(was.assistant);
+      expect(now.item).toBe(was.item);
       expect(now.json).toBe(was.json);
       expect(now.cachedAt).toBeGreaterThanOrEqual(was.cachedAt);
     }
@@ -59,7 +59,7 @@ describe("unchanged revalidations are free", () => {
     const user = await newUser({ assistants: 2 });
     const { assistants } = await listBody(await user.req("/api/assistants"));
     const id = assistants[0]!.id;
-    const held = (await entries(user.sub)).get(id)!.assistant;
+    const held = (await entries(user.sub)).get(id)!.item;
     await configure(user, { ttlMs: 0 }); // everything is past its TTL at once
     const batches = await countD1Statements(user.sub);
     const calls = await upstreamCalls(user.key);
@@ -70,7 +70,7 @@ describe("unchanged revalidations are free", () => {
     expect(await upstreamCalls(user.key)).toBe(calls + 1);
     await d1Settled(user.sub);
     expect(batches).toEqual([]);
-    expect((await entries(user.sub)).get(id)!.assistant).toBe(held);
+    expect((await entries(user.sub)).get(id)!.item).toBe(held);
   });
 
   it("after eviction, an assistant the last list sync confirmed is a hit within that sync's TTL", async () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { VapiClient } from "../../src/vapi/client";
+import { assistants } from "../../core/resources/assistants";
+import { ResourceClient } from "../../src/vapi/client";
 
-const client = new VapiClient({ baseUrl: "https://vapi.invalid", privateKey: "k", timeoutMs: 1000 });
+const client = new ResourceClient(assistants, { baseUrl: "https://vapi.invalid", privateKey: "k", timeoutMs: 1000 });
 const answer = (body: unknown) => vi.spyOn(globalThis, "fetch").mockResolvedValue(Response.json(body));
 const assistant = (over: Record<string, unknown> = {}) => ({
   id: crypto.randomUUID(),

@@ -1,7 +1,11 @@
 import { CacheApiError } from "./errors.ts";
 import type { ChangeEvent, SocketLike } from "./types.ts";
 
-export const EVENTS_PROTOCOL = "vapi-edge-cache.v1";
+/**
+ * The subprotocols offered, newest first: a service that knows v2 answers in it (messages name
+ * their `resource`, the object is `item`); an older one picks v1 (the object is `assistant`).
+ */
+export const EVENTS_PROTOCOLS = ["vapi-edge-cache.v2", "vapi-edge-cache.v1"] as const;
 /** The close code of a socket the service closed because the user opened too many: not reconnected. */
 export const CLOSE_TOO_MANY_SOCKETS = 4429;
 
@@ -65,6 +69,20 @@ interface Message {
   type?: string;
   seq?: number;
   clientId?: string;
+  /** v2 only (v1 messages are all assistants'). */
+  resource?: string;
+  item?: unknown;
+  assistant?: unknown;
+}
+
+/** A change in the one shape the SDK delivers, from a v2 or a v1 message; undefined: not an assistant's. */
+function changeOf(m: Message, clientId: string): ChangeEvent | undefined {
+  const resource = m.resource ?? "assistant";
+  if (resource !== "assistant") return undefined;
+  const { item, assistant, ...rest } = m;
+  const object = item ?? assistant;
+  const own = m.clientId === clientId;
+  return (m.type === "deleted" ? { ...rest, resource, own } : { ...rest, resource, item: object, assistant: object, own }) as ChangeEvent;
 }
 
 /**
@@ -154,7 +172,9 @@ export function subscribe(t: SocketTransport, onEvent: (e: ChangeEvent) => void,
     if (m.type === "ready") lastSeq = m.seq;
     else if (m.type === "resync" || lastSeq === undefined || m.seq > lastSeq) {
       lastSeq = m.seq;
-      onEvent((m.type === "resync" ? m : { ...m, own: m.clientId === t.clientId }) as ChangeEvent);
+      // Another resource's change (a v2 service caching more than assistants) only moves `seq` on.
+      const event = m.type === "resync" ? (m as ChangeEvent) : changeOf(m, t.clientId);
+      if (event) onEvent(event);
     }
     if (m.type === "ready" || m.type === "resync") set({ state: "ready", seq: m.seq });
     return true;
@@ -174,7 +194,7 @@ export function subscribe(t: SocketTransport, onEvent: (e: ChangeEvent) => void,
       return retry();
     }
     try {
-      ws = await t.webSocket(url.toString(), [EVENTS_PROTOCOL, `bearer.${token}`]);
+      ws = await t.webSocket(url.toString(), [...EVENTS_PROTOCOLS, `bearer.${token}`]);
     } catch {
       return void failedOpen(token);
     }

@@ -55,18 +55,24 @@ interface Author {
   own: boolean;
 }
 
-/** A change pushed to every tab of the user, in `seq` order. */
+/**
+ * A change of one of the user's assistants, pushed to every tab in `seq` order. `resource` and
+ * `item` come from the service's `vapi-edge-cache.v2` messages (the SDK fills them in from a v1
+ * service's too); `assistant` is `item`, as before.
+ */
 export type ChangeEvent =
   | ({
       type: "created" | "updated";
       seq: number;
+      resource: "assistant";
       id: string;
       /** Vapi's `updatedAt`, in ms. */
       version: number;
       etag: string;
+      item: Assistant;
       assistant: Assistant;
     } & Author)
-  | ({ type: "deleted"; seq: number; id: string } & Author)
+  | ({ type: "deleted"; seq: number; resource: "assistant"; id: string } & Author)
   /** The tab was too far behind for the log: reload the list, then events continue from `seq`. */
   | { type: "resync"; seq: number };
 
