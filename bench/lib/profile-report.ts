@@ -23,7 +23,7 @@ const VARIANTS: Record<string, { file: string; edit: (text: string, file: string
   "rewrite-unchanged": [
     {
       file: "durable-objects/hot-layer.ts",
-      edit: at({ guard: "unchanged-revalidation-rewrites-the-entry", find: "return this.touch(id, current, assistant, fetchedAt);", replace: "{}" }),
+      edit: at({ guard: "unchanged-revalidation-rewrites-the-entry", find: "return this.touch(id, current, item, fetchedAt);", replace: "{}" }),
     },
   ],
   // JWT verification replaced by decoding only: an upper bound of what caching verifications saves.
@@ -59,12 +59,12 @@ const VARIANTS: Record<string, { file: string; edit: (text: string, file: string
   // One upsert statement per row for list syncs and repairs, as before issue #12 item 5.
   "per-row-upsert": [
     {
-      file: "src/db/assistants.ts",
+      file: "src/db/cache-rows.ts",
       edit: at({
         guard: "bulk-upsert",
         lines: 2,
-        find: `chunkRows(rows).map((c) => ("bulk" in c ? upsertBulk(db, userId, c.bulk) : upsertAssistant(db, userId, c.one)));`,
-        replace: "rows.map((r) => upsertAssistant(db, userId, r));",
+        find: `chunkRows(rows).map((c) => ("bulk" in c ? this.upsertBulk(db, userId, c.bulk) : this.upsert(db, userId, c.one)));`,
+        replace: "rows.map((r) => this.upsert(db, userId, r));",
       }),
     },
   ],
