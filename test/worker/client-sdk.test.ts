@@ -8,7 +8,8 @@ import {
   UnavailableError,
 } from "../../packages/client/src/index.ts";
 import { newUser, upstreamCalls, vapiAssistants } from "./helpers";
-import { client, until, workerFetch, workerSockets } from "./sdk-harness";
+import { until } from "./gates";
+import { client, workerFetch, workerSockets } from "./sdk-harness";
 
 describe("client SDK against the Worker and the emulator", () => {
   it("reads, revalidates with 304 on its own copy, and writes; a stale expected version is a ConflictError with both versions", async () => {
@@ -183,7 +184,7 @@ describe("client SDK against the Worker and the emulator", () => {
     const sockets: { gate?: Promise<void>; opened: WebSocket[] } = { opened: [] };
     const events: ChangeEvent[] = [];
     const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe((e) => events.push(e), { minDelayMs: 10 });
-    await until(() => (sub.lastSeq !== undefined ? true : undefined), "ready");
+    await until(() => sub.lastSeq !== undefined, "ready");
     const calls = await upstreamCalls(user.key);
 
     await writer.updateAssistant(ids[0]!, { name: "live" });
@@ -194,9 +195,9 @@ describe("client SDK against the Worker and the emulator", () => {
     await writer.updateAssistant(ids[1]!, { name: "missed" });
     await writer.deleteAssistant(ids[2]!);
     release();
-    await until(() => (events.length >= 3 ? true : undefined), "the missed events");
+    await until(() => events.length >= 3, "the missed events");
     await writer.updateAssistant(ids[0]!, { name: "after" });
-    await until(() => (events.length >= 4 ? true : undefined), "the event after the resume");
+    await until(() => events.length >= 4, "the event after the resume");
     sub.close();
 
     expect(events.map((e) => [e.type, "id" in e ? e.id : ""])).toEqual([

@@ -1,9 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent, SubscriptionState } from "../../packages/client/src/index.ts";
-import { newUser, token, uid } from "./helpers";
-import { client, type Sockets, until, workerFetch, workerSockets } from "./sdk-harness";
+import { newUser, type TestUser, token, uid } from "./helpers";
+import { until } from "./gates";
+import { client, type Sockets, workerFetch, workerSockets } from "./sdk-harness";
 
 const names = (states: SubscriptionState[]) => states.map((s) => s.state);
+
+/** A subscription through the Worker, with its sockets and every state it reported, once ready. */
+async function subscribedReady(user: TestUser) {
+  const sockets: Sockets = { opened: [] };
+  const states: SubscriptionState[] = [];
+  const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe(() => undefined, {
+    minDelayMs: 10,
+    onState: (s) => states.push(s),
+  });
+  await until(() => sub.state.state === "ready", "ready");
+  return { sockets, states, sub };
+}
 
 /** A `window` and `document` a test controls: what a browser would fire. */
 function browser() {
@@ -16,20 +29,14 @@ describe("client SDK subscription state", () => {
     const user = await newUser({ assistants: 1 });
     const writer = client(user);
     const [a] = (await writer.getAssistants()).assistants;
-    const sockets: Sockets = { opened: [] };
-    const states: SubscriptionState[] = [];
-    const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe(() => undefined, {
-      minDelayMs: 10,
-      onState: (s) => states.push(s),
-    });
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    const { sockets, states, sub } = await subscribedReady(user);
     expect(states).toEqual([{ state: "connecting", attempt: 0 }, { state: "ready", seq: 1 }]); // the key save took seq 1
 
     let release!: () => void;
     sockets.gate = new Promise((r) => (release = r));
     const dropped = Date.now();
     sockets.opened[0]!.close(1011, "network drop");
-    await until(() => (sub.state.state === "connecting" ? true : undefined), "the next attempt");
+    await until(() => sub.state.state === "connecting", "the next attempt");
     const waiting = states[2];
     expect(waiting).toMatchObject({ state: "reconnecting", attempt: 1 });
     expect(waiting?.state === "reconnecting" && waiting.at).toBeGreaterThanOrEqual(dropped);
@@ -37,7 +44,7 @@ describe("client SDK subscription state", () => {
 
     await writer.updateAssistant(a!.id, { name: "while away" });
     release();
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready again");
+    await until(() => sub.state.state === "ready", "ready again");
     expect(sub.state).toEqual({ state: "ready", seq: 2 });
     sub.close();
     expect(sub.state).toEqual({ state: "closed", reason: "caller" });
@@ -53,7 +60,7 @@ describe("client SDK subscription state", () => {
     const states: SubscriptionState[] = [];
     const sdk = client(user, { token: () => (asked++, refused), fetch: workerFetch(probes), webSocket: workerSockets(sockets) });
     const sub = sdk.subscribe(() => undefined, { minDelayMs: 10, onState: (s) => states.push(s) });
-    await until(() => (sub.state.state === "closed" ? true : undefined), "closed");
+    await until(() => sub.state.state === "closed", "closed");
 
     expect(sub.state).toMatchObject({ state: "closed", reason: "unauthorized", error: { status: 401, code: "unauthorized" } });
     expect(asked).toBe(2);
@@ -71,23 +78,17 @@ describe("client SDK subscription state", () => {
       () => undefined,
       { minDelayMs: 10 },
     );
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    await until(() => sub.state.state === "ready", "ready");
     expect([asked, sockets.attempts]).toEqual([2, 2]);
     sub.close();
   });
 
   it("closed by the service with 4429 (too many sockets for this user): reported as replaced, never reconnected", async () => {
     const user = await newUser();
-    const sockets: Sockets = { opened: [] };
-    const states: SubscriptionState[] = [];
-    const sub = client(user, { webSocket: workerSockets(sockets) }).subscribe(() => undefined, {
-      minDelayMs: 10,
-      onState: (s) => states.push(s),
-    });
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    const { sockets, states, sub } = await subscribedReady(user);
     // The coordinator echoes the close code, so the tab's socket sees the service close it with 4429.
     sockets.opened[0]!.close(4429, "too many sockets");
-    await until(() => (sub.state.state === "closed" ? true : undefined), "closed");
+    await until(() => sub.state.state === "closed", "closed");
     expect(sub.state).toEqual({ state: "closed", reason: "replaced" });
     expect(names(states)).toEqual(["connecting", "ready", "closed"]);
     expect(sockets.attempts).toBe(1);
@@ -103,23 +104,23 @@ describe("client SDK subscription state", () => {
       maxDelayMs: 600_000,
       environment: env,
     });
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    await until(() => sub.state.state === "ready", "ready");
 
     sockets.opened[0]!.close(1011, "offline");
-    await until(() => (sub.state.state === "reconnecting" ? true : undefined), "reconnecting");
+    await until(() => sub.state.state === "reconnecting", "reconnecting");
     env.window.dispatchEvent(new Event("online"));
     expect(sub.state).toEqual({ state: "connecting", attempt: 1 });
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready after online");
+    await until(() => sub.state.state === "ready", "ready after online");
 
     sockets.opened[1]!.close(1011, "laptop lid closed");
-    await until(() => (sub.state.state === "reconnecting" ? true : undefined), "reconnecting");
+    await until(() => sub.state.state === "reconnecting", "reconnecting");
     env.document.visibilityState = "hidden";
     env.document.dispatchEvent(new Event("visibilitychange"));
     expect(sub.state.state).toBe("reconnecting");
     env.document.visibilityState = "visible";
     env.document.dispatchEvent(new Event("visibilitychange"));
     expect(sub.state.state).toBe("connecting");
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready after visible");
+    await until(() => sub.state.state === "ready", "ready after visible");
 
     sub.close();
     env.window.dispatchEvent(new Event("online"));
@@ -137,13 +138,13 @@ describe("client SDK subscription state", () => {
     const [a] = (await tab.getAssistants()).assistants;
     const events: ChangeEvent[] = [];
     const sub = tab.subscribe((e) => events.push(e));
-    await until(() => (sub.state.state === "ready" ? true : undefined), "ready");
+    await until(() => sub.state.state === "ready", "ready");
 
     await tab.updateAssistant(a!.id, { name: "mine" });
     await other.updateAssistant(a!.id, { name: "theirs" });
     const created = await tab.createAssistant({ name: "new" });
     await other.deleteAssistant(created.assistant.id);
-    await until(() => (events.length >= 4 ? true : undefined), "four events");
+    await until(() => events.length >= 4, "four events");
     sub.close();
     expect(events.map((e) => (e.type === "resync" ? [e.type] : [e.type, e.own, e.clientId]))).toEqual([
       ["updated", true, tab.clientId],
@@ -164,12 +165,12 @@ describe("client SDK subscription state", () => {
       client(user, { webSocket: workerSockets({ opened: [] }) }).subscribe((e) => fromV2.push(e)),
       client(user, { webSocket: workerSockets({ opened: [], v1Only: true }) }).subscribe((e) => fromV1.push(e)),
     ];
-    await until(() => (subs.every((s) => s.state.state === "ready") ? true : undefined), "both ready");
+    await until(() => subs.every((s) => s.state.state === "ready"), "both ready");
 
     await writer.updateAssistant(a!.id, { name: "renamed" });
     const created = await writer.createAssistant({ name: "new" });
     await writer.deleteAssistant(created.assistant.id);
-    await until(() => (fromV2.length >= 3 && fromV1.length >= 3 ? true : undefined), "three events each");
+    await until(() => fromV2.length >= 3 && fromV1.length >= 3, "three events each");
     for (const s of subs) s.close();
     expect(fromV1).toEqual(fromV2);
     expect(fromV2.map((e) => (e.type === "resync" ? e.type : [e.type, e.resource, e.id]))).toEqual([

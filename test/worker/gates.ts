@@ -115,12 +115,19 @@ export async function holdNextVapiAnswer(sub: string, method: "listAll" | "get" 
 }
 
 /**
- * Polls `check` until it holds, for at most `timeoutMs`; fails naming `what` it waited for. For
- * states only visible from outside (Vapi's counters) or through the coordinator's test hook.
+ * Polls `probe` until it gives a value (anything but `false` or `undefined`) and returns it, for at
+ * most `timeoutMs`; fails naming `what` it waited for. For states only visible from outside
+ * (Vapi's counters, an SDK's state) or through the coordinator's test hook.
  */
-export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000) {
+export async function until<T>(
+  probe: () => Promise<T | false | undefined> | T | false | undefined,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`until: ${what} not reached within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -1,26 +1,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { breakD1For } from "./gates";
+import { breakD1For, until } from "./gates";
 import { admin, byId, configure, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 import { openTab } from "./tabs";
-
-const tick = () => new Promise((r) => setTimeout(r, 20));
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick();
-  }
-}
 
 describe("refresh-ahead and warming", () => {
   it("the first tab of a login warms a cold cache, so the dashboard's first list is a hit", async () => {
     const user = await newUser({ assistants: 3 });
     const tab = await openTab(user.token);
-    await until(async () => ((await d1Rows(user.sub)).length === 3 ? true : undefined), "the warm-up");
+    await until(async () => (await d1Rows(user.sub)).length === 3, "the warm-up");
     const calls = await upstreamCalls(user.key);
     const list = await listBody(await user.req("/api/assistants"));
     expect(list.cached).toBe(true);
@@ -48,7 +36,7 @@ describe("refresh-ahead and warming", () => {
 
     for (const t of tabs) t.ws.close(1000, "done");
     await until(
-      () => runInDurableObject(stub, (_obj, state) => (state.getWebSockets().length === 0 ? true : undefined)),
+      () => runInDurableObject(stub, (_obj, state) => state.getWebSockets().length === 0),
       "the sockets to close",
     );
     const calls = await upstreamCalls(user.key);

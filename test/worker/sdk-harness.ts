@@ -53,13 +53,3 @@ export function workerSockets(state: Sockets) {
 export const client = (user: TestUser, extra: Partial<Parameters<typeof createCacheClient>[0]> = {}) =>
   createCacheClient({ baseUrl: BASE, token: user.token, fetch: workerFetch(), ...extra });
 
-/** Polls `probe` (bounded) until it gives a value. */
-export async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
