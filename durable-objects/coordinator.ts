@@ -27,6 +27,8 @@ import { refreshAhead } from "./refresh-ahead";
 import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, protocolOf } from "./sockets";
+import { TeamLink } from "./team-link";
+import type { TeamChange } from "./team-wire";
 import { CacheStats, type StatsSnapshot } from "./stats";
 import { type CoordinatorTestHook, coordinatorTestHook, TEST_HOOK } from "./test-hook";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
@@ -63,10 +65,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     retentionMs: this.config.idempotencyRetentionMs,
     maxKeys: this.config.idempotencyMaxKeys,
   }));
+  /** The user's side of their team: users whose keys reach the same Vapi org (team-link.ts). */
+  private readonly team = new TeamLink({
+    ctx: this.ctx, stats: this.stats, config: () => this.config, env: () => this.env, uid: () => this.uid,
+    identify: () => this.identifyTeam(),
+  });
   /** Reads from Vapi and their fencing; the write counter lives there too. */
   private readonly refresher = new Refresher({
     ctx: this.ctx, hot: this.hot, rows: this.rows, upstream: this.upstream, keys: this.keys,
-    d1: this.d1, events: this.events, budget: this.budget,
+    d1: this.d1, budget: this.budget,
+    // What a refresh finds changed in Vapi goes to the user's tabs and to the team.
+    events: { publish: (changes) => (this.events.publish(changes), this.team.share(changes)) },
     // Late-bound: the test hook swaps `config`, `env` and `clientFor` (test-hook.ts).
     config: () => this.config, env: () => this.env, uid: () => this.uid,
     clientFor: (timing, session) => this.clientFor(timing, session),
@@ -83,6 +92,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private readonly writes = new WriteThrough({
     hot: this.hot, rows: this.rows, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
     env: () => this.env, uid: () => this.uid, clientFor: (timing) => this.clientFor(timing),
+    announce: (change) => this.team.acknowledged(this.hot.resource, change),
   });
 
   /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
@@ -102,7 +112,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
     return this.idempotent(opts, ["POST", `/api/${this.hot.resource.plural}`, body], (attempt) =>
       framed(this.frame, userId, "write", (timing) =>
-        this.writes.queued(async () => {
+        this.writes.queued(() => this.team.write(this.hot.resource.name, undefined, async () => {
           const entry = await this.writes.write(timing, undefined, async (client, timed) => {
             const item = await createOnce(client, body, lookupBudget, timed, attempt).catch((err: unknown) =>
               this.unknownCreate(err, timing),
@@ -110,7 +120,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
             return { type: "created", item, origin: "write", clientId: opts.clientId };
           });
           return writtenAnswer(this.hot.resource, 201, entry!, timing);
-        }),
+        })),
       ),
     );
   }
@@ -118,9 +128,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
   async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return this.idempotent(opts, ["PATCH", `/api/${this.hot.resource.plural}/${id}`, patch], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(async () => {
+      this.writes.queued(() => this.team.write(this.hot.resource.name, id, async (atLeast) => {
+        // `atLeast`: the newest version a teammate wrote or saw; an older copy here is read again.
         // guard: patch-if-match-compares-without-fetching
-        const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
+        const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing, atLeast) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
           return preconditionFailed(this.hot.resource, base, timing);
@@ -131,7 +142,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
           return { type: "updated", item, origin: "write", clientId: opts.clientId };
         });
         return writtenAnswer(this.hot.resource, 200, entry!, timing);
-      }),
+      })),
       id,
     ));
   }
@@ -139,9 +150,9 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
   async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
     return this.idempotent(opts, ["DELETE", `/api/${this.hot.resource.plural}/${id}`], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(async () => {
+      this.writes.queued(() => this.team.write(this.hot.resource.name, id, async (atLeast) => {
         if (opts.ifMatch !== undefined) {
-          const base = await this.reads.base(id, timing);
+          const base = await this.reads.base(id, timing, atLeast);
           // guard: delete-if-match-not-compared
           if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.hot.resource, base, timing);
         }
@@ -150,20 +161,24 @@ export class UserCacheCoordinator extends DurableObject<Env> {
           return { type: "deleted", id, origin: "write", clientId: opts.clientId };
         });
         return writeAnswer(200, `{"success":true}`, timing);
-      }),
+      })),
       id,
     ));
   }
 
   // ---- settings ----------------------------------------------------------------------
 
-  /** Stores a (verified) Vapi key; a different key means a different org: the cache is dropped. */
-  async setKey(userId: string, privateKey: string): Promise<void> {
+  /**
+   * Stores a (verified) Vapi key; a different key means a different org: the cache is dropped.
+   * `verified.orgId`: the org Vapi named when the Worker verified the key; the user joins its team.
+   */
+  async setKey(userId: string, privateKey: string, verified: { orgId?: string } = {}): Promise<void> {
     await this.ready(userId);
     await this.writes.queued(async () => {
       const previous = await this.loadKey(this.keys.current);
       await saveVapiKey(this.env, this.uid, privateKey);
       if (previous !== privateKey) await this.switchKey(privateKey);
+      await this.team.follow(await this.team.identify(privateKey, verified.orgId));
     });
   }
 
@@ -185,6 +200,21 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** Before an events socket opens (each open may replay the whole log): the user's socket-open budget. */
   async admitSocket(): Promise<ApiFailure | null> {
     return this.limiter.refusal("socket opens", this.config.socketOpenLimit);
+  }
+
+  /**
+   * A teammate's acknowledged changes, relayed by the team `teamId` (team.ts): applied like the
+   * user's own (write counter, hot layer, D1, tabs) under the same fencing, unless the user's key
+   * left that team meanwhile (false). Wakes an evicted coordinator, which hydrates first.
+   */
+  async teamChange(userId: string, teamId: string, changes: TeamChange[]): Promise<boolean> {
+    await this.ready(userId);
+    const applied = await this.team.receive(teamId, changes, (c) =>
+      c.resource !== this.hot.resource.name ? Promise.resolve()
+      : this.writes.apply(newTiming(), c.type === "deleted" ? { type: "deleted", id: c.id, origin: c.origin } : { type: c.type, item: c.item, origin: c.origin }),
+    );
+    this.budget.enforce();
+    return applied;
   }
 
   /** GET /api/cache/stats. */
@@ -239,7 +269,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       env: { get: () => this.env, set: (env) => (this.env = env) },
       config: { get: () => this.config, set: (config) => (this.config = config) },
       clientFor: { get: () => this.clientFor.bind(this), set: (f) => (this.clientFor = f) },
-      hot: this.hot, d1: this.d1, trust: this.trust, refresher: this.refresher,
+      hot: this.hot, d1: this.d1, trust: this.trust, refresher: this.refresher, team: this.team,
     });
   }
 
@@ -287,6 +317,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     // guard: key-switched-after-the-d1-await
     this.keys.switchTo(key);
     this.hot.clear();
+    // Another org's changes are refused from here on (the new key's team is joined after).
+    this.team.leave();
     await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));
   }
 
@@ -304,6 +336,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     const key = await this.loadKey(session);
     timing.d1 += Date.now() - started;
     return this.upstream.client(key, this.hot.resource);
+  }
+
+  /** The team of the current key, asked of Vapi (a key stored before teams existed); null when unknown. */
+  private async identifyTeam(): Promise<string | null> {
+    try {
+      const key = await this.loadKey(this.keys.current);
+      const client = await this.clientFor(newTiming());
+      return key === null ? null : await this.team.identify(key, (await client.listPage(1))[0]?.orgId);
+    } catch {
+      return null;
+    }
   }
 
   /** Runs a write once per Idempotency-Key and request (`method`, target, body); see idempotency.ts. */

@@ -18,6 +18,11 @@ export class CacheStats {
   retries = 0;
   errors = 0;
   writes = 0;
+  /** Writes run in their team's turn and reported to it in time; writes that went on without it. */
+  teamCoordinated = 0;
+  teamUnavailable = 0;
+  /** Teammates' changes applied to this user's cache. */
+  teamApplied = 0;
   private readonly since = Date.now();
   private latencies: number[] = [];
   private next = 0;
@@ -46,6 +51,7 @@ export class CacheStats {
       circuit,
       errors: this.errors,
       writes: this.writes,
+      team: { coordinated: this.teamCoordinated, unavailable: this.teamUnavailable, applied: this.teamApplied },
       hotLayer: { ...hot, uncounted: UNCOUNTED },
       upstreamLatencyMs: { samples: sorted.length, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) },
     };

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { conditions, coordinator, forward, noCache } from "../lib/rpc";
-import { AssistantSchema, cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, replayedHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
+import { AssistantSchema, cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, replayedHeader, teamHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
 import { router } from "../lib/router";
 import { assistants as resource } from "../../core/resources/assistants";
 
@@ -79,7 +79,7 @@ const tags = ["assistants"];
 const upstream = [424, 429, 502, 503, 504];
 const cached = { cached: true };
 const written = { cached: true, replayable: true };
-const writtenHeaders = { ...validatedHeaders, ...replayedHeader };
+const writtenHeaders = { ...validatedHeaders, ...replayedHeader, ...teamHeader };
 
 const list = createRoute({
   operationId: "listAssistants",
@@ -148,7 +148,7 @@ const remove = createRoute({
   summary: "Delete an assistant in Vapi, then from the cache",
   request: { params: IdParam, headers: WritePreconditions.extend(WriteHeaders.shape) },
   responses: {
-    200: json(z.object({ success: z.literal(true) }), "Deleted", { ...cacheHeaders, ...replayedHeader }),
+    200: json(z.object({ success: z.literal(true) }), "Deleted", { ...cacheHeaders, ...replayedHeader, ...teamHeader }),
     412: preconditionFailed,
     ...errors([400, 401, 404, 409, 422, ...upstream], written),
   },
