@@ -314,11 +314,12 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     // Stored answers hold the old org's assistants: they go with it.
     // guard: idem-key-change-keeps-stored-answers
     this.idempotency.forget();
+    // Another org's changes are refused from here on (the new key's team is joined after).
+    // guard: a-key-change-keeps-the-team
+    this.team.leave();
     // guard: key-switched-after-the-d1-await
     this.keys.switchTo(key);
     this.hot.clear();
-    // Another org's changes are refused from here on (the new key's team is joined after).
-    this.team.leave();
     await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));
   }
 

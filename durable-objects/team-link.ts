@@ -168,10 +168,9 @@ export class TeamLink {
    * belongs to it (false: the team drops the member). A change of an id seen deleted is not applied.
    */
   async receive(teamId: string, changes: TeamChange[], apply: (c: TeamChange) => Promise<unknown>): Promise<boolean> {
-    if (this.teamId !== teamId) return false;
     await this.incoming(changes, async (c) => {
       // Checked per change, right before it applies: a key switch meanwhile ends the team's say.
-      // guard: team-change-applied-after-leaving
+      // guard: a-change-of-another-team-applied
       if (this.teamId !== teamId) return;
       // guard: team-change-resurrects-a-deleted-id
       if (c.type !== "deleted" && this.gone.has(c.item.id)) return;

@@ -22,6 +22,7 @@ export class Turns {
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
+    // guard: turns-not-waited-for
     await previous;
     if (Date.now() > deadline) {
       done();

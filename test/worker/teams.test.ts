@@ -1,6 +1,9 @@
+import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Assistant, ErrorBody, newUser, OneBody, type TestUser, upstreamCalls, vapiAssistants } from "./helpers";
+import type { TeamChange } from "../../durable-objects/team-wire";
+import { Assistant, ErrorBody, newUser, OneBody, stubFor, type TestUser, upstreamCalls, vapiAssistants, withHook } from "./helpers";
 import { openTab } from "./tabs";
 
 // Issue 20: what holds between two tabs of one user holds between teammates, users whose stored
@@ -80,7 +83,54 @@ describe("teammates (issue 20)", () => {
     expect(ids).not.toContain(id);
     expect((await b.req(`/api/assistants/${id}`)).status).toBe(404);
   });
+
+  // Teammates' changes arrive in the team's order, but a relay can still be late (a delivery past
+  // its deadline finishes after the next one): each copy applies them under the refresh's rules.
+  it("ignores a relayed change older than the copy it holds: no version goes back, no event", async () => {
+    const { a, b, id } = await team();
+    const old = await one(await b.req(`/api/assistants/${id}`));
+    const newer = await one(await a.req(`/api/assistants/${id}`, { method: "PATCH", json: { name: "newer" } }));
+    const tab = await openTab(b.token, { via: "protocol", protocols: ["vapi-edge-cache.v2"] });
+    await tab.waitFor((m) => m.type === "ready");
+
+    expect(await relay(b, [{ type: "updated", resource: "assistant", item: old, version: Date.parse(old.updatedAt), origin: "team" }])).toBe(true);
+    expect(await one(await b.req(`/api/assistants/${id}`))).toEqual(newer);
+    // A round trip on the socket after the relay: anything it published would have arrived first.
+    tab.ws.send('{"type":"ping"}');
+    await waitForRaw(tab.raw, (m) => m.type === "pong");
+    expect(tab.raw.map((r) => Event.parse(JSON.parse(r)).type)).toEqual(["ready", "pong"]);
+    tab.ws.close();
+  });
+
+  it("never brings back a deleted assistant through a late teammate's change", async () => {
+    const { a, b, id } = await team();
+    const before = await one(await b.req(`/api/assistants/${id}`));
+    expect((await a.req(`/api/assistants/${id}`, { method: "DELETE" })).status).toBe(200);
+    const late = { ...before, updatedAt: new Date(Date.parse(before.updatedAt) + 1).toISOString() };
+    await relay(b, [{ type: "updated", resource: "assistant", item: late, version: Date.parse(late.updatedAt), origin: "team" }]);
+    expect((await b.req(`/api/assistants/${id}`)).status).toBe(404);
+  });
+
+  it("never brings back a deleted assistant through a teammate's late refresh report, even to an evicted teammate", async () => {
+    const { a, b, id } = await team();
+    const before = await one(await b.req(`/api/assistants/${id}`));
+    expect((await a.req(`/api/assistants/${id}`, { method: "DELETE" })).status).toBe(200);
+    await evictDurableObject(stubFor(b.sub));
+    // A refresh of A's that read the assistant before the delete reports it afterwards.
+    const late = { ...before, updatedAt: new Date(Date.parse(before.updatedAt) + 1).toISOString() };
+    const teamId = (await withHook(a.sub, (hook) => hook.teamId()))!;
+    await env.TEAM.getByName(teamId).acknowledged(a.sub, null, [
+      { type: "updated", resource: "assistant", item: late, version: Date.parse(late.updatedAt), origin: "vapi" },
+    ]);
+    expect((await b.req(`/api/assistants/${id}`)).status).toBe(404);
+  });
 });
+
+/** Relays `changes` to `user`'s coordinator as their team would. */
+async function relay(user: TestUser, changes: TeamChange[]) {
+  const teamId = (await withHook(user.sub, (hook) => hook.teamId()))!;
+  return stubFor(user.sub).teamChange(user.sub, teamId, changes);
+}
 
 const Event = z.looseObject({ type: z.string(), id: z.string().optional(), origin: z.string().optional(), clientId: z.string().optional() });
 
