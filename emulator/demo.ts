@@ -73,6 +73,6 @@ export function registerDemoOrg(state: EmulatorState, now: number = Date.now()):
     org.assistants.insert({ ...content, id: randomUUID(), orgId: org.orgId, createdAt: at, updatedAt: at, isServerUrlSecretSet: false });
   }
   // A few tools, a squad and numbers answered by the assistants above, for the dashboard.
-  generateResources(org, { tools: 3, squads: 1, phoneNumbers: 3 }, now);
+  generateResources(org, { tools: 3, squads: 1, phoneNumbers: 4 }, now);
   return org;
 }

@@ -21,7 +21,8 @@ type Schema = {
   properties?: Record<string, Schema>;
   required?: string[];
 };
-type Operation = { requestBody: { content: { "application/json": { schema: Schema } } } };
+type Body = { content: { "application/json": { schema: Schema } } };
+type Operation = { requestBody: Body; responses: Record<string, Body> };
 
 const source = process.argv[2] ?? "../shared/spec/vapi-resources-openapi.json";
 const spec = JSON.parse(readFileSync(source, "utf8")) as {
@@ -70,7 +71,7 @@ function variants(path: string, discriminator: string | null) {
     const body = operation.requestBody.content["application/json"].schema;
     return (body.oneOf ?? [body]).map((variant) => refName(variant.$ref ?? ""));
   };
-  const byValue: Record<string, { create?: unknown; update?: unknown }> = {};
+  const byValue: Record<string, { create?: unknown; update?: unknown; response?: unknown }> = {};
   for (const [mode, operation] of [["create", spec.paths[path]?.post], ["update", spec.paths[`${path}/{id}`]?.patch]] as const) {
     if (!operation) throw new Error(`${path}: no ${mode} operation`);
     for (const name of refs(operation)) {
@@ -79,7 +80,17 @@ function variants(path: string, discriminator: string | null) {
       (byValue[value] ??= {})[mode] = dto(name);
     }
   }
-  return { discriminator, variants: byValue };
+  // What answers carry, for the fidelity test: property names and the required ones.
+  const created = spec.paths[path]?.post.responses["201"]?.content["application/json"].schema;
+  for (const variant of created?.oneOf ?? (created ? [created] : [])) {
+    const schema = schemas[refName(variant.$ref ?? "")];
+    const value = discriminator ? schema?.properties?.[discriminator]?.enum?.[0] : "";
+    if (!schema?.properties || value === undefined) throw new Error(`${path}: bad response variant`);
+    (byValue[value] ??= {}).response = { properties: Object.keys(schema.properties), required: schema.required ?? [] };
+  }
+  // A variant only Update knows (tool type knowledgeBase) can never be created, so it is left out.
+  const complete = Object.entries(byValue).filter(([, dtos]) => dtos.create && dtos.update && dtos.response);
+  return { discriminator, variants: Object.fromEntries(complete) };
 }
 
 const resources = {
