@@ -62,7 +62,10 @@ export const RESOURCES: Readonly<Record<VapiPath, ResourceSpec>> = {
   // Phone numbers answer a `status`; a `vapi` number is given its number by Vapi.
   "phone-number": schemaResource("phone-number", "phone-numbers", {
     serverFields: [...BASE_FIELDS, "status"],
-    defaults: (fields) => ({ status: "active", ...(fields.provider === "vapi" && fields.number === undefined ? { number: vapiNumber(fields) } : {}) }),
+    defaults: (fields) => {
+      const assigned = fields.provider === "vapi" && fields.number === undefined;
+      return { status: "active", ...(assigned ? { number: vapiNumber(fields) } : {}) };
+    },
   }),
   tool: schemaResource("tool", "tools", {}),
   squad: schemaResource("squad", "squads", { idAny: true }),
