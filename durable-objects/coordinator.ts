@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../core/config";
 import type { CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
-import { ApiError, type ApiFailure, toFailure } from "../core/errors";
+import { type ApiFailure, toFailure } from "../core/errors";
 import { USER_HEADER } from "../core/protocol";
 import type { Resource } from "../core/resource";
 import { resources } from "../core/resources";
 import type { Timing } from "../core/timing";
 import type { ResourceClient } from "../src/vapi/client";
+import { unknownResource } from "./answers";
 import { ResourceBundle, type Shared } from "./bundle";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Trust } from "./d1-trust";
@@ -22,10 +23,9 @@ import { acceptTab, protocolOf } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
 import { type CoordinatorTestHook, coordinatorTestHook, TEST_HOOK } from "./test-hook";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
+import { UserBinding } from "./user-binding";
 import { VapiKey } from "./vapi-key";
 import { WriteQueue } from "./write-through";
-
-const USER_KEY = "user-id";
 
 /**
  * One per user (JWT `sub`): the parts every resource shares (the Vapi key and its sessions, the
@@ -35,8 +35,7 @@ const USER_KEY = "user-id";
  */
 export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
-  private userId: string | undefined;
-  private started: Promise<void> | undefined;
+  private readonly user = new UserBinding(this.ctx, (userId) => this.trust.load(this.d1, this.env.DB, userId, this.parts));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
   private readonly circuit = new CircuitBreaker(() => this.config.circuitThreshold, () => this.config.circuitOpenMs);
@@ -53,7 +52,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   }));
   private readonly vapiKey = new VapiKey({
     keys: this.keys, upstream: this.upstream, events: this.events, idempotency: this.idempotency, d1: this.d1,
-    parts: () => this.parts, env: () => this.env, uid: () => this.uid,
+    parts: () => this.parts, env: () => this.env, uid: () => this.user.uid,
   });
   /** The user's one write queue: writes of every resource, and key changes, one at a time. */
   private readonly queue = new WriteQueue();
@@ -65,7 +64,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     ctx: this.ctx, keys: this.keys, limiter: this.limiter, upstream: this.upstream, d1: this.d1, events: this.events,
     budget: this.budget, queue: this.queue, idempotency: this.idempotency,
     flights: new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms)),
-    config: () => this.config, env: () => this.env, uid: () => this.uid, ready: (userId) => this.ready(userId),
+    config: () => this.config, env: () => this.env, uid: () => this.user.uid, ready: (userId) => this.user.ready(userId),
     clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
   };
   /** One bundle per resource (core/resources/), by name; the first is the one a login warms. */
@@ -103,19 +102,19 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** Stores a (verified) Vapi key; a different key means a different org: the cache is dropped. */
   async setKey(userId: string, privateKey: string): Promise<void> {
-    await this.ready(userId);
+    await this.user.ready(userId);
     await this.queue.queued(() => this.vapiKey.save(privateKey));
   }
 
   /** Forgets the user's Vapi key and everything cached with it. */
   async removeKey(userId: string): Promise<void> {
-    await this.ready(userId);
+    await this.user.ready(userId);
     await this.queue.queued(() => this.vapiKey.remove());
   }
 
   /** For Worker-side work that costs a Vapi call (verifying a key): the user's write limit. */
   async admitWrite(userId: string): Promise<ApiFailure | null> {
-    await this.ready(userId);
+    await this.user.ready(userId);
     return this.limiter.refusal("writes", this.config.writeLimit);
   }
 
@@ -126,7 +125,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /** GET /api/cache/stats: the totals, and each resource's counters and memory. */
   async getStats(userId: string): Promise<StatsSnapshot> {
-    await this.ready(userId);
+    await this.user.ready(userId);
     const usage = this.parts.map((b) => ({ name: b.resource.name, counters: b.counters, memory: b.hot.memory() }));
     return this.stats.snapshot(usage, this.config.maxBytes, this.circuit.snapshot());
   }
@@ -136,11 +135,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    * tabs. Whatever woke it, both run when they have work, and each asks again for its next time.
    */
   override async alarm(): Promise<void> {
-    const userId = this.ctx.storage.kv.get<string>(USER_KEY);
+    const userId = this.user.stored;
     if (!userId) return;
     if (this.trust.untrusted) {
-      await this.ready(userId);
-      await this.trust.repair(this.d1, this.env.DB, this.uid, this.parts);
+      await this.user.ready(userId);
+      await this.trust.repair(this.d1, this.env.DB, this.user.uid, this.parts);
     }
     await this.ahead(userId);
   }
@@ -150,10 +149,8 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const userId = request.headers.get(USER_HEADER);
     if (!userId) return new Response(null, { status: 400 });
-    // One object, one user, for its whole life (the id is kept in storage): a socket announced
-    // for anyone else means the Worker forwarded an identity it did not verify.
-    const bound = this.ctx.storage.kv.get<string>(USER_KEY);
-    if (bound !== undefined && bound !== userId) throw new Error("a coordinator serves exactly one user");
+    // A socket announced for anyone but this object's user: the Worker forwarded an identity it did not verify.
+    this.user.assertServes(userId);
     const res = acceptTab(this.ctx, this.events, request, this.config.maxSockets);
     // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
     this.ctx.waitUntil(this.ahead(userId));
@@ -189,35 +186,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private bundle(name: string, work: (b: ResourceBundle) => Promise<CoordinatorResult>): Promise<CoordinatorResult> {
     const bundle = this.bundles.get(name);
     if (bundle) return work(bundle);
-    const error = new ApiError(404, "unknown_resource", `This cache holds no resource named ${JSON.stringify(name)}.`);
-    return Promise.resolve({ ok: false, error: toFailure(error) });
+    return Promise.resolve({ ok: false, error: toFailure(unknownResource(name)) });
   }
 
   /** Refresh-ahead for open tabs (refresh-ahead.ts), through each list's one flight. */
   private ahead(userId: string) {
-    return refreshAhead(this.ctx, this.parts, this.config, () => this.ready(userId));
-  }
-
-  private get uid(): string {
-    if (!this.userId) throw new Error("coordinator used before ready()");
-    return this.userId;
-  }
-
-  /** Loads what D1 holds for the user once per object lifetime (after a restart or eviction). */
-  private ready(userId: string): Promise<void> {
-    if (this.userId !== undefined && this.userId !== userId) {
-      throw new Error("a coordinator serves exactly one user");
-    }
-    this.started ??= this.hydrate(userId).catch((err: unknown) => {
-      this.started = undefined; // let the next request try again
-      throw err;
-    });
-    return this.started;
-  }
-
-  private async hydrate(userId: string) {
-    this.userId = userId;
-    if (this.ctx.storage.kv.get(USER_KEY) !== userId) this.ctx.storage.kv.put(USER_KEY, userId);
-    await this.trust.load(this.d1, this.env.DB, userId, this.parts);
+    return refreshAhead(this.ctx, this.parts, this.config, () => this.user.ready(userId));
   }
 }
