@@ -84,3 +84,7 @@ export const keyChanged = () =>
   new ApiError(503, "cache_reset", "The Vapi key changed while this request was in flight; retry.", {
     "Retry-After": "0",
   });
+
+/** 404 for a resource name the coordinator holds no bundle for (core/resources/index.ts). */
+export const unknownResource = (name: string) =>
+  new ApiError(404, "unknown_resource", `This cache holds no resource named ${JSON.stringify(name)}.`);

@@ -1,169 +1,108 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../core/config";
 import type { CoordinatorResult, ReadOptions, WriteOptions } from "../core/contract";
-import { ApiError, type ApiFailure } from "../core/errors";
-import { needsBase, vapiPatchBody } from "../core/merge-patch";
+import { type ApiFailure, toFailure } from "../core/errors";
 import { USER_HEADER } from "../core/protocol";
+import type { Resource } from "../core/resource";
+import { resources } from "../core/resources";
 import { newTiming, type Timing } from "../core/timing";
-import { assistants } from "../core/resources/assistants";
-import { CacheRows } from "../src/db/cache-rows";
-import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import type { ResourceClient } from "../src/vapi/client";
-import { createOnce } from "../src/vapi/create-marker";
-import { keyChanged, preconditionFailed, writeAnswer, writtenAnswer } from "./answers";
+import { unknownResource } from "./answers";
+import { ResourceBundle, type Shared } from "./bundle";
 import { CircuitBreaker } from "./circuit-breaker";
 import { D1Trust } from "./d1-trust";
 import { D1Writer } from "./d1-writer";
-import { etagOf, ListEtag, matches } from "./etag";
 import { EventLog } from "./event-log";
-import { HotLayer } from "./hot-layer";
-import { type Attempt, fingerprint, IdempotencyKeys } from "./idempotency";
-import { KeySessions, type Session, SessionChanged } from "./key-session";
+import { IdempotencyKeys } from "./idempotency";
+import { KeySessions, type Session } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
-import { framed } from "./rpc-frame";
-import { ReadThrough } from "./read-through";
 import { refreshAhead } from "./refresh-ahead";
-import { Refresher } from "./refresher";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, protocolOf } from "./sockets";
+import { CacheStats, type StatsSnapshot } from "./stats";
 import { TeamLink } from "./team-link";
 import type { TeamChange } from "./team-wire";
-import { CacheStats, type StatsSnapshot } from "./stats";
 import { type CoordinatorTestHook, coordinatorTestHook, TEST_HOOK } from "./test-hook";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
-import { WriteThrough } from "./write-through";
-
-const USER_KEY = "user-id";
+import { UserBinding } from "./user-binding";
+import { VapiKey } from "./vapi-key";
+import { WriteQueue } from "./write-through";
 
 /**
- * One per user (JWT `sub`): the hot layer, the single-flight table for Vapi reads, the queue that
- * serializes the user's writes, and the ordered queue of D1 changes. See docs/architecture.md.
+ * One per user (JWT `sub`): the parts every resource shares (the Vapi key and its sessions, the
+ * upstream circuit, the single-flight table, the one write queue, the ordered queue of D1 changes,
+ * the event log, idempotency keys, stats, rate limits and the memory budget) and one bundle per
+ * resource (bundle.ts) for the rest. See docs/architecture.md.
  */
 export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
-  private userId: string | undefined;
-  /** The resource this coordinator caches: its hot layer and its D1 rows (core/resource.ts). */
-  private readonly hot = new HotLayer(assistants);
-  private readonly rows = new CacheRows(assistants);
-  private readonly flights = new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms));
+  private readonly user = new UserBinding(this.ctx, (userId) => this.trust.load(this.d1, this.env.DB, userId, this.parts));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
   private readonly circuit = new CircuitBreaker(() => this.config.circuitThreshold, () => this.config.circuitOpenMs);
   private readonly upstream = new Upstream(() => this.config, this.stats, this.circuit);
-  private readonly trust = new D1Trust(this.ctx, this.rows);
+  private readonly trust = new D1Trust(this.ctx);
   private readonly d1 = new D1Writer(this.env.DB, (err) => this.trust.failed(err));
-  private readonly budget = new MemoryBudget(this.hot, this.d1, this.trust, () => this.config.maxBytes, (ids) =>
-    this.rows.load(this.env.DB, this.uid, ids),
-  );
+  private readonly budget = new MemoryBudget(() => this.parts, this.d1, this.trust, () => this.config.maxBytes);
   /** The Vapi key and its cache generation: refreshes begun under an older one are discarded. */
   private readonly keys = new KeySessions();
-  private started: Promise<void> | undefined;
   private readonly events = new EventLog(this.ctx, () => this.config.eventLogSize, protocolOf);
-  private readonly listTag = new ListEtag();
   private readonly idempotency = new IdempotencyKeys(this.ctx, () => ({
     retentionMs: this.config.idempotencyRetentionMs,
     maxKeys: this.config.idempotencyMaxKeys,
   }));
   /** The user's side of their team: users whose keys reach the same Vapi org (team-link.ts). */
-  private readonly team = new TeamLink({
-    ctx: this.ctx, stats: this.stats, config: () => this.config, env: () => this.env, uid: () => this.uid,
-    identify: () => this.identifyTeam(),
+  private readonly team: TeamLink = new TeamLink({
+    ctx: this.ctx, stats: this.stats, config: () => this.config, env: () => this.env, uid: () => this.user.uid,
+    identify: (): Promise<string | null> => this.vapiKey.team(this.parts[0]!.resource),
   });
-  /** Reads from Vapi and their fencing; the write counter lives there too. */
-  private readonly refresher = new Refresher({
-    ctx: this.ctx, hot: this.hot, rows: this.rows, upstream: this.upstream, keys: this.keys,
-    d1: this.d1, budget: this.budget,
-    // What a refresh finds changed in Vapi goes to the user's tabs and to the team.
-    events: { publish: (changes) => (this.events.publish(changes), this.team.share(changes)) },
-    // Late-bound: the test hook swaps `config`, `env` and `clientFor` (test-hook.ts).
-    config: () => this.config, env: () => this.env, uid: () => this.uid,
-    clientFor: (timing, session) => this.clientFor(timing, session),
+  private readonly vapiKey: VapiKey = new VapiKey({
+    keys: this.keys, upstream: this.upstream, events: this.events, idempotency: this.idempotency, d1: this.d1,
+    team: this.team, parts: () => this.parts, env: () => this.env, uid: () => this.user.uid,
   });
+  /** The user's one write queue: writes of every resource, and key changes, one at a time. */
+  private readonly queue = new WriteQueue();
+  /** Late-bound, so the test hook can intercept the next client (test-hook.ts). */
+  private clientFor = (resource: Resource, timing: Timing, session?: Session): Promise<ResourceClient> =>
+    this.vapiKey.clientFor(resource, timing, session);
 
-  private readonly reads = new ReadThrough({
-    ctx: this.ctx, hot: this.hot, refresher: this.refresher, flights: this.flights, keys: this.keys, budget: this.budget,
-    stats: this.stats, limiter: this.limiter, listTag: this.listTag, config: () => this.config,
-  });
-  private readonly frame = {
-    ready: (userId: string) => this.ready(userId), limiter: this.limiter, budget: this.budget, stats: this.stats,
-    config: () => this.config,
+  private readonly shared: Shared = {
+    ctx: this.ctx, keys: this.keys, limiter: this.limiter, upstream: this.upstream, d1: this.d1, events: this.events,
+    budget: this.budget, queue: this.queue, idempotency: this.idempotency, team: this.team,
+    flights: new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms)),
+    config: () => this.config, env: () => this.env, uid: () => this.user.uid, ready: (userId) => this.user.ready(userId),
+    clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
   };
-  private readonly writes = new WriteThrough({
-    hot: this.hot, rows: this.rows, refresher: this.refresher, d1: this.d1, events: this.events, upstream: this.upstream,
-    env: () => this.env, uid: () => this.uid, clientFor: (timing) => this.clientFor(timing),
-    announce: (change) => this.team.acknowledged(this.hot.resource, change),
-  });
+  /** One bundle per resource (core/resources/), by name; the first is the one a login warms. */
+  private readonly bundles = new Map(resources.map((r, i) => [r.name, new ResourceBundle(r, this.shared, i === 0)]));
+  private readonly parts = [...this.bundles.values()];
 
-  /** GET /api/assistants: the complete list, from memory while the last full sync is fresh. */
-  async list(userId: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return framed(this.frame, userId, "read", (timing, trace) => this.reads.list(opts, timing, trace));
+  /** GET /api/<plural>: the complete list, from memory while the last full sync is fresh. */
+  async list(userId: string, resource: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
+    return this.bundle(resource, (b) => b.list(userId, opts));
   }
 
-  /** GET /api/assistants/:id: one assistant, from memory while fresh. */
-  async get(userId: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
-    return framed(this.frame, userId, "read", (timing, trace) => this.reads.get(id, opts, timing, trace), id);
+  /** GET /api/<plural>/:id: one item, from memory while fresh. */
+  async get(userId: string, resource: string, id: string, opts: ReadOptions = {}): Promise<CoordinatorResult> {
+    return this.bundle(resource, (b) => b.get(userId, id, opts));
   }
 
-  // ---- writes (serialized per user; Vapi first, then memory, D1 and tabs: write-through.ts) ----
-
-  /** POST /api/assistants. Never retried here; a client retries with its Idempotency-Key (idempotency.ts). */
-  async create(userId: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    const lookupBudget = Math.max(this.config.retryBudgetMs, this.config.vapiTimeoutMs);
-    return this.idempotent(opts, ["POST", `/api/${this.hot.resource.plural}`, body], (attempt) =>
-      framed(this.frame, userId, "write", (timing) =>
-        this.writes.queued(() => this.team.write(this.hot.resource.name, undefined, async () => {
-          const entry = await this.writes.write(timing, undefined, async (client, timed) => {
-            const item = await createOnce(client, body, lookupBudget, timed, attempt).catch((err: unknown) =>
-              this.unknownCreate(err, timing),
-            );
-            return { type: "created", item, origin: "write", clientId: opts.clientId };
-          });
-          return writtenAnswer(this.hot.resource, 201, entry!, timing);
-        })),
-      ),
-    );
+  /** POST /api/<plural> (write-through; once per Idempotency-Key). */
+  async create(userId: string, resource: string, body: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
+    return this.bundle(resource, (b) => b.create(userId, body, opts));
   }
 
-  /** PATCH /api/assistants/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
-  async update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["PATCH", `/api/${this.hot.resource.plural}/${id}`, patch], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(() => this.team.write(this.hot.resource.name, id, async (atLeast) => {
-        // `atLeast`: the newest version a teammate wrote or saw; an older copy here is read again.
-        // guard: patch-if-match-compares-without-fetching
-        const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing, atLeast) : this.hot.get(id);
-        // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
-        if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
-          return preconditionFailed(this.hot.resource, base, timing);
-        }
-        const body = vapiPatchBody(base?.item, patch);
-        const entry = await this.writes.write(timing, id, async (client, timed) => {
-          const item = await timed(() => client.update(id, body));
-          return { type: "updated", item, origin: "write", clientId: opts.clientId };
-        });
-        return writtenAnswer(this.hot.resource, 200, entry!, timing);
-      })),
-      id,
-    ));
+  /** PATCH /api/<plural>/:id with a JSON merge patch (RFC 7386), applied to the latest version. */
+  async update(
+    userId: string, resource: string, id: string, patch: Record<string, unknown>, opts: WriteOptions = {},
+  ): Promise<CoordinatorResult> {
+    return this.bundle(resource, (b) => b.update(userId, id, patch, opts));
   }
 
-  /** DELETE /api/assistants/:id. The tombstone keeps older refreshes from resurrecting it. */
-  async remove(userId: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
-    return this.idempotent(opts, ["DELETE", `/api/${this.hot.resource.plural}/${id}`], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(() => this.team.write(this.hot.resource.name, id, async (atLeast) => {
-        if (opts.ifMatch !== undefined) {
-          const base = await this.reads.base(id, timing, atLeast);
-          // guard: delete-if-match-not-compared
-          if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.hot.resource, base, timing);
-        }
-        await this.writes.write(timing, id, async (client, timed) => {
-          await timed(() => client.remove(id));
-          return { type: "deleted", id, origin: "write", clientId: opts.clientId };
-        });
-        return writeAnswer(200, `{"success":true}`, timing);
-      })),
-      id,
-    ));
+  /** DELETE /api/<plural>/:id. */
+  async remove(userId: string, resource: string, id: string, opts: WriteOptions = {}): Promise<CoordinatorResult> {
+    return this.bundle(resource, (b) => b.remove(userId, id, opts));
   }
 
   // ---- settings ----------------------------------------------------------------------
@@ -173,27 +112,22 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    * `verified.orgId`: the org Vapi named when the Worker verified the key; the user joins its team.
    */
   async setKey(userId: string, privateKey: string, verified: { orgId?: string } = {}): Promise<void> {
-    await this.ready(userId);
-    await this.writes.queued(async () => {
-      const previous = await this.loadKey(this.keys.current);
-      await saveVapiKey(this.env, this.uid, privateKey);
-      if (previous !== privateKey) await this.switchKey(privateKey);
+    await this.user.ready(userId);
+    await this.queue.queued(async () => {
+      await this.vapiKey.save(privateKey);
       await this.team.follow(await this.team.identify(privateKey, verified.orgId));
     });
   }
 
   /** Forgets the user's Vapi key and everything cached with it. */
   async removeKey(userId: string): Promise<void> {
-    await this.ready(userId);
-    await this.writes.queued(async () => {
-      await deleteVapiKey(this.env.DB, this.uid);
-      await this.switchKey(null);
-    });
+    await this.user.ready(userId);
+    await this.queue.queued(() => this.vapiKey.remove());
   }
 
   /** For Worker-side work that costs a Vapi call (verifying a key): the user's write limit. */
   async admitWrite(userId: string): Promise<ApiFailure | null> {
-    await this.ready(userId);
+    await this.user.ready(userId);
     return this.limiter.refusal("writes", this.config.writeLimit);
   }
 
@@ -208,19 +142,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    * left that team meanwhile (false). Wakes an evicted coordinator, which hydrates first.
    */
   async teamChange(userId: string, teamId: string, changes: TeamChange[]): Promise<boolean> {
-    await this.ready(userId);
-    const applied = await this.team.receive(teamId, changes, (c) =>
-      c.resource !== this.hot.resource.name ? Promise.resolve()
-      : this.writes.apply(newTiming(), c.type === "deleted" ? { type: "deleted", id: c.id, origin: c.origin } : { type: c.type, item: c.item, origin: c.origin }),
-    );
+    await this.user.ready(userId);
+    const applied = await this.team.receive(teamId, changes, (c) => this.bundles.get(c.resource)?.relayed(c) ?? Promise.resolve());
     this.budget.enforce();
     return applied;
   }
 
-  /** GET /api/cache/stats. */
+  /** GET /api/cache/stats: the totals, and each resource's counters and memory. */
   async getStats(userId: string): Promise<StatsSnapshot> {
-    await this.ready(userId);
-    return this.stats.snapshot({ ...this.hot.memory(), budgetBytes: this.config.maxBytes }, this.circuit.snapshot());
+    await this.user.ready(userId);
+    const usage = this.parts.map((b) => ({ name: b.resource.name, counters: b.counters, memory: b.hot.memory() }));
+    return this.stats.snapshot(usage, this.config.maxBytes, this.circuit.snapshot());
   }
 
   /**
@@ -228,24 +160,22 @@ export class UserCacheCoordinator extends DurableObject<Env> {
    * tabs. Whatever woke it, both run when they have work, and each asks again for its next time.
    */
   override async alarm(): Promise<void> {
-    const userId = this.ctx.storage.kv.get<string>(USER_KEY);
+    const userId = this.user.stored;
     if (!userId) return;
     if (this.trust.untrusted) {
-      await this.ready(userId);
-      await this.trust.repair(this.d1, this.env.DB, this.uid, this.hot);
+      await this.user.ready(userId);
+      await this.trust.repair(this.d1, this.env.DB, this.user.uid, this.parts);
     }
     await this.ahead(userId);
   }
 
-  // ---- live updates (GET /api/assistants/events, forwarded by the Worker after auth) -------
+  // ---- live updates (GET /api/events, forwarded by the Worker after auth) ---------------
 
   override async fetch(request: Request): Promise<Response> {
     const userId = request.headers.get(USER_HEADER);
     if (!userId) return new Response(null, { status: 400 });
-    // One object, one user, for its whole life (the id is kept in storage): a socket announced
-    // for anyone else means the Worker forwarded an identity it did not verify.
-    const bound = this.ctx.storage.kv.get<string>(USER_KEY);
-    if (bound !== undefined && bound !== userId) throw new Error("a coordinator serves exactly one user");
+    // A socket announced for anyone but this object's user: the Worker forwarded an identity it did not verify.
+    this.user.assertServes(userId);
     const res = acceptTab(this.ctx, this.events, request, this.config.maxSockets);
     // A login (the first tab) warms a cold cache; every tab keeps refresh-ahead scheduled.
     this.ctx.waitUntil(this.ahead(userId));
@@ -262,108 +192,30 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /**
    * The one seam for tests (test-hook.ts; docs/architecture.md "Testing"): configuration, the D1
-   * writer, clocks. Symbol-keyed, so not callable over RPC; production code never calls it.
+   * writer, clocks, and what the first resource's (assistants') memory holds. Symbol-keyed, so
+   * not callable over RPC; production code never calls it.
    */
   [TEST_HOOK](): CoordinatorTestHook {
+    const { hot, refresher } = this.parts[0]!;
     return coordinatorTestHook({
       env: { get: () => this.env, set: (env) => (this.env = env) },
       config: { get: () => this.config, set: (config) => (this.config = config) },
-      clientFor: { get: () => this.clientFor.bind(this), set: (f) => (this.clientFor = f) },
-      hot: this.hot, d1: this.d1, trust: this.trust, refresher: this.refresher, team: this.team,
+      clientFor: { get: () => this.clientFor, set: (f) => (this.clientFor = f) },
+      hot, refresher, d1: this.d1, trust: this.trust, team: this.team,
     });
   }
 
   // ---- plumbing ----------------------------------------------------------------------
 
-  /** Refresh-ahead for open tabs (refresh-ahead.ts), through the one list flight. */
+  /** Runs `work` on the named resource's bundle; an unknown name is a failure, as a value. */
+  private bundle(name: string, work: (b: ResourceBundle) => Promise<CoordinatorResult>): Promise<CoordinatorResult> {
+    const bundle = this.bundles.get(name);
+    if (bundle) return work(bundle);
+    return Promise.resolve({ ok: false, error: toFailure(unknownResource(name)) });
+  }
+
+  /** Refresh-ahead for open tabs (refresh-ahead.ts), through each list's one flight. */
   private ahead(userId: string) {
-    return refreshAhead(this.ctx, this.hot, this.config, () => this.ready(userId), () => this.reads.syncList(newTiming()));
-  }
-
-  private get uid(): string {
-    if (!this.userId) throw new Error("coordinator used before ready()");
-    return this.userId;
-  }
-
-  /** Loads what D1 holds for the user once per object lifetime (after a restart or eviction). */
-  private ready(userId: string): Promise<void> {
-    if (this.userId !== undefined && this.userId !== userId) {
-      throw new Error("a coordinator serves exactly one user");
-    }
-    this.started ??= this.hydrate(userId).catch((err: unknown) => {
-      this.started = undefined; // let the next request try again
-      throw err;
-    });
-    return this.started;
-  }
-
-  private async hydrate(userId: string) {
-    this.userId = userId;
-    if (this.ctx.storage.kv.get(USER_KEY) !== userId) this.ctx.storage.kv.put(USER_KEY, userId);
-    await this.trust.load(this.d1, this.env.DB, userId, this.hot);
-  }
-
-  /**
-   * A different key is a different org. The new session and the empty hot layer take effect
-   * before any `await`, so a refresh starting meanwhile uses the new key or none.
-   */
-  private async switchKey(key: string | null) {
-    // Nothing of the old org is replayed to a tab, and the open ones reload.
-    // guard: events-key-change-keeps-the-log
-    this.events.forget();
-    // Stored answers hold the old org's assistants: they go with it.
-    // guard: idem-key-change-keeps-stored-answers
-    this.idempotency.forget();
-    // Another org's changes are refused from here on (the new key's team is joined after).
-    // guard: a-key-change-keeps-the-team
-    this.team.leave();
-    // guard: key-switched-after-the-d1-await
-    this.keys.switchTo(key);
-    this.hot.clear();
-    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));
-  }
-
-  private async loadKey(session: Session): Promise<string | null> {
-    try {
-      return await this.keys.keyOf(session, () => readVapiKey(this.env, this.uid));
-    } catch (err) {
-      throw err instanceof SessionChanged ? keyChanged() : err;
-    }
-  }
-
-  /** A client for `session`'s key (writes run between key changes, so theirs is the current one). */
-  private async clientFor(timing: Timing, session = this.keys.current): Promise<ResourceClient> {
-    const started = Date.now();
-    const key = await this.loadKey(session);
-    timing.d1 += Date.now() - started;
-    return this.upstream.client(key, this.hot.resource);
-  }
-
-  /** The team of the current key, asked of Vapi (a key stored before teams existed); null when unknown. */
-  private async identifyTeam(): Promise<string | null> {
-    try {
-      const key = await this.loadKey(this.keys.current);
-      const client = await this.clientFor(newTiming());
-      return key === null ? null : await this.team.identify(key, (await client.listPage(1))[0]?.orgId);
-    } catch {
-      return null;
-    }
-  }
-
-  /** Runs a write once per Idempotency-Key and request (`method`, target, body); see idempotency.ts. */
-  private async idempotent(
-    opts: WriteOptions,
-    [method, target, body]: [string, string, unknown?],
-    work: (attempt: Attempt) => Promise<CoordinatorResult>,
-  ): Promise<CoordinatorResult> {
-    const key = opts.idempotencyKey;
-    return this.idempotency.run(key, key === undefined ? "" : await fingerprint(method, target, body), work);
-  }
-
-  /** A create Vapi may still apply: the list stops being "complete" (issue 21), then `err` goes on. */
-  private async unknownCreate(err: unknown, timing: Timing): Promise<never> {
-    // guard: unknown-create-keeps-the-list-complete
-    if (err instanceof ApiError && err.code === "vapi_create_unknown") timing.d1 += await this.d1.run([this.refresher.forgetList()]);
-    throw err;
+    return refreshAhead(this.ctx, this.parts, this.config, () => this.user.ready(userId));
   }
 }

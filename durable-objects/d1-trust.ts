@@ -8,15 +8,18 @@ const REPAIR_FAILURES_KEY = "d1-repair-failures";
 const REPAIR_DELAY_MS = 5_000;
 const REPAIR_MAX_DELAY_MS = 300_000;
 
+/** One resource's part of the user's cache: its hot layer and its D1 rows. */
+export interface Cached {
+  readonly hot: HotLayer;
+  readonly rows: CacheRows;
+}
+
 /**
- * Whether D1's rows for the user can be trusted. The marker lives in the object's storage, so it
- * survives a restart or eviction; the alarm retries the repair.
+ * Whether D1's rows for the user can be trusted, every resource's at once. The marker lives in the
+ * object's storage, so it survives a restart or eviction; the alarm retries the repair.
  */
 export class D1Trust {
-  constructor(
-    private readonly ctx: DurableObjectState,
-    private readonly rows: CacheRows,
-  ) {}
+  constructor(private readonly ctx: DurableObjectState) {}
 
   /** A D1 write failed (and no repair has succeeded since). */
   get untrusted(): boolean {
@@ -24,18 +27,20 @@ export class D1Trust {
   }
 
   /**
-   * Rewrites the user's D1 rows from memory; only its success makes D1 trusted again. Rows of ids
-   * whose payload the memory budget dropped are kept: it drops only payloads D1 already holds,
-   * and later changes of such an id bring its payload back into memory first.
+   * Rewrites the user's D1 rows of every resource from memory, in one batch; only its success makes
+   * D1 trusted again. Rows of ids whose payload the memory budget dropped are kept: it drops only
+   * payloads D1 already holds, and later changes of such an id bring its payload back into memory first.
    */
-  async repair(d1: D1Writer, database: D1Database, userId: string, hot: HotLayer) {
-    const synced = hot.listSyncedAt;
+  async repair(d1: D1Writer, database: D1Database, userId: string, parts: readonly Cached[]) {
     await d1.run(
-      [
-        this.rows.deleteExcept(database, userId, hot.ids()),
-        ...this.rows.upsertMany(database, userId, hot.rows()),
-        synced === null ? this.rows.deleteListSync(database, userId) : this.rows.markListSynced(database, userId, synced),
-      ],
+      parts.flatMap(({ hot, rows }) => {
+        const synced = hot.listSyncedAt;
+        return [
+          rows.deleteExcept(database, userId, hot.ids()),
+          ...rows.upsertMany(database, userId, hot.rows()),
+          synced === null ? rows.deleteListSync(database, userId) : rows.markListSynced(database, userId, synced),
+        ];
+      }),
       () => {
         this.ctx.storage.kv.delete(UNTRUSTED_KEY);
         this.ctx.storage.kv.delete(REPAIR_FAILURES_KEY);
@@ -44,19 +49,23 @@ export class D1Trust {
   }
 
   /**
-   * Fills the hot layer from D1 after a restart or eviction, or, while D1 is untrusted, rewrites D1
+   * Fills each hot layer from D1 after a restart or eviction, or, while D1 is untrusted, rewrites D1
    * from memory instead (its rows may be older than what was acknowledged).
    */
-  async load(d1: D1Writer, database: D1Database, userId: string, hot: HotLayer) {
+  async load(d1: D1Writer, database: D1Database, userId: string, parts: readonly Cached[]) {
     // guard: restart-trusts-a-failed-d1
     if (this.untrusted) {
       // A D1 write failed before the restart: its rows may be older than what was acknowledged.
-      await this.repair(d1, database, userId, hot);
+      await this.repair(d1, database, userId, parts);
       return;
     }
+    await Promise.all(parts.map((part) => this.hydrate(database, userId, part)));
+  }
+
+  private async hydrate(database: D1Database, userId: string, { hot, rows }: Cached) {
     let loaded: Awaited<ReturnType<CacheRows["loadUser"]>>;
     try {
-      loaded = await this.rows.loadUser(database, userId);
+      loaded = await rows.loadUser(database, userId);
     } catch (err) {
       // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
       // rows stay valid and the next start reads them again.

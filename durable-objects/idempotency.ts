@@ -120,6 +120,18 @@ export class IdempotencyKeys {
     return tracked;
   }
 
+  /**
+   * Runs a write RPC once per `Idempotency-Key` and request (`method`, `target`, `body`): the
+   * fingerprint is taken only when a key was sent.
+   */
+  async request(
+    key: string | undefined,
+    [method, target, body]: [string, string, unknown?],
+    work: (a: Attempt) => Promise<CoordinatorResult>,
+  ): Promise<CoordinatorResult> {
+    return this.run(key, key === undefined ? "" : await fingerprint(method, target, body), work);
+  }
+
   /** Forgets every key and stored answer (they hold the old org's assistants): the Vapi key changed or was removed. */
   forget() {
     this.table().exec("DELETE FROM idempotency");

@@ -7,22 +7,23 @@ import type { ListEtag } from "./etag";
 import { type Freshness, freshness } from "./freshness";
 import type { Entry, HotLayer } from "./hot-layer";
 import type { KeySessions } from "./key-session";
-import type { MemoryBudget } from "./memory-budget";
+import type { ResourceBudget } from "./memory-budget";
 import type { RateLimiter } from "./rate-limiter";
 import type { Refresher } from "./refresher";
 import type { SingleFlight } from "./single-flight";
 import { fwdOf, type Served, servedEarly, servedOnError } from "./stale-policy";
-import type { CacheStats } from "./stats";
+import type { Counters } from "./stats";
 
-/** What the coordinator lends its read path. */
+/** What a resource's bundle lends its read path (bundle.ts). */
 export interface ReadDeps {
   ctx: DurableObjectState;
   hot: HotLayer;
   refresher: Refresher;
   flights: SingleFlight<Timing>;
   keys: KeySessions;
-  budget: MemoryBudget;
-  stats: CacheStats;
+  budget: ResourceBudget;
+  /** This resource's counters (the stats answer sums them). */
+  stats: Counters;
   limiter: RateLimiter<"writes" | "revalidations" | "socket opens">;
   listTag: ListEtag;
   /** Read on every use: tests and deployments change it. */

@@ -12,30 +12,55 @@ export function refreshDueAt(listSyncedAt: number | null, ttlMs: number, aheadMs
   return listSyncedAt + Math.max(ttlMs - aheadMs, ttlMs / 2);
 }
 
+/** One resource's list as refresh-ahead sees it (a bundle: durable-objects/bundle.ts). */
+export interface AheadList {
+  readonly listSyncedAt: number | null;
+  /** Refreshed even while never synced: the list a login warms (the registry's first resource). */
+  readonly warm: boolean;
+  /** The one list flight of the read path. */
+  sync(): Promise<unknown>;
+}
+
 /**
- * While the user has a tab open, refreshes the list shortly before it goes stale (so tabs learn
- * of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work. `ready`
- * loads the user's cache first; its failure is retried like a failed refresh.
+ * While the user has a tab open, refreshes each list shortly before it goes stale (so tabs learn
+ * of edits made in Vapi itself) and schedules the next one; with no tab, no alarm work. A list is
+ * refreshed once it has been synced (someone reads it), or when it is the one a login warms.
+ * `ready` loads the user's cache first; its failure is retried like a failed refresh.
  */
 export async function refreshAhead(
   ctx: DurableObjectState,
-  list: { readonly listSyncedAt: number | null },
+  lists: readonly AheadList[],
   config: Pick<Config, "ttlMs" | "refreshAheadMs">,
   ready: () => Promise<void>,
-  sync: () => Promise<unknown>,
 ) {
   if (ctx.getWebSockets().length === 0) return;
-  const { ttlMs, refreshAheadMs } = config;
-  let next: number | null;
+  let next: number | null = null;
   try {
     await ready();
-    const due = refreshDueAt(list.listSyncedAt, ttlMs, refreshAheadMs);
-    if (due !== null && Date.now() >= due) await sync();
-    next = refreshDueAt(list.listSyncedAt, ttlMs, refreshAheadMs);
+    for (const list of lists) {
+      if (!list.warm && list.listSyncedAt === null) continue;
+      const due = await refreshOne(list, config);
+      if (due !== null) next = Math.min(next ?? due, due);
+    }
   } catch (err) {
-    // Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop).
-    console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
-    next = ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
+    next = retryAfterFailure(err, config.ttlMs);
   }
   if (next !== null) await alarmNoLaterThan(ctx.storage, Math.max(next, Date.now() + 1000));
+}
+
+/** Refreshes `list` if it is due; when its next refresh is due (null: never). */
+async function refreshOne(list: AheadList, { ttlMs, refreshAheadMs }: Pick<Config, "ttlMs" | "refreshAheadMs">) {
+  try {
+    const due = refreshDueAt(list.listSyncedAt, ttlMs, refreshAheadMs);
+    if (due !== null && Date.now() >= due) await list.sync();
+    return refreshDueAt(list.listSyncedAt, ttlMs, refreshAheadMs);
+  } catch (err) {
+    return retryAfterFailure(err, ttlMs);
+  }
+}
+
+/** Vapi down or no key: try again in half a TTL, not at once (that would be a busy loop). */
+function retryAfterFailure(err: unknown, ttlMs: number): number | null {
+  console.error(JSON.stringify({ level: "warn", msg: "refresh-ahead failed", error: String(err) }));
+  return ttlMs > 0 ? Date.now() + ttlMs / 2 : null;
 }

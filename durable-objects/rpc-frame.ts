@@ -3,16 +3,16 @@ import type { CacheAnswer, CoordinatorResult } from "../core/contract";
 import { ApiError } from "../core/errors";
 import { newTiming, type Timing } from "../core/timing";
 import { failed, type Trace } from "./answers";
-import type { MemoryBudget } from "./memory-budget";
+import type { ResourceBudget } from "./memory-budget";
 import type { RateLimiter } from "./rate-limiter";
-import type { CacheStats } from "./stats";
+import type { Counters } from "./stats";
 
-/** What every cache RPC needs around its work. */
+/** What every cache RPC needs around its work (its resource's budget view and counters). */
 export interface FrameDeps {
   ready: (userId: string) => Promise<void>;
   limiter: RateLimiter<"writes" | "revalidations" | "socket opens">;
-  budget: MemoryBudget;
-  stats: CacheStats;
+  budget: ResourceBudget;
+  stats: Counters;
   config: () => Config;
 }
 

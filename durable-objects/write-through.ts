@@ -19,8 +19,23 @@ export type Acknowledged =
   | { type: "created" | "updated"; item: VapiItem; origin: Origin; clientId?: string }
   | { type: "deleted"; id: string; origin: Origin; clientId?: string };
 
-/** What the coordinator lends its write path. */
+/** The user's one write queue, shared by every resource's write path and by key changes. */
+export class WriteQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
+  queued<T>(work: () => Promise<T>): Promise<T> {
+    // guard: writes-not-serialized
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** What the coordinator lends a resource's write path. */
 export interface WriteDeps {
+  /** One per user, so a user's writes stay serialized across resources. */
+  queue: WriteQueue;
   hot: HotLayer;
   rows: CacheRows;
   refresher: Pick<Refresher, "nextWriteSeq" | "pruneTombstones">;
@@ -41,16 +56,11 @@ export interface WriteDeps {
  * invariant 6), the event to every tab; then the answer. See docs/architecture.md, "The write path".
  */
 export class WriteThrough {
-  private tail: Promise<unknown> = Promise.resolve();
-
   constructor(private readonly d: WriteDeps) {}
 
-  /** Chains `work` after every write accepted before it: one Vapi write at a time, in order. */
+  /** Chains `work` after every write of the user accepted before it (any resource's): one Vapi write at a time, in order. */
   queued<T>(work: () => Promise<T>): Promise<T> {
-    // guard: writes-not-serialized
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.d.queue.queued(work);
   }
 
   /**

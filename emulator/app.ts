@@ -3,7 +3,8 @@ import { registerDemoOrg } from "./demo.ts";
 import { ApiError, nestError } from "./errors.ts";
 import type { LatencyRange } from "./faults.ts";
 import { adminRoutes } from "./routes/admin.ts";
-import { assistantRoutes } from "./routes/assistants.ts";
+import { RESOURCES } from "./resources.ts";
+import { resourceRoutes } from "./routes/resources.ts";
 import { EmulatorState } from "./state.ts";
 import { vapiTraffic } from "./traffic.ts";
 
@@ -21,7 +22,7 @@ export function createEmulatorApp(options: EmulatorOptions = {}): { app: Hono; s
   // Express (under NestJS) ignores a trailing slash, hence strict: false.
   const app = new Hono({ strict: false });
   app.use("*", vapiTraffic(state));
-  app.route("/assistant", assistantRoutes(state));
+  for (const spec of Object.values(RESOURCES)) app.route(`/${spec.path}`, resourceRoutes(state, spec));
   app.route("/__emulator", adminRoutes(state));
   app.notFound((c) => c.json(nestError(404, `Cannot ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {

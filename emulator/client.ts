@@ -12,13 +12,27 @@ export const assistantSchema = z.looseObject({
 });
 export type EmulatedAssistant = z.infer<typeof assistantSchema>;
 
+/** A phone number, tool or squad: the server fields every Vapi resource has. */
+export const itemSchema = z.looseObject({ id: z.uuid(), orgId: z.uuid(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() });
+export type EmulatedItem = z.infer<typeof itemSchema>;
+
+/** The admin surface's name of each resource's collection (/__emulator/orgs/:key/<plural>). */
+export type Plural = "assistants" | "phone-numbers" | "tools" | "squads";
+
 export const errorSchema = z.object({
   message: z.union([z.string(), z.array(z.string())]),
   error: z.string(),
   statusCode: z.number(),
 });
 
-export const orgSchema = z.object({ privateKey: z.string(), orgId: z.uuid(), assistants: z.number() });
+export const orgSchema = z.object({
+  privateKey: z.string(),
+  orgId: z.uuid(),
+  assistants: z.number(),
+  phoneNumbers: z.number(),
+  tools: z.number(),
+  squads: z.number(),
+});
 
 const countsSchema = z.record(z.string(), z.number());
 export const requestStatsSchema = z.object({
@@ -38,6 +52,7 @@ export type FaultsInput = {
   rateLimit?: { every: number; retryAfterSeconds?: number };
   hangRate?: number;
   routes?: string[];
+  onReferencedDelete?: "keep" | "clear";
   keys?: string[];
 };
 
@@ -69,15 +84,12 @@ async function admin<T>(baseUrl: string, method: string, path: string, schema: z
 
 /** The admin surface, bound to one emulator. */
 export function emulatorAdmin(baseUrl: string) {
-  const orgPath = (key: string) => `/orgs/${encodeURIComponent(key)}/assistants`;
+  const orgPath = (key: string, plural: Plural = "assistants") => `/orgs/${encodeURIComponent(key)}/${plural}`;
   return {
     reset: () => admin(baseUrl, "POST", "/reset", z.unknown()),
     /** Registers an org; a random key unless one is given. */
-    registerOrg: (options: { privateKey?: string; assistants?: number } = {}) =>
-      admin(baseUrl, "POST", "/orgs", orgSchema, {
-        privateKey: options.privateKey ?? `test-key-${crypto.randomUUID()}`,
-        assistants: options.assistants,
-      }),
+    registerOrg: (options: { privateKey?: string; assistants?: number; phoneNumbers?: number; tools?: number; squads?: number } = {}) =>
+      admin(baseUrl, "POST", "/orgs", orgSchema, { ...options, privateKey: options.privateKey ?? `test-key-${crypto.randomUUID()}` }),
     deleteOrg: (key: string) => admin(baseUrl, "DELETE", `/orgs/${encodeURIComponent(key)}`, orgSchema),
     assistants: (key: string) => admin(baseUrl, "GET", orgPath(key), z.array(assistantSchema)),
     /** Creates an assistant in the org as Vapi's own dashboard would (not counted, no validation). */
@@ -86,6 +98,14 @@ export function emulatorAdmin(baseUrl: string) {
     patchBehindBack: (key: string, id: string, patch: Record<string, unknown>) =>
       admin(baseUrl, "PATCH", `${orgPath(key)}/${id}`, assistantSchema, patch),
     deleteBehindBack: (key: string, id: string) => admin(baseUrl, "DELETE", `${orgPath(key)}/${id}`, assistantSchema),
+    /** Any resource's whole list, and behind-the-back writes to it (as for assistants above). */
+    items: (key: string, plural: Plural) => admin(baseUrl, "GET", orgPath(key, plural), z.array(itemSchema)),
+    createItemBehindBack: (key: string, plural: Plural, body: Record<string, unknown>) =>
+      admin(baseUrl, "POST", orgPath(key, plural), itemSchema, body),
+    patchItemBehindBack: (key: string, plural: Plural, id: string, patch: Record<string, unknown>) =>
+      admin(baseUrl, "PATCH", `${orgPath(key, plural)}/${id}`, itemSchema, patch),
+    deleteItemBehindBack: (key: string, plural: Plural, id: string) =>
+      admin(baseUrl, "DELETE", `${orgPath(key, plural)}/${id}`, itemSchema),
     requests: () => admin(baseUrl, "GET", "/requests", requestStatsSchema),
     resetRequests: () => admin(baseUrl, "POST", "/requests/reset", requestStatsSchema),
     setFaults: (faults: FaultsInput) => admin(baseUrl, "PUT", "/faults", z.unknown(), faults),

@@ -1,18 +1,21 @@
-/** The five routes of the Vapi surface, as counters and fault filters name them. */
-export const ROUTES = [
-  "GET /assistant",
-  "POST /assistant",
-  "GET /assistant/:id",
-  "PATCH /assistant/:id",
-  "DELETE /assistant/:id",
-] as const;
-export type Route = (typeof ROUTES)[number];
+import { VAPI_PATHS, type VapiPath } from "./vapi-paths.ts";
+
+/** The five routes of each resource of the Vapi surface, as counters and fault filters name them. */
+export type Route = `${"GET" | "POST"} /${VapiPath}` | `${"GET" | "PATCH" | "DELETE"} /${VapiPath}/:id`;
+export const ROUTES = VAPI_PATHS.flatMap((path): Route[] => [
+  `GET /${path}`,
+  `POST /${path}`,
+  `GET /${path}/:id`,
+  `PATCH /${path}/:id`,
+  `DELETE /${path}/:id`,
+]) as [Route, ...Route[]];
 
 /** The Vapi route a request addresses, or undefined for any other path (admin, unknown). */
 export function routeOf(method: string, path: string): Route | undefined {
   const segments = path.split("/").filter((segment) => segment !== "");
-  if (segments[0] !== "assistant" || segments.length > 2) return undefined;
-  const route = `${method.toUpperCase()} /assistant${segments.length === 2 ? "/:id" : ""}`;
+  const resource = VAPI_PATHS.find((name) => name === segments[0]);
+  if (!resource || segments.length > 2) return undefined;
+  const route = `${method.toUpperCase()} /${resource}${segments.length === 2 ? "/:id" : ""}`;
   return (ROUTES as readonly string[]).includes(route) ? (route as Route) : undefined;
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { generateResources } from "./generate-resources.ts";
 import type { JsonObject } from "./json.ts";
 import type { Org } from "./org.ts";
 import type { EmulatorState } from "./state.ts";
@@ -60,7 +61,7 @@ const DEMO: ReadonlyArray<[number, JsonObject]> = [
   }],
 ];
 
-/** Registers the demo org (if absent) with its hand-written assistants. */
+/** Registers the demo org (if absent) with its hand-written assistants and a few generated resources. */
 export function registerDemoOrg(state: EmulatorState, now: number = Date.now()): Org {
   const existing = state.orgs.get(DEMO_PRIVATE_KEY);
   if (existing) return existing;
@@ -69,7 +70,9 @@ export function registerDemoOrg(state: EmulatorState, now: number = Date.now()):
   const base = Math.floor(now / 1000) * 1000 - 417;
   for (const [daysAgo, content] of DEMO) {
     const at = new Date(base - Math.round(daysAgo * DAY)).toISOString();
-    org.insert({ ...content, id: randomUUID(), orgId: org.orgId, createdAt: at, updatedAt: at, isServerUrlSecretSet: false });
+    org.assistants.insert({ ...content, id: randomUUID(), orgId: org.orgId, createdAt: at, updatedAt: at, isServerUrlSecretSet: false });
   }
+  // A few tools, a squad and numbers answered by the assistants above, for the dashboard.
+  generateResources(org, { tools: 3, squads: 1, phoneNumbers: 4 }, now);
   return org;
 }

@@ -19,6 +19,8 @@ export const faultsSchema = z
       .optional(),
     hangRate: z.number().min(0).max(1).optional(),
     routes: z.array(z.enum(ROUTES)).optional(),
+    /** What deletes do to items referencing the deleted one (emulator/references.ts); default keep. */
+    onReferencedDelete: z.enum(["keep", "clear"]).optional(),
     /** Only requests bearing one of these private keys; lets concurrent test files share one emulator. */
     keys: z.array(z.string().min(1)).min(1).optional(),
   })
@@ -76,6 +78,12 @@ export class FaultInjector {
     }
     this.global = undefined;
     this.byKey.clear();
+  }
+
+  /** The reference policy in force for requests bearing `key` (its own faults, else the global ones). */
+  referencePolicy(key: string | undefined): "keep" | "clear" {
+    const set = (key === undefined ? undefined : this.byKey.get(key)) ?? this.global;
+    return set?.faults.onReferencedDelete ?? "keep";
   }
 
   /** `baseline` is the start-up latency; a fault's latencyMs replaces it on matching routes. */

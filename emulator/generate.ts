@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "./json.ts";
-import type { Assistant, Org } from "./org.ts";
+import type { Collection } from "./collection.ts";
+import type { Org } from "./org.ts";
 
 // Seeded assistants look like a real org's: distinct names (business × role, ≤ 40 chars),
 // a system prompt, a voice, a first message. They arrive in batches of 3–5 that share one
@@ -67,8 +68,11 @@ export function assistantContent(index: number): JsonObject {
   return content;
 }
 
-/** Adds n generated assistants to the org, in shared-millisecond batches, all before `now`. */
-export function generateAssistants(org: Org, n: number, now: number = Date.now()): void {
+/**
+ * Adds n generated items to a collection, in shared-millisecond batches, all before `now`;
+ * `content(index)` gives the index-th item's fields (no server fields).
+ */
+export function generateInto(items: Collection, n: number, content: (index: number) => JsonObject, now: number = Date.now()): void {
   const sizes: number[] = [];
   for (let left = n; left > 0; left -= sizes.at(-1) ?? 1) sizes.push(Math.min(left, 3 + (sizes.length % 3)));
   // Walk back from a minute ago; gaps of 1–90 minutes plus odd seconds and milliseconds.
@@ -81,18 +85,23 @@ export function generateAssistants(org: Org, n: number, now: number = Date.now()
   sizes.forEach((size, batch) => {
     const createdMs = stamps[batch] ?? now;
     for (let i = 0; i < size; i++) {
-      const index = org.generated++;
+      const index = items.generated++;
       // Every third one was edited later (never after `now`), so updatedAt filters bite.
       const updatedMs = index % 3 === 2 ? Math.min(createdMs + ((index * 7) % 50 + 1) * 60_000, now - 1000) : createdMs;
-      const assistant: Assistant = {
-        ...assistantContent(index),
+      const fields = content(index);
+      items.insert({
+        ...fields,
         id: randomUUID(),
-        orgId: org.orgId,
+        orgId: items.orgId,
         createdAt: new Date(createdMs).toISOString(),
         updatedAt: new Date(Math.max(updatedMs, createdMs)).toISOString(),
-        isServerUrlSecretSet: false,
-      };
-      org.insert(assistant);
+        ...items.serverDefaults(fields),
+      });
     }
   });
+}
+
+/** Adds n generated assistants to the org, in shared-millisecond batches, all before `now`. */
+export function generateAssistants(org: Org, n: number, now: number = Date.now()): void {
+  generateInto(org.assistants, n, assistantContent, now);
 }

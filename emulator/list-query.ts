@@ -3,12 +3,14 @@ import { DATE_FILTERS, LIMITS } from "./schema.ts";
 
 /** One of the eight date filters, resolved to a test on epoch milliseconds. */
 export type DateFilter = { field: "createdAt" | "updatedAt"; test: (ms: number) => boolean };
-export type ListQuery = { limit: number; filters: DateFilter[] };
+/** `ids` is squads' `idAny`: only items with one of these ids. */
+export type ListQuery = { limit: number; filters: DateFilter[]; ids?: Set<string> };
 
 const DEFAULT_LIMIT = 100;
 
 // class-validator's IsISO8601 accepts a date with an optional time and offset.
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /** Epoch ms of an ISO 8601 value (NaN if invalid); without an offset it is UTC, as in Vapi's database. */
@@ -31,11 +33,12 @@ function isFilterName(name: string): name is (typeof DATE_FILTERS)[number] {
 }
 
 /**
- * Parses GET /assistant's query the way Vapi's ValidationPipe does (whitelist +
- * forbidNonWhitelisted), so an unknown parameter is a 400 rather than silently ignored;
- * a repeated parameter arrives as an array and fails its type check.
+ * Parses a list's query (every resource's: GET /assistant, /phone-number, /tool, /squad) the
+ * way Vapi's ValidationPipe does (whitelist + forbidNonWhitelisted), so an unknown parameter is
+ * a 400 rather than silently ignored; a repeated parameter arrives as an array and fails its
+ * type check. With `idAny` (squads), that parameter may be repeated or comma-separated UUIDs.
  */
-export function parseListQuery(params: URLSearchParams): ListQuery {
+export function parseListQuery(params: URLSearchParams, options: { idAny?: boolean } = {}): ListQuery {
   const errors: string[] = [];
   const query: ListQuery = { limit: DEFAULT_LIMIT, filters: [] };
   for (const name of new Set(params.keys())) {
@@ -53,6 +56,10 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
       const compare = COMPARE[name.slice(-2)];
       if (Number.isNaN(bound) || !compare) errors.push(`${name} must be a valid ISO 8601 date string`);
       else query.filters.push({ field: name.startsWith("created") ? "createdAt" : "updatedAt", test: (ms) => compare(ms, bound) });
+    } else if (name === "idAny" && options.idAny) {
+      const ids = values.flatMap((entry) => entry.split(",")).map((id) => id.trim().toLowerCase());
+      if (ids.some((id) => !UUID.test(id))) errors.push("each value in idAny must be a UUID");
+      else query.ids = new Set(ids);
     } else {
       errors.push(`property ${name} should not exist`);
     }

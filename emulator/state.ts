@@ -1,6 +1,7 @@
 import { RequestCounters } from "./counters.ts";
 import { FaultInjector, type LatencyRange } from "./faults.ts";
 import { generateAssistants } from "./generate.ts";
+import { type ResourceCounts, generateResources } from "./generate-resources.ts";
 import { Org } from "./org.ts";
 
 /** Everything the emulator remembers: orgs by private key, request counters, faults. */
@@ -16,10 +17,10 @@ export class EmulatorState {
   }
 
   /**
-   * Registers a key as an org, or finds the existing one (same orgId and assistants), then
-   * adds `assistants` generated ones to it either way.
+   * Registers a key as an org, or finds the existing one (same orgId and items), then adds
+   * `assistants` generated ones (and generated phone numbers, tools and squads) to it either way.
    */
-  registerOrg(privateKey: string, assistants = 0, now: number = Date.now()): { org: Org; created: boolean } {
+  registerOrg(privateKey: string, assistants = 0, now: number = Date.now(), more: ResourceCounts = {}): { org: Org; created: boolean } {
     let org = this.orgs.get(privateKey);
     const created = org === undefined;
     if (!org) {
@@ -27,6 +28,7 @@ export class EmulatorState {
       this.orgs.set(privateKey, org);
     }
     if (assistants > 0) generateAssistants(org, assistants, now);
+    generateResources(org, more, now);
     return { org, created };
   }
 

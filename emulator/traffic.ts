@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { routeOf } from "./counters.ts";
 import { nestError } from "./errors.ts";
-import { bearerKey } from "./routes/assistants.ts";
+import { bearerKey } from "./routes/resources.ts";
 import type { EmulatorState } from "./state.ts";
 
 function sleep(ms: number): Promise<void> {

@@ -16,7 +16,9 @@ export interface Mutant extends GuardEdit {
 const T = (...names: string[]) => names.map((n) => `test/worker/${n}.test.ts`);
 const HOT = "durable-objects/hot-layer.ts";
 const STORE = "durable-objects/entry-store.ts";
-const COORD = "durable-objects/coordinator.ts";
+const BUNDLE = "durable-objects/bundle.ts";
+const KEY = "durable-objects/vapi-key.ts";
+const ROUTES = "src/routes/resource.ts";
 const REFRESH = "durable-objects/refresher.ts";
 const DB = "src/db/cache-rows.ts";
 const EVENTS = "src/routes/events.ts";
@@ -86,7 +88,7 @@ export const mutants: Mutant[] = [
   { name: "rehydration loads without user_id", file: DB, guard: "rehydration-loads-without-user-id", find: "FROM ${this.t} WHERE user_id = ?`,", replace: "FROM ${this.t} WHERE ? IS NOT NULL`,", tests: T("cross-user") },
   { name: "cache drop deletes without user_id", file: DB, guard: "cache-drop-deletes-without-user-id", find: "db.prepare(`DELETE FROM ${this.t} WHERE user_id = ?`).bind(userId),", replace: "db.prepare(`DELETE FROM ${this.t} WHERE ? IS NOT NULL`).bind(userId),", tests: T("cross-user") },
   // Key changes: the key, its generation and the flight keys move together.
-  { name: "key switched after the D1 await", file: COORD, guard: "key-switched-after-the-d1-await", lines: 3, find: "    this.keys.switchTo(key);\n    this.hot.clear();\n    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));", replace: "    this.hot.clear();\n    await this.d1.run(this.rows.deleteAll(this.env.DB, this.uid));\n    this.keys.switchTo(key);", tests: T("key-change") },
+  { name: "key switched after the D1 await", file: KEY, guard: "key-switched-after-the-d1-await", lines: 3, find: "    keys.switchTo(key);\n    for (const { hot } of parts()) hot.clear();\n    await this.d.d1.run(parts().flatMap(({ rows }) => rows.deleteAll(this.d.env().DB, this.d.uid())));", replace: "    for (const { hot } of parts()) hot.clear();\n    await this.d.d1.run(parts().flatMap(({ rows }) => rows.deleteAll(this.d.env().DB, this.d.uid())));\n    keys.switchTo(key);", tests: T("key-change") },
   { name: "list results skip the generation check", file: REFRESH, guard: "list-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      // A list begun before", replace: "      // A list begun before", tests: T("key-change") },
   { name: "per-id results skip the generation check", file: REFRESH, guard: "per-id-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      const before = snapshot(hot, [id]);", replace: "      const before = snapshot(hot, [id]);", tests: T("key-change") },
   { name: "flight keys ignore the generation", file: READS, guard: "flight-keys-ignore-the-generation", find: "return `${this.d.keys.current.generation}:${this.d.hot.resource.name}:${name}`;", replace: "return `${this.d.hot.resource.name}:${name}`;", tests: T("key-change") },
@@ -97,21 +99,21 @@ export const mutants: Mutant[] = [
   { name: "events: socket opens not limited", file: EVENTS, guard: "events-socket-opens-not-limited", find: "const refused = await coordinator.admitSocket();", replace: "const refused = null;", tests: T("socket-hygiene") },
   { name: "events: no per-user socket cap", file: SOCKETS, guard: "events-no-per-user-socket-cap", find: "const excess = open.length + 1 - maxSockets;", replace: "const excess = 0;", tests: T("socket-hygiene") },
   { name: "events: socket cap closes the newest", file: SOCKETS, guard: "events-socket-cap-closes-the-newest", find: "orderOf(a) - orderOf(b)", replace: "orderOf(b) - orderOf(a)", tests: T("socket-hygiene") },
-  { name: "events: key change keeps the log", file: COORD, guard: "events-key-change-keeps-the-log", find: "    this.events.forget();\n", replace: "", tests: T("key-forgets-feed") },
+  { name: "events: key change keeps the log", file: KEY, guard: "events-key-change-keeps-the-log", find: "    events.forget();\n", replace: "", tests: T("key-forgets-feed") },
   { name: "events: key change takes no seq", file: "durable-objects/event-log.ts", guard: "events-key-change-takes-no-seq", find: "const seq = this.seq + 1;", replace: "const seq = this.seq;", tests: T("event-log", "key-forgets-feed") },
   // Guards the suite did not pin before issue 19 (each removed alone, every test still passed).
   { name: "merge patch replaces nested objects", file: MERGE, guard: "merge-patch-replaces-nested-objects", find: "else result[key] = mergePatch(result[key], value);", replace: "else result[key] = value;", tests: T("write-through") },
   { name: "nested patch never fetches the current version", file: MERGE, guard: "nested-patch-never-fetches-the-current-version", find: "(patch: Json) => Object.values(patch).some(isPlainObject)", replace: "(_patch: Json) => false", tests: T("write-through") },
-  { name: "PATCH If-Match compares without fetching", file: COORD, guard: "patch-if-match-compares-without-fetching", find: "needsBase(patch) || opts.ifMatch !== undefined ?", replace: "needsBase(patch) ?", tests: T("validators") },
+  { name: "PATCH If-Match compares without fetching", file: BUNDLE, guard: "patch-if-match-compares-without-fetching", find: "needsBase(patch) || opts.ifMatch !== undefined ?", replace: "needsBase(patch) ?", tests: T("validators") },
   { name: "If-Match compares a stale base", file: READS, guard: "if-match-compares-a-stale-base", find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (!base) {", tests: T("validators") },
   { name: "If-Match never fetches a missing base", file: READS, guard: "if-match-compares-a-stale-base", find: "if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {", replace: "if (false) {", tests: T("validators") },
-  { name: "DELETE If-Match not compared", file: COORD, guard: "delete-if-match-not-compared", find: "if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.hot.resource, base, timing);", replace: "", tests: T("validators") },
+  { name: "DELETE If-Match not compared", file: BUNDLE, guard: "delete-if-match-not-compared", find: "if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.resource, base, timing);", replace: "", tests: T("validators") },
   { name: "stale-if-error serves the entry as it was", file: READS, guard: "stale-if-error-serves-the-entry-as-it-was", find: "if (stale && now) return oneAnswer(hot.resource, now,", replace: "if (stale && cached) return oneAnswer(hot.resource, cached,", tests: T("stale-if-error") },
   { name: "a seq the log never issued is not resynced", file: "durable-objects/event-log.ts", guard: "a-seq-the-log-never-issued-is-not-resynced", find: "if (after < oldest - 1 || after > seq) send(", replace: "if (after < oldest - 1) send(", tests: T("live-updates") },
   { name: "Vapi's time not counted in Server-Timing", file: "durable-objects/upstream.ts", guard: "vapi-s-time-not-counted-in-server-timing", find: "      timing.vapi += Date.now() - started;\n", replace: "", tests: T("observability") },
   // Own writes in the feed (issue 18): the client id is bounded before it is stored in the event log.
   // Exactly-once creates (issue 21): an unknown outcome ends the list's completeness; only this create's marker resolves it.
-  { name: "idem: unknown create keeps the list complete", file: COORD, guard: "unknown-create-keeps-the-list-complete", find: 'if (err instanceof ApiError && err.code === "vapi_create_unknown")', replace: "if (false)", tests: T("create-unknown") },
+  { name: "idem: unknown create keeps the list complete", file: BUNDLE, guard: "unknown-create-keeps-the-list-complete", find: 'if (err instanceof ApiError && err.code === "vapi_create_unknown")', replace: "if (false)", tests: T("create-unknown") },
   { name: "idem: lost create matches any marked assistant", file: "src/vapi/create-marker.ts", guard: "idem-lost-create-matches-any-marked-assistant", find: "(meta as Record<string, unknown>)[CREATE_MARKER] === marker", replace: "CREATE_MARKER in (meta as Record<string, unknown>)", tests: T("create-unknown") },
   // Idempotency-Key (issue 21): `npm run mutants -- idem:`.
   { name: "idem: a reused key runs a different request", file: IDEM, guard: "idem-a-reused-key-runs-a-different-request", find: "    if (row && row.fingerprint !== print) return Promise.resolve(reused());\n", replace: "", tests: T("idempotency") },
@@ -121,10 +123,10 @@ export const mutants: Mutant[] = [
   { name: "idem: a resumed create is sent again", file: "src/vapi/create-marker.ts", guard: "idem-a-resumed-create-is-sent-again", find: "if (!attempt.resumed) {", replace: "if (true) {", tests: T("idempotency") },
   { name: "idem: keys never expire", file: IDEM, guard: "idem-keys-never-expire", find: '    sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);\n', replace: "", tests: T("idempotency") },
   { name: "idem: keys unbounded", file: IDEM, guard: "idem-keys-unbounded", lines: 4, find: "Math.max(1, maxKeys)", replace: "1e9", tests: T("idempotency") },
-  { name: "idem: a key change keeps stored answers", file: COORD, guard: "idem-key-change-keeps-stored-answers", find: "    this.idempotency.forget();\n", replace: "", tests: T("idempotency") },
-  { name: "idem: key unvalidated", file: "src/routes/assistants.ts", guard: "idem-key-unvalidated", find: ".regex(/^[\\x20-\\x7e]{1,255}$/,", replace: ".regex(/^.*$/,", tests: T("idempotency") },
+  { name: "idem: a key change keeps stored answers", file: KEY, guard: "idem-key-change-keeps-stored-answers", find: "    idempotency.forget();\n", replace: "", tests: T("idempotency") },
+  { name: "idem: key unvalidated", file: ROUTES, guard: "idem-key-unvalidated", find: ".regex(/^[\\x20-\\x7e]{1,255}$/,", replace: ".regex(/^.*$/,", tests: T("idempotency") },
   { name: "idem: SDK never retries writes", file: "packages/client/src/index.ts", guard: "idem-sdk-never-retries-writes", find: 'retry: "idempotent" });', replace: 'retry: "read" });', tests: T("client-sdk") },
-  { name: "client id unvalidated", file: "src/routes/assistants.ts", guard: "client-id-unvalidated", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
+  { name: "client id unvalidated", file: ROUTES, guard: "client-id-unvalidated", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
   // Teams (issue 20): `npm run mutants -- team:`.
   { name: "team: a write not announced to the team", file: WRITES, guard: "a-write-not-announced-to-the-team", find: "    await this.d.announce(change);\n", replace: "", tests: T("teams") },
   { name: "team: a relayed change lowers a version", file: WRITES, guard: "a-relayed-change-lowers-a-version", find: 'if (change.origin !== "write" && held !== undefined', replace: "if (false && held !== undefined", tests: T("teams") },
@@ -133,5 +135,5 @@ export const mutants: Mutant[] = [
   { name: "team: a change of another team applied", file: "durable-objects/team-link.ts", guard: "a-change-of-another-team-applied", find: "      if (this.teamId !== teamId) return;\n", replace: "", tests: T("teams-isolation") },
   { name: "team: a change resurrects a deleted id", file: "durable-objects/team-link.ts", guard: "team-change-resurrects-a-deleted-id", find: 'if (c.type !== "deleted" && this.gone.has(c.item.id)) return;', replace: "", tests: T("teams") },
   { name: "team: a refresh's report of a deleted id recorded", file: "durable-objects/team.ts", guard: "team-records-a-refresh-of-a-deleted-id", find: "    if (row?.deleted === 1) return false;\n", replace: "", tests: T("teams") },
-  { name: "team: a key change keeps the team", file: COORD, guard: "a-key-change-keeps-the-team", find: "    this.team.leave();\n", replace: "", tests: T("teams-isolation") },
+  { name: "team: a key change keeps the team", file: "durable-objects/vapi-key.ts", guard: "a-key-change-keeps-the-team", find: "    this.d.team.leave();\n", replace: "", tests: T("teams-isolation") },
 ];

@@ -7,7 +7,7 @@ import { notAllowed, notFound, onError } from "./lib/errors";
 import { document } from "./lib/openapi";
 import { router } from "./lib/router";
 import { assistants } from "./routes/assistants";
-import { assistantEvents } from "./routes/events";
+import { assistantEvents, events } from "./routes/events";
 import { page } from "./routes/app";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
@@ -26,6 +26,7 @@ app.route("/docs", docs);
 app.route("/app", page);
 
 // The events socket authenticates itself (a browser cannot send Authorization on a WebSocket).
+app.route("/api/events", events);
 app.route("/api/assistants/events", assistantEvents);
 app.use("/api/*", corsPolicy, auth, jsonBody);
 app.route("/api/assistants", assistants);

@@ -5,13 +5,16 @@ import { registerDemoOrg } from "../demo.ts";
 import { ApiError, badRequest } from "../errors.ts";
 import { faultsSchema } from "../faults.ts";
 import type { Org } from "../org.ts";
-import { SERVER_FIELDS } from "../schema.ts";
+import { type ResourceSpec, resourceByPlural } from "../resources.ts";
 import type { EmulatorState } from "../state.ts";
 
 const orgBody = z
   .object({
     privateKey: z.string().min(1).max(500),
     assistants: z.number().int().min(0).max(10_000).optional(),
+    phoneNumbers: z.number().int().min(0).max(10_000).optional(),
+    tools: z.number().int().min(0).max(10_000).optional(),
+    squads: z.number().int().min(0).max(10_000).optional(),
   })
   .strict();
 
@@ -22,9 +25,9 @@ async function parse<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
 }
 
 /** A behind-the-back body: anything but the fields the server sets. */
-async function writableBody(c: Context) {
+async function writableBody(c: Context, spec: ResourceSpec) {
   const body = await readJsonObject(c);
-  const readOnly = SERVER_FIELDS.filter((field) => field in body);
+  const readOnly = spec.serverFields.filter((field) => field in body);
   if (readOnly.length > 0) throw badRequest(readOnly.map((field) => `property ${field} should not exist`));
   return body;
 }
@@ -37,6 +40,12 @@ export function adminRoutes(state: EmulatorState): Hono {
     return org;
   };
   const idOf = (c: Context): string => c.req.param("id") ?? "";
+  const specOf = (c: Context): ResourceSpec => {
+    const spec = resourceByPlural(c.req.param("plural") ?? "");
+    if (!spec) throw new ApiError(404, `Cannot ${c.req.method} ${c.req.path}`);
+    return spec;
+  };
+  const itemsOf = (c: Context) => orgOf(c).collection(specOf(c).path);
 
   return new Hono({ strict: false })
     .post("/reset", (c) => {
@@ -46,27 +55,29 @@ export function adminRoutes(state: EmulatorState): Hono {
     })
     .post("/orgs", async (c) => {
       const body = await parse(c, orgBody);
-      const { org, created } = state.registerOrg(body.privateKey, body.assistants ?? 0);
-      return c.json({ privateKey: org.privateKey, orgId: org.orgId, assistants: org.size }, created ? 201 : 200);
+      const { org, created } = state.registerOrg(body.privateKey, body.assistants ?? 0, Date.now(), body);
+      return c.json(org.summary(), created ? 201 : 200);
     })
     .delete("/orgs/:privateKey", (c) => {
       const org = orgOf(c);
       state.orgs.delete(org.privateKey);
-      return c.json({ privateKey: org.privateKey, orgId: org.orgId, assistants: org.size });
+      return c.json(org.summary());
     })
-    .get("/orgs/:privateKey/assistants", (c) => c.json(orgOf(c).list()))
-    .post("/orgs/:privateKey/assistants", async (c) => {
-      const org = orgOf(c);
-      return c.json(org.create(await writableBody(c)), 201);
+    // Behind Vapi's back, as an edit in Vapi's own dashboard: :plural is assistants,
+    // phone-numbers, tools or squads; no validation beyond refusing server fields.
+    .get("/orgs/:privateKey/:plural", (c) => c.json(itemsOf(c).list()))
+    .post("/orgs/:privateKey/:plural", async (c) => {
+      const items = itemsOf(c);
+      return c.json(items.create(await writableBody(c, specOf(c))), 201);
     })
-    .patch("/orgs/:privateKey/assistants/:id", async (c) => {
-      const org = orgOf(c);
-      const updated = org.update(idOf(c), await writableBody(c));
+    .patch("/orgs/:privateKey/:plural/:id", async (c) => {
+      const items = itemsOf(c);
+      const updated = items.update(idOf(c), await writableBody(c, specOf(c)));
       if (!updated) throw new ApiError(404, "Not Found");
       return c.json(updated);
     })
-    .delete("/orgs/:privateKey/assistants/:id", (c) => {
-      const removed = orgOf(c).remove(idOf(c));
+    .delete("/orgs/:privateKey/:plural/:id", (c) => {
+      const removed = itemsOf(c).remove(idOf(c));
       if (!removed) throw new ApiError(404, "Not Found");
       return c.json(removed);
     })

@@ -23,6 +23,7 @@ export const document: OpenAPIObjectConfigure<AppEnv, "/openapi.json"> = {
   security: [{ bearer: [] }],
   tags: [
     { name: "assistants", description: "The user's Vapi assistants, served cache-first and written through to Vapi" },
+    { name: "events", description: "Live updates: every change of the user's cached resources, pushed to each of their tabs" },
     { name: "settings", description: "The user's Vapi private key (stored encrypted, never returned)" },
     { name: "cache", description: "The calling user's cache counters" },
     { name: "health", description: "Liveness, without auth" },

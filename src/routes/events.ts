@@ -18,21 +18,23 @@ const Query = z.object({
     .openapi({ description: "The last `seq` this tab saw: the events after it are sent first (or `resync`)" }),
 });
 
-const events = createRoute({
-  operationId: "assistantEvents",
-  method: "get",
-  path: "/",
-  tags: ["assistants"],
-  summary: "Live updates: a WebSocket that pushes every change of the user's assistants to each of their tabs",
-  description:
-    "Send `Upgrade: websocket`. The token goes in `Authorization`, in `Sec-WebSocket-Protocol` as `bearer.<jwt>` " +
-    `beside \`${EVENTS_PROTOCOL_V2}\` (or \`${EVENTS_PROTOCOL_V1}\`), or in \`?token=\`. Messages are JSON; see docs/api.md for their schema.`,
-  request: { query: Query },
-  responses: {
-    101: { description: "Switching Protocols: the socket is open" },
-    ...errors([400, 401, 403, 426, 429]),
-  },
-});
+/** The socket's route: the same socket under both paths, each with its own operation. */
+const eventsRoute = (operationId: string, tags: string[], summary: string) =>
+  createRoute({
+    operationId,
+    method: "get",
+    path: "/",
+    tags,
+    summary,
+    description:
+      "Send `Upgrade: websocket`. The token goes in `Authorization`, in `Sec-WebSocket-Protocol` as `bearer.<jwt>` " +
+      `beside \`${EVENTS_PROTOCOL_V2}\` (or \`${EVENTS_PROTOCOL_V1}\`), or in \`?token=\`. Messages are JSON; see docs/api.md for their schema.`,
+    request: { query: Query },
+    responses: {
+      101: { description: "Switching Protocols: the socket is open" },
+      ...errors([400, 401, 403, 426, 429]),
+    },
+  });
 
 const protocolsOf = (c: Context<AppEnv>) =>
   (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
@@ -46,8 +48,8 @@ function tokenOf(c: Context<AppEnv>): string {
   return token;
 }
 
-// Registered before the /api/* auth middleware: a browser's socket cannot send Authorization.
-export const assistantEvents = router().openapi(events, async (c) => {
+/** Checks the origin, the upgrade, the token and the open budget, then hands the socket to the user's coordinator. */
+async function open(c: Context<AppEnv>): Promise<Response> {
   // CORS does not cover WebSockets: a page on any site may open one. Checked before the token,
   // so a page on another site learns nothing and causes nothing. No Origin: not a browser.
   const origin = c.req.header("Origin");
@@ -79,5 +81,18 @@ export const assistantEvents = router().openapi(events, async (c) => {
   headers.set(USER_HEADER, userId);
   const res = await coordinator.fetch(new Request(url, { headers }));
   // A Durable Object's answer has immutable headers; the app's middleware adds its own.
-  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket }) as never;
-});
+  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
+}
+
+// Both registered before the /api/* auth middleware: a browser's socket cannot send Authorization.
+/** GET /api/events: every change of every resource the user has cached (v2 messages carry `resource`). */
+export const events = router().openapi(
+  eventsRoute("events", ["events"], "Live updates: a WebSocket that pushes every change of the user's cached resources to each of their tabs"),
+  async (c) => (await open(c)) as never,
+);
+
+/** GET /api/assistants/events: the same socket under its first path, kept for clients that use it. */
+export const assistantEvents = router().openapi(
+  eventsRoute("assistantEvents", ["assistants"], "Live updates: a WebSocket that pushes every change of the user's assistants to each of their tabs"),
+  async (c) => (await open(c)) as never,
+);

@@ -10,6 +10,26 @@ const Percentiles = z.object({
   p99: z.number().nullable(),
 });
 
+/** One resource's share of the counters and of the hot layer (the totals above sum them). */
+const ResourceStats = z
+  .object({
+    hits: z.number(),
+    misses: z.number(),
+    staleServed: z.number(),
+    coalesced: z.number(),
+    errors: z.number(),
+    writes: z.number(),
+    hotLayer: z.object({
+      entries: z.number(),
+      resident: z.number(),
+      bytes: z.number(),
+      jsonBytes: z.number(),
+      listBytes: z.number(),
+      evictions: z.number(),
+    }),
+  })
+  .openapi("ResourceStats", { description: "One resource's counters and hot-layer memory (the same fields as the totals)" });
+
 const Stats = z
   .object({
     since: z.string().openapi({ description: "When these counters started (the coordinator's start)" }),
@@ -48,6 +68,9 @@ const Stats = z
       })
       .openapi({ description: "Memory of the hot layer; the parsed assistant objects are extra" }),
     upstreamLatencyMs: Percentiles,
+    resources: z.record(z.string(), ResourceStats).openapi({
+      description: "Per resource, by its name (`assistant`): the read and write counters and the hot layer's memory; the budget is one for all",
+    }),
   })
   .openapi("CacheStats");
 

@@ -1,7 +1,12 @@
 import { assert, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { assistantSchema, errorSchema, orgSchema } from "../../emulator/client.ts";
+import { ROUTES } from "../../emulator/counters.ts";
 import { useEmulator } from "./emulator-fixture.ts";
+
+const none = { phoneNumbers: 0, tools: 0, squads: 0 };
+/** Every route's counter, zero unless given. */
+const byRoute = (counts: Record<string, number>) => ({ ...Object.fromEntries(ROUTES.map((route) => [route, 0])), ...counts });
 
 const emulator = useEmulator();
 const { api } = emulator;
@@ -12,10 +17,10 @@ describe("orgs", () => {
     const first = await api("POST", "/__emulator/orgs", { body: { privateKey, assistants: 3 } });
     expect(first.status).toBe(201);
     const org = orgSchema.parse(first.json);
-    expect(org).toEqual({ privateKey, orgId: org.orgId, assistants: 3 });
+    expect(org).toEqual({ privateKey, orgId: org.orgId, assistants: 3, ...none });
     const again = await api("POST", "/__emulator/orgs", { body: { privateKey, assistants: 2 } });
     expect(again.status).toBe(200);
-    expect(again.json).toEqual({ privateKey, orgId: org.orgId, assistants: 5 });
+    expect(again.json).toEqual({ privateKey, orgId: org.orgId, assistants: 5, ...none });
     const listed = z.array(assistantSchema).parse((await api("GET", "/assistant", { key: privateKey })).json);
     expect(listed).toHaveLength(5);
     expect(listed.every((a) => a.orgId === org.orgId)).toBe(true);
@@ -47,7 +52,7 @@ describe("orgs", () => {
 
   it("deletes an org, so its key is unknown from then on", async () => {
     const { privateKey, orgId } = await emulator.admin.registerOrg({ assistants: 2 });
-    expect(await emulator.admin.deleteOrg(privateKey)).toEqual({ privateKey, orgId, assistants: 2 });
+    expect(await emulator.admin.deleteOrg(privateKey)).toEqual({ privateKey, orgId, assistants: 2, ...none });
     expect((await api("GET", "/assistant", { key: privateKey })).status).toBe(401);
     expect((await api("DELETE", `/__emulator/orgs/${privateKey}`)).status).toBe(404);
   });
@@ -111,7 +116,7 @@ describe("request counters", () => {
     await emulator.admin.assistants(a);
     expect(await emulator.admin.requests()).toEqual({
       total: 7,
-      byRoute: { "GET /assistant": 3, "POST /assistant": 1, "GET /assistant/:id": 1, "PATCH /assistant/:id": 1, "DELETE /assistant/:id": 1 },
+      byRoute: byRoute({ "GET /assistant": 3, "POST /assistant": 1, "GET /assistant/:id": 1, "PATCH /assistant/:id": 1, "DELETE /assistant/:id": 1 }),
       byKey: { [a]: 5, [b]: 1 },
       maxInFlight: { byKey: { [a]: 1, [b]: 1 } },
       maxInFlightWrites: { byKey: { [a]: 1 } },
@@ -146,7 +151,7 @@ describe("request counters", () => {
     expect(zeroed.total).toBe(0);
     expect(await emulator.admin.requests()).toEqual({
       total: 0,
-      byRoute: { "GET /assistant": 0, "POST /assistant": 0, "GET /assistant/:id": 0, "PATCH /assistant/:id": 0, "DELETE /assistant/:id": 0 },
+      byRoute: byRoute({}),
       byKey: {},
       maxInFlight: { byKey: {} },
       maxInFlightWrites: { byKey: {} },

@@ -39,7 +39,7 @@ describe("list", () => {
   it("orders assistants created in one millisecond later-first, stably", async () => {
     // In-process with a frozen clock, so every create shares createdAt for certain.
     const { app, state } = createEmulatorApp();
-    const org = state.registerOrg("frozen").org;
+    const org = state.registerOrg("frozen").org.assistants;
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2026-01-02T03:04:05.678Z"));
     const ids: string[] = [];

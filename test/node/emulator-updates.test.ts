@@ -88,7 +88,7 @@ describe("get, patch, delete", () => {
 
   it("hands out copies: mutating what was sent or returned never changes stored state", () => {
     const { state } = createEmulatorApp();
-    const org = state.registerOrg("copies").org;
+    const org = state.registerOrg("copies").org.assistants;
     const body = { name: "Kept", model: { ...validModel } };
     const created = org.create(body);
     body.model.model = "mutated";

@@ -18,6 +18,7 @@ describe("HTTP surface", () => {
       "/api/assistants/events",
       "/api/assistants/{id}",
       "/api/cache/stats",
+      "/api/events",
       "/api/settings",
       "/api/settings/vapi-key",
       "/healthz",

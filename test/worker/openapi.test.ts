@@ -21,7 +21,7 @@ describe("the OpenAPI document", () => {
     const ids = Object.values((await document()).paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     expect(ids.sort()).toEqual(
       [
-        "listAssistants", "getAssistant", "createAssistant", "updateAssistant", "deleteAssistant", "assistantEvents",
+        "listAssistants", "getAssistant", "createAssistant", "updateAssistant", "deleteAssistant", "assistantEvents", "events",
         "getSettings", "setVapiKey", "deleteVapiKey", "getCacheStats", "getHealth",
       ].sort(),
     );

@@ -46,6 +46,8 @@ export interface TabOptions {
   protocols?: string[];
   /** Headers a browser (Origin) or a hostile client (X-Cache-User) adds. */
   headers?: Record<string, string>;
+  /** The socket's path: `/api/assistants/events` (default, as the SDKs already out use it) or `/api/events`. */
+  path?: string;
 }
 
 /** Opens a dashboard tab's events socket through the Worker's fetch handler. */
@@ -55,7 +57,7 @@ export async function openTab(token: string, opts: TabOptions = {}): Promise<Tab
   if (opts.via === "protocol") headers["Sec-WebSocket-Protocol"] = [...(opts.protocols ?? ["vapi-edge-cache.v1"]), `bearer.${token}`].join(", ");
   else params.set("token", token);
   if (opts.after !== undefined) params.set("after", String(opts.after));
-  const res = await call(`/api/assistants/events?${params}`, { headers });
+  const res = await call(`${opts.path ?? "/api/assistants/events"}?${params}`, { headers });
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
   const messages: Message[] = [];

@@ -183,7 +183,7 @@ export function subscribe(t: SocketTransport, onEvent: (e: ChangeEvent) => void,
   const connect = async () => {
     if (isClosed()) return;
     set({ state: "connecting", attempt });
-    const url = new URL(`${t.baseUrl}/api/assistants/events`);
+    const url = new URL(`${t.baseUrl}/api/events`);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     if (lastSeq !== undefined) url.searchParams.set("after", String(lastSeq));
     let token: string;

@@ -1,0 +1,9 @@
+import type { Resource } from "../resource";
+import { assistants } from "./assistants";
+
+/**
+ * Every resource the cache holds: the coordinator builds one bundle per entry
+ * (durable-objects/bundle.ts), and the first is warmed when a tab opens on a cold cache
+ * (refresh-ahead.ts). Adding a resource adds its line here (docs/architecture.md, "Adding a resource").
+ */
+export const resources: readonly Resource[] = [assistants];
