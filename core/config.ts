@@ -40,6 +40,7 @@ const ConfigSchema = z.object({
   CORS_ORIGINS: z.string().catch(""),
   IDEMPOTENCY_RETENTION_SECONDS: seconds(86_400),
   IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).catch(1000),
+  TEAM_TIMEOUT_MS: count(3_000),
 });
 
 /** Settings the service reads from its environment, parsed once per isolate. */
@@ -86,6 +87,11 @@ export interface Config {
   idempotencyRetentionMs: number;
   /** Per user: Idempotency-Keys kept; past it the oldest are forgotten. */
   idempotencyMaxKeys: number;
+  /**
+   * How long a write waits for its team (its turn, then the teammates' copies updated) before it
+   * goes on with per-user guarantees only (flagged); 0 turns team coordination off.
+   */
+  teamTimeoutMs: number;
 }
 
 export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
@@ -117,6 +123,7 @@ export function readConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     jwtMaxAgeSeconds: c.JWT_MAX_AGE_SECONDS,
     idempotencyRetentionMs: Math.round(c.IDEMPOTENCY_RETENTION_SECONDS * 1000),
     idempotencyMaxKeys: c.IDEMPOTENCY_MAX_KEYS,
+    teamTimeoutMs: c.TEAM_TIMEOUT_MS,
     corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o && o !== "*"),
   };
 }

@@ -14,6 +14,8 @@ export interface CacheAnswer {
   timing: Timing;
   /** The stored answer of an earlier request with the same Idempotency-Key (nothing was sent to Vapi). */
   replayed?: boolean;
+  /** A write that went on without its team (issue 20): per-user guarantees only; teammates converge at their next refresh. */
+  team?: "unavailable";
 }
 
 export type CoordinatorResult = { ok: true; answer: CacheAnswer } | { ok: false; error: ApiFailure };

@@ -68,3 +68,17 @@ export async function decrypt(ring: DataKey[], ciphertext: string, iv: string, k
   }
   return null;
 }
+
+/**
+ * A keyed fingerprint of a Vapi key (HMAC-SHA-256 under a key derived from `secret`, the
+ * server's ENCRYPTION_KEY): names the team of an org whose id Vapi has not told us yet (no
+ * assistants to carry `orgId`). Equal keys give equal fingerprints; without the secret it
+ * reveals nothing of the key, and it is never the key.
+ */
+export async function keyFingerprint(secret: string, vapiKey: string): Promise<string> {
+  const raw = new TextEncoder().encode(`vapi-edge-cache team fingerprint\u0000${secret}`);
+  const material = await crypto.subtle.digest("SHA-256", raw);
+  const key = await crypto.subtle.importKey("raw", material, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(vapiKey)));
+  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

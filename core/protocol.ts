@@ -17,3 +17,6 @@ export const USER_HEADER = "X-Cache-User";
 export const TOO_MANY_SOCKETS = { code: 4429, reason: "too many open sockets" } as const;
 /** The response header that marks an answer as the stored answer of an earlier request (Idempotency-Key). */
 export const REPLAYED_HEADER = "Idempotent-Replayed";
+
+/** On a write's answer: `unavailable` when it went on without its team (docs/api.md, "Teams"). */
+export const TEAM_HEADER = "Team-Coordination";

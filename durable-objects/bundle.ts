@@ -20,6 +20,8 @@ import { ReadThrough } from "./read-through";
 import { Refresher } from "./refresher";
 import { type FrameDeps, framed } from "./rpc-frame";
 import type { SingleFlight } from "./single-flight";
+import type { TeamLink } from "./team-link";
+import type { TeamChange } from "./team-wire";
 import { Counters } from "./stats";
 import type { Upstream } from "./upstream";
 import { WriteThrough, type WriteQueue } from "./write-through";
@@ -37,6 +39,8 @@ export interface Shared {
   /** The user's one write queue: writes stay serialized across resources. */
   queue: WriteQueue;
   idempotency: IdempotencyKeys;
+  /** The user's side of their team (team-link.ts): write turns, acknowledged changes out, teammates' in. */
+  team: TeamLink;
   // Late-bound: the test hook swaps `config`, `env` and `clientFor` (test-hook.ts); the user is known once ready.
   config: () => Config;
   env: () => Env;
@@ -65,11 +69,13 @@ export class ResourceBundle {
     private readonly s: Shared,
     readonly warm = false,
   ) {
-    const { ctx, upstream, keys, d1, events, budget, flights, limiter, config, env, uid } = s;
+    const { ctx, upstream, keys, d1, events, budget, flights, limiter, config, env, uid, team } = s;
     const hot = (this.hot = new HotLayer(resource));
     const rows = (this.rows = new CacheRows(resource));
     const refresher = (this.refresher = new Refresher({
-      ctx, hot, rows, upstream, keys, d1, events, budget, config, env, uid,
+      ctx, hot, rows, upstream, keys, d1, budget, config, env, uid,
+      // What a refresh finds changed in Vapi goes to the user's tabs and to the team.
+      events: { publish: (changes) => (events.publish(changes), team.share(changes)) },
       clientFor: (timing, session) => s.clientFor(resource, timing, session),
     }));
     const share = budget.of(this);
@@ -79,6 +85,7 @@ export class ResourceBundle {
     this.writes = new WriteThrough({
       queue: s.queue, hot, rows, refresher, d1, events, upstream, env, uid,
       clientFor: (timing) => s.clientFor(resource, timing),
+      announce: (change) => team.acknowledged(resource, change),
     });
     this.frame = { ready: s.ready, limiter, budget: share, stats: this.counters, config };
   }
@@ -91,6 +98,11 @@ export class ResourceBundle {
   /** Syncs the list through the read path's one list flight (refresh-ahead). */
   sync(): Promise<boolean> {
     return this.reads.syncList(newTiming());
+  }
+
+  /** A teammate's change relayed by the team: applied under the same fencing as a refresh (write-through.ts). */
+  relayed(c: TeamChange): Promise<unknown> {
+    return this.writes.apply(newTiming(), c.type === "deleted" ? { type: "deleted", id: c.id, origin: c.origin } : { type: c.type, item: c.item, origin: c.origin });
   }
 
   /** The user's D1 rows for `ids`: payloads the memory budget dropped. */
@@ -115,7 +127,7 @@ export class ResourceBundle {
     const lookupBudget = Math.max(this.s.config().retryBudgetMs, this.s.config().vapiTimeoutMs);
     return this.s.idempotency.request(opts.idempotencyKey, ["POST", `/api/${this.resource.plural}`, body], (attempt) =>
       framed(this.frame, userId, "write", (timing) =>
-        this.writes.queued(async () => {
+        this.writes.queued(() => this.s.team.write(this.resource.name, undefined, async () => {
           const entry = await this.writes.write(timing, undefined, async (client, timed) => {
             const item = await createOnce(client, body, lookupBudget, timed, attempt).catch((err: unknown) =>
               this.unknownCreate(err, timing),
@@ -123,7 +135,7 @@ export class ResourceBundle {
             return { type: "created", item, origin: "write", clientId: opts.clientId };
           });
           return writtenAnswer(this.resource, 201, entry!, timing);
-        }),
+        })),
       ),
     );
   }
@@ -132,9 +144,10 @@ export class ResourceBundle {
   update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions): Promise<CoordinatorResult> {
     const target = `/api/${this.resource.plural}/${id}`;
     return this.s.idempotency.request(opts.idempotencyKey, ["PATCH", target, patch], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(async () => {
+      this.writes.queued(() => this.s.team.write(this.resource.name, id, async (atLeast) => {
+        // `atLeast`: the newest version a teammate wrote or saw; an older copy here is read again.
         // guard: patch-if-match-compares-without-fetching
-        const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing) : this.hot.get(id);
+        const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing, atLeast) : this.hot.get(id);
         // Checked here, after every write queued before this one: exactly one of N racing tabs wins.
         if (base && opts.ifMatch !== undefined && !matches(opts.ifMatch, etagOf(base), false)) {
           return preconditionFailed(this.resource, base, timing);
@@ -145,7 +158,7 @@ export class ResourceBundle {
           return { type: "updated", item, origin: "write", clientId: opts.clientId };
         });
         return writtenAnswer(this.resource, 200, entry!, timing);
-      }),
+      })),
       id,
     ));
   }
@@ -154,9 +167,9 @@ export class ResourceBundle {
   remove(userId: string, id: string, opts: WriteOptions): Promise<CoordinatorResult> {
     const target = `/api/${this.resource.plural}/${id}`;
     return this.s.idempotency.request(opts.idempotencyKey, ["DELETE", target], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(async () => {
+      this.writes.queued(() => this.s.team.write(this.resource.name, id, async (atLeast) => {
         if (opts.ifMatch !== undefined) {
-          const base = await this.reads.base(id, timing);
+          const base = await this.reads.base(id, timing, atLeast);
           // guard: delete-if-match-not-compared
           if (!matches(opts.ifMatch, etagOf(base), false)) return preconditionFailed(this.resource, base, timing);
         }
@@ -165,7 +178,7 @@ export class ResourceBundle {
           return { type: "deleted", id, origin: "write", clientId: opts.clientId };
         });
         return writeAnswer(200, `{"success":true}`, timing);
-      }),
+      })),
       id,
     ));
   }

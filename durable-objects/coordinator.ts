@@ -5,7 +5,7 @@ import { type ApiFailure, toFailure } from "../core/errors";
 import { USER_HEADER } from "../core/protocol";
 import type { Resource } from "../core/resource";
 import { resources } from "../core/resources";
-import type { Timing } from "../core/timing";
+import { newTiming, type Timing } from "../core/timing";
 import type { ResourceClient } from "../src/vapi/client";
 import { unknownResource } from "./answers";
 import { ResourceBundle, type Shared } from "./bundle";
@@ -21,6 +21,8 @@ import { refreshAhead } from "./refresh-ahead";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, protocolOf } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
+import { TeamLink } from "./team-link";
+import type { TeamChange } from "./team-wire";
 import { type CoordinatorTestHook, coordinatorTestHook, TEST_HOOK } from "./test-hook";
 import { flightDeadlineMs, flightExpired, Upstream } from "./upstream";
 import { UserBinding } from "./user-binding";
@@ -50,9 +52,14 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     retentionMs: this.config.idempotencyRetentionMs,
     maxKeys: this.config.idempotencyMaxKeys,
   }));
-  private readonly vapiKey = new VapiKey({
+  /** The user's side of their team: users whose keys reach the same Vapi org (team-link.ts). */
+  private readonly team: TeamLink = new TeamLink({
+    ctx: this.ctx, stats: this.stats, config: () => this.config, env: () => this.env, uid: () => this.user.uid,
+    identify: (): Promise<string | null> => this.vapiKey.team(this.parts[0]!.resource),
+  });
+  private readonly vapiKey: VapiKey = new VapiKey({
     keys: this.keys, upstream: this.upstream, events: this.events, idempotency: this.idempotency, d1: this.d1,
-    parts: () => this.parts, env: () => this.env, uid: () => this.user.uid,
+    team: this.team, parts: () => this.parts, env: () => this.env, uid: () => this.user.uid,
   });
   /** The user's one write queue: writes of every resource, and key changes, one at a time. */
   private readonly queue = new WriteQueue();
@@ -62,7 +69,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   private readonly shared: Shared = {
     ctx: this.ctx, keys: this.keys, limiter: this.limiter, upstream: this.upstream, d1: this.d1, events: this.events,
-    budget: this.budget, queue: this.queue, idempotency: this.idempotency,
+    budget: this.budget, queue: this.queue, idempotency: this.idempotency, team: this.team,
     flights: new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms)),
     config: () => this.config, env: () => this.env, uid: () => this.user.uid, ready: (userId) => this.user.ready(userId),
     clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
@@ -100,10 +107,16 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   // ---- settings ----------------------------------------------------------------------
 
-  /** Stores a (verified) Vapi key; a different key means a different org: the cache is dropped. */
-  async setKey(userId: string, privateKey: string): Promise<void> {
+  /**
+   * Stores a (verified) Vapi key; a different key means a different org: the cache is dropped.
+   * `verified.orgId`: the org Vapi named when the Worker verified the key; the user joins its team.
+   */
+  async setKey(userId: string, privateKey: string, verified: { orgId?: string } = {}): Promise<void> {
     await this.user.ready(userId);
-    await this.queue.queued(() => this.vapiKey.save(privateKey));
+    await this.queue.queued(async () => {
+      await this.vapiKey.save(privateKey);
+      await this.team.follow(await this.team.identify(privateKey, verified.orgId));
+    });
   }
 
   /** Forgets the user's Vapi key and everything cached with it. */
@@ -121,6 +134,18 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   /** Before an events socket opens (each open may replay the whole log): the user's socket-open budget. */
   async admitSocket(): Promise<ApiFailure | null> {
     return this.limiter.refusal("socket opens", this.config.socketOpenLimit);
+  }
+
+  /**
+   * A teammate's acknowledged changes, relayed by the team `teamId` (team.ts): applied like the
+   * user's own (write counter, hot layer, D1, tabs) under the same fencing, unless the user's key
+   * left that team meanwhile (false). Wakes an evicted coordinator, which hydrates first.
+   */
+  async teamChange(userId: string, teamId: string, changes: TeamChange[]): Promise<boolean> {
+    await this.user.ready(userId);
+    const applied = await this.team.receive(teamId, changes, (c) => this.bundles.get(c.resource)?.relayed(c) ?? Promise.resolve());
+    this.budget.enforce();
+    return applied;
   }
 
   /** GET /api/cache/stats: the totals, and each resource's counters and memory. */
@@ -176,7 +201,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
       env: { get: () => this.env, set: (env) => (this.env = env) },
       config: { get: () => this.config, set: (config) => (this.config = config) },
       clientFor: { get: () => this.clientFor, set: (f) => (this.clientFor = f) },
-      hot, refresher, d1: this.d1, trust: this.trust,
+      hot, refresher, d1: this.d1, trust: this.trust, team: this.team,
     });
   }
 

@@ -2,8 +2,11 @@ import type { VapiItem } from "../core/resource";
 import { assistants } from "../core/resources/assistants";
 import { EVENTS_PROTOCOL_V1, type EventsProtocol } from "../core/protocol";
 
-/** Who caused a change: a write through this service, or a refresh that found Vapi changed. */
-export type Origin = "write" | "vapi";
+/**
+ * Who caused a change: a write of this user through this service, a refresh that found Vapi changed
+ * (this user's or a teammate's), or a teammate's write (users whose keys reach the same Vapi org).
+ */
+export type Origin = "write" | "vapi" | "team";
 
 /**
  * A change as published, before it gets its sequence number: which `resource` (its descriptor's
@@ -38,8 +41,10 @@ export function v2Body(e: Logged): string {
  */
 export function v1Body(e: Logged): string | undefined {
   if (e.resource !== V1_RESOURCE) return undefined;
-  if (e.type === "deleted") return JSON.stringify({ seq: e.seq, type: e.type, id: e.id, origin: e.origin, clientId: e.clientId });
-  const { seq, type, id, version, etag, origin, clientId, item } = e;
+  // v1 knew two origins: a teammate's write is a write through this service, by another client.
+  const origin = e.origin === "team" ? "write" : e.origin;
+  if (e.type === "deleted") return JSON.stringify({ seq: e.seq, type: e.type, id: e.id, origin, clientId: e.clientId });
+  const { seq, type, id, version, etag, clientId, item } = e;
   return JSON.stringify({ seq, type, id, version, etag, origin, clientId, assistant: item });
 }
 

@@ -64,6 +64,10 @@ export class HotLayer {
   etag(id: string): string | undefined {
     return this.store.etag(id);
   }
+  /** The version held for an id, with or without its payload. */
+  version(id: string): number | undefined {
+    return this.store.slot(id)?.version;
+  }
   evicted(ids?: string[]): string[] {
     return this.store.evicted(ids);
   }

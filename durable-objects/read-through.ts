@@ -106,13 +106,20 @@ export class ReadThrough {
   }
 
   /**
-   * The version a conditional or merging write works on: the held one while fresh, else Vapi's
-   * (read first). 404 when Vapi no longer has it.
+   * The version a conditional or merging write works on: the held one while fresh and at least
+   * `atLeast` (the newest version a teammate wrote or saw), else Vapi's (read first). 404 when Vapi
+   * no longer has it.
    */
-  async base(id: string, timing: Timing): Promise<Entry> {
+  async base(id: string, timing: Timing, atLeast = 0): Promise<Entry> {
     let base = this.d.hot.get(id);
     // guard: if-match-compares-a-stale-base
     if (!base || Date.now() - base.cachedAt >= this.d.config().ttlMs) {
+      await this.fetchOne(id, timing);
+      base = this.d.hot.get(id);
+    }
+    // A read joined may have begun before the teammate's write: at most two more, each begun later.
+    // guard: base-older-than-the-team-s-version
+    for (let tries = 0; base && base.version < atLeast && tries < 2; tries++) {
       await this.fetchOne(id, timing);
       base = this.d.hot.get(id);
     }

@@ -28,7 +28,8 @@ export interface RefresherDeps {
   upstream: Upstream;
   keys: KeySessions;
   d1: D1Writer;
-  events: EventLog;
+  /** The user's feed (and, through the coordinator, the team): what a refresh found changed. */
+  events: Pick<EventLog, "publish">;
   budget: MemoryBudget;
   // Read on every use: the user is known only once the coordinator is ready, and tests swap config and env.
   config: () => Config;

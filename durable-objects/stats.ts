@@ -34,6 +34,11 @@ export class CacheStats {
   upstreamErrors = 0;
   /** Extra attempts of upstream reads (each logical read is one `upstreamCalls` per attempt too). */
   retries = 0;
+  /** Writes run in their team's turn and reported to it in time; writes that went on without it. */
+  teamCoordinated = 0;
+  teamUnavailable = 0;
+  /** Teammates' changes applied to this user's cache. */
+  teamApplied = 0;
   private readonly since = Date.now();
   private latencies: number[] = [];
   private next = 0;
@@ -72,6 +77,7 @@ export class CacheStats {
       circuit,
       errors: counted("errors"),
       writes: counted("writes"),
+      team: { coordinated: this.teamCoordinated, unavailable: this.teamUnavailable, applied: this.teamApplied },
       hotLayer: { ...hot, budgetBytes, uncounted: UNCOUNTED },
       upstreamLatencyMs: { samples: sorted.length, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) },
       // Beside the totals: the same counters and memory for each resource (its `name`).

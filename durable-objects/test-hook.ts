@@ -6,6 +6,8 @@ import type { D1Writer, D1Target } from "./d1-writer";
 import { type Freshness, freshness } from "./freshness";
 import type { Entry, HotLayer } from "./hot-layer";
 import type { Refresher } from "./refresher";
+import type { TeamLink } from "./team-link";
+import type { TeamApi, TeamChange } from "./team-wire";
 
 /**
  * The coordinator's one seam for tests (docs/architecture.md, "Testing"). Worker tests reach it
@@ -63,6 +65,14 @@ export interface CoordinatorTestHook {
   tombstones(): number;
   /** Refreshes started and not yet ended, abandoned ones (past their flight deadline) included. */
   refreshesRunning(): number;
+
+  // ---- the team (team-link.ts)
+  /** The team the user's key belongs to (`org:<orgId>` or `key:<fingerprint>`), null if none. */
+  teamId(): string | null;
+  /** Calls to the team object go through `wrap(team)` from now on: a slow or unreachable team. */
+  interceptTeam(wrap: (team: TeamApi) => TeamApi): void;
+  /** Teammates' changes arriving from now on go through `wrap(deliver)`: hold or drop them. */
+  interceptTeamChanges(wrap: (deliver: (changes: TeamChange[]) => Promise<void>) => (changes: TeamChange[]) => Promise<void>): void;
 }
 
 /** A field of the coordinator the hook may read and replace. */
@@ -80,10 +90,11 @@ export interface HookParts<A extends unknown[]> {
   d1: D1Writer;
   trust: D1Trust;
   refresher: Refresher;
+  team: TeamLink;
 }
 
 export function coordinatorTestHook<A extends unknown[]>(parts: HookParts<A>): CoordinatorTestHook {
-  const { hot, d1, trust, refresher } = parts;
+  const { hot, d1, trust, refresher, team } = parts;
   return {
     configure({ vars, ...fields }) {
       const base = vars ? readConfig({ ...parts.env.get(), ...vars }) : parts.config.get();
@@ -115,5 +126,14 @@ export function coordinatorTestHook<A extends unknown[]>(parts: HookParts<A>): C
     evicted: () => hot.evicted(),
     tombstones: () => hot.tombstoneCount,
     refreshesRunning: () => refresher.running,
+    teamId: () => team.teamId,
+    interceptTeam(wrap) {
+      const real = team.connect;
+      team.connect = (teamId) => wrap(real(teamId));
+    },
+    interceptTeamChanges(wrap) {
+      const real = team.incoming;
+      team.incoming = (changes, apply) => wrap((cs) => real(cs, apply))(changes);
+    },
   };
 }

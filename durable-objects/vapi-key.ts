@@ -1,5 +1,5 @@
 import type { Resource } from "../core/resource";
-import type { Timing } from "../core/timing";
+import { newTiming, type Timing } from "../core/timing";
 import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
 import type { ResourceClient } from "../src/vapi/client";
 import { keyChanged } from "./answers";
@@ -8,6 +8,7 @@ import type { D1Writer } from "./d1-writer";
 import type { EventLog } from "./event-log";
 import type { IdempotencyKeys } from "./idempotency";
 import { type KeySessions, type Session, SessionChanged } from "./key-session";
+import type { TeamLink } from "./team-link";
 import type { Upstream } from "./upstream";
 
 /** What the coordinator lends its key plumbing. */
@@ -17,6 +18,8 @@ export interface KeyDeps {
   events: EventLog;
   idempotency: IdempotencyKeys;
   d1: D1Writer;
+  /** A key change leaves the old key's team before anything else (team-link.ts). */
+  team: Pick<TeamLink, "leave" | "identify">;
   /** Every resource's hot layer and rows: a key change drops them all. */
   parts: () => readonly Cached[];
   // Late-bound: the user is known once the coordinator is ready; the test hook swaps env (test-hook.ts).
@@ -52,6 +55,18 @@ export class VapiKey {
     return this.d.upstream.client(key, resource);
   }
 
+  /** The team of the current key, asked of Vapi (a key stored before teams existed); null when unknown. */
+  async team(resource: Resource): Promise<string | null> {
+    try {
+      const key = await this.load(this.d.keys.current);
+      if (key === null) return null;
+      const client = await this.clientFor(resource, newTiming());
+      return await this.d.team.identify(key, (await client.listPage(1))[0]?.orgId);
+    } catch {
+      return null;
+    }
+  }
+
   private async load(session: Session): Promise<string | null> {
     try {
       return await this.d.keys.keyOf(session, () => readVapiKey(this.d.env(), this.d.uid()));
@@ -72,6 +87,9 @@ export class VapiKey {
     // Stored answers hold the old org's items: they go with it.
     // guard: idem-key-change-keeps-stored-answers
     idempotency.forget();
+    // Another org's changes are refused from here on (the new key's team is joined after).
+    // guard: a-key-change-keeps-the-team
+    this.d.team.leave();
     // guard: key-switched-after-the-d1-await
     keys.switchTo(key);
     for (const { hot } of parts()) hot.clear();

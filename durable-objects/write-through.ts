@@ -12,7 +12,8 @@ import type { Upstream } from "./upstream";
 
 /**
  * A change Vapi acknowledged: made by this service (`origin: "write"`), or learnt of otherwise
- * (`"vapi"`: a write's 404 found it gone; next, a teammate's write relayed by their coordinator).
+ * (`"vapi"`: a write's 404 found it gone, or a teammate's refresh found it in Vapi; `"team"`: a
+ * teammate's write, relayed by the team: team-link.ts).
  */
 export type Acknowledged =
   | { type: "created" | "updated"; item: VapiItem; origin: Origin; clientId?: string }
@@ -45,6 +46,8 @@ export interface WriteDeps {
   env: () => Env;
   uid: () => string;
   clientFor: (timing: Timing) => Promise<ResourceClient>;
+  /** Tells the user's team (team-link.ts) of a change Vapi acknowledged, once it is applied here. */
+  announce: (change: Acknowledged) => Promise<void>;
 }
 
 /**
@@ -72,11 +75,17 @@ export class WriteThrough {
     } catch (err) {
       // guard: a-write-s-404-leaves-the-cache-as-it-was
       if (id !== undefined && err instanceof ApiError && err.status === 404) {
-        await this.apply(timing, { type: "deleted", id, origin: "vapi" });
+        const gone: Acknowledged = { type: "deleted", id, origin: "vapi" };
+        await this.apply(timing, gone);
+        await this.d.announce(gone);
       }
       throw err;
     }
-    return this.apply(timing, change);
+    const entry = await this.apply(timing, change);
+    // Before the answer: once the writer is told, every teammate's copy reflects it (or the team is flagged unavailable).
+    // guard: a-write-not-announced-to-the-team
+    await this.d.announce(change);
+    return entry;
   }
 
   /**
@@ -98,6 +107,10 @@ export class WriteThrough {
       }
       return undefined;
     }
+    // A change from elsewhere (a teammate's, relayed) that this copy already has, or has newer, is no news.
+    const held = hot.version(change.item.id);
+    // guard: a-relayed-change-lowers-a-version
+    if (change.origin !== "write" && held !== undefined && held >= hot.resource.version(change.item)) return undefined;
     const entry = hot.write(change.item, refresher.nextWriteSeq(), Date.now());
     await this.persist(timing, [this.d.rows.upsert(database, uid, toRow(change.item.id, entry))]);
     events.publish([changed(hot.resource.name, change.type, entry, change.origin, change.clientId)]);

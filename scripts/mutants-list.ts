@@ -127,4 +127,13 @@ export const mutants: Mutant[] = [
   { name: "idem: key unvalidated", file: ROUTES, guard: "idem-key-unvalidated", find: ".regex(/^[\\x20-\\x7e]{1,255}$/,", replace: ".regex(/^.*$/,", tests: T("idempotency") },
   { name: "idem: SDK never retries writes", file: "packages/client/src/index.ts", guard: "idem-sdk-never-retries-writes", find: 'retry: "idempotent" });', replace: 'retry: "read" });', tests: T("client-sdk") },
   { name: "client id unvalidated", file: ROUTES, guard: "client-id-unvalidated", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
+  // Teams (issue 20): `npm run mutants -- team:`.
+  { name: "team: a write not announced to the team", file: WRITES, guard: "a-write-not-announced-to-the-team", find: "    await this.d.announce(change);\n", replace: "", tests: T("teams") },
+  { name: "team: a relayed change lowers a version", file: WRITES, guard: "a-relayed-change-lowers-a-version", find: 'if (change.origin !== "write" && held !== undefined', replace: "if (false && held !== undefined", tests: T("teams") },
+  { name: "team: a base older than the team's version", file: READS, guard: "base-older-than-the-team-s-version", find: "base && base.version < atLeast && tries < 2", replace: "false", tests: T("teams-turns") },
+  { name: "team: turns not waited for", file: "durable-objects/turns.ts", guard: "turns-not-waited-for", find: "    await previous;\n", replace: "", tests: T("teams-turns") },
+  { name: "team: a change of another team applied", file: "durable-objects/team-link.ts", guard: "a-change-of-another-team-applied", find: "      if (this.teamId !== teamId) return;\n", replace: "", tests: T("teams-isolation") },
+  { name: "team: a change resurrects a deleted id", file: "durable-objects/team-link.ts", guard: "team-change-resurrects-a-deleted-id", find: 'if (c.type !== "deleted" && this.gone.has(c.item.id)) return;', replace: "", tests: T("teams") },
+  { name: "team: a refresh's report of a deleted id recorded", file: "durable-objects/team.ts", guard: "team-records-a-refresh-of-a-deleted-id", find: "    if (row?.deleted === 1) return false;\n", replace: "", tests: T("teams") },
+  { name: "team: a key change keeps the team", file: "durable-objects/vapi-key.ts", guard: "a-key-change-keeps-the-team", find: "    this.d.team.leave();\n", replace: "", tests: T("teams-isolation") },
 ];

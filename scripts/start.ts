@@ -39,6 +39,7 @@ const SETTINGS = [
   "CORS_ORIGINS",
   "IDEMPOTENCY_RETENTION_SECONDS",
   "IDEMPOTENCY_MAX_KEYS",
+  "TEAM_TIMEOUT_MS",
 ];
 
 // Set before start() resolves, so a Ctrl-C during start-up finds what to stop.

@@ -1,2 +1,3 @@
 export { default } from "./app";
 export { UserCacheCoordinator } from "../durable-objects/coordinator";
+export { TeamCoordinator } from "../durable-objects/team";

@@ -75,6 +75,14 @@ export const replayedHeader: Headers = {
   ),
 };
 
+/** On a write's answer: it went on without the user's team (issue 20). */
+export const teamHeader: Headers = {
+  "Team-Coordination": header(
+    "`unavailable` when the write went on without its team (users whose keys reach the same Vapi org): it has the per-user guarantees, and teammates' caches catch up at their next refresh (docs/api.md, \"Teams\"); absent otherwise",
+    false,
+  ),
+};
+
 /** The 304 answer to an If-None-Match that names the current version: no body. */
 export const notModified = {
   description: "Not modified: the If-None-Match named the current version; reuse the copy you hold",

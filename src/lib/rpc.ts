@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { CoordinatorResult } from "../../core/contract";
 import { fromFailure } from "../../core/errors";
 import { serverTiming } from "../../core/timing";
-import { REPLAYED_HEADER } from "../../core/protocol";
+import { REPLAYED_HEADER, TEAM_HEADER } from "../../core/protocol";
 import type { AppEnv } from "../types";
 
 /** The calling user's coordinator (one Durable Object per JWT `sub`). */
@@ -37,6 +37,7 @@ export function forward(c: Context<AppEnv>, result: CoordinatorResult): Response
   };
   if (answer.etag) headers.ETag = answer.etag;
   if (answer.replayed) headers[REPLAYED_HEADER] = "true";
+  if (answer.team) headers[TEAM_HEADER] = answer.team;
   if (answer.status === 304) return c.body(null, 304, headers);
   return c.body(answer.body, answer.status, { ...headers, "Content-Type": "application/json; charset=utf-8" });
 }

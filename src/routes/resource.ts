@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Resource } from "../../core/resource";
 import { conditions, coordinator, forward, noCache } from "../lib/rpc";
-import { cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, replayedHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
+import { cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, replayedHeader, teamHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
 import { router } from "../lib/router";
 
 // The five routes of a cached Vapi resource, built from its descriptor (core/resource.ts) and the
@@ -52,7 +52,7 @@ const WriteHeaders = ClientId.extend(IdempotencyKey.shape);
 const upstream = [424, 429, 502, 503, 504];
 const cached = { cached: true };
 const written = { cached: true, replayable: true };
-const writtenHeaders = { ...validatedHeaders, ...replayedHeader };
+const writtenHeaders = { ...validatedHeaders, ...replayedHeader, ...teamHeader };
 
 /** Examples for the document: a create body and a merge patch of this resource. */
 export interface Examples {
@@ -161,7 +161,7 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
     summary: `Delete ${a} ${name} in Vapi, then from the cache`,
     request: { params: IdParam, headers: WritePreconditions.extend(WriteHeaders.shape) },
     responses: {
-      200: json(z.object({ success: z.literal(true) }), "Deleted", { ...cacheHeaders, ...replayedHeader }),
+      200: json(z.object({ success: z.literal(true) }), "Deleted", { ...cacheHeaders, ...replayedHeader, ...teamHeader }),
       412: preconditionFailed,
       ...errors([400, 401, 404, 409, 422, ...upstream], written),
     },

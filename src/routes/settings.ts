@@ -81,16 +81,18 @@ export const settings = base
     const limited = await coordinator(c).admitWrite(c.var.userId);
     if (limited) throw fromFailure(limited);
     const config = configFor(c.env);
+    let first: { orgId?: string } | undefined;
     const client = new ResourceClient(assistants, { baseUrl: config.vapiBaseUrl, privateKey, timeoutMs: config.vapiTimeoutMs });
     try {
-      await client.listPage(1);
+      // Vapi's answer names the key's org (`orgId` on any assistant): the user's team.
+      [first] = await client.listPage(1);
     } catch (err) {
       if (err instanceof ApiError && err.code === "vapi_key_rejected") {
         throw new ApiError(424, "vapi_key_rejected", "Vapi did not accept this private key; nothing was stored.");
       }
       throw err;
     }
-    await coordinator(c).setKey(c.var.userId, privateKey);
+    await coordinator(c).setKey(c.var.userId, privateKey, { orgId: first?.orgId });
     return c.body(null, 204);
   })
   .openapi(deleteKey, async (c) => {

@@ -48,6 +48,13 @@ const Stats = z
     }),
     errors: z.number(),
     writes: z.number(),
+    team: z
+      .object({
+        coordinated: z.number().openapi({ description: "Writes that ran in their team's turn and reached every teammate's cache before their answer" }),
+        unavailable: z.number().openapi({ description: "Writes that went on without the team (slow or unreachable; answered with `Team-Coordination: unavailable`)" }),
+        applied: z.number().openapi({ description: "Teammates' changes applied to this user's cache" }),
+      })
+      .openapi({ description: "Team coordination (users whose keys reach the same Vapi org); all 0 for a user alone in their org or with teams off" }),
     hotLayer: z
       .object({
         entries: z.number().openapi({ description: "Assistants held (with or without their payload in memory)" }),

@@ -1,12 +1,15 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { d1Rows, d1Settled, ErrorBody, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { configure, d1Rows, d1Settled, ErrorBody, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
 
 describe("isolation between users", () => {
   it("two users sharing one Vapi key keep separate rows: one's writes never overwrite or evict the other's", async () => {
     const alice = await newUser({ assistants: 3 });
     const bob = await newUser({ key: alice.key });
+    // Storage isolation alone: with team coordination (issue 20, teams*.test.ts) Bob's coordinator
+    // would take Alice's writes into his own rows; off, nothing of hers may reach them.
+    for (const u of [alice, bob]) await configure(u, { teamTimeoutMs: 0 });
     const aliceList = await listBody(await alice.req("/api/assistants"));
     const bobList = await listBody(await bob.req("/api/assistants"));
     expect(bobList.assistants).toEqual(aliceList.assistants);

@@ -10,6 +10,8 @@ describe("live updates (GET /api/assistants/events)", () => {
     const user = await newUser({ assistants: 2 });
     // Same Vapi org, so equal assistant ids: isolation must hold by user, not by id.
     const other = await newUser({ key: user.key });
+    // Teams off: with them, a teammate's tab hears of this write as `origin: "team"` (teams.test.ts).
+    await configure(user, { teamTimeoutMs: 0 });
     const [a] = (await listBody(await user.req("/api/assistants"))).assistants;
     const tab1 = await openTab(user.token);
     const tab2 = await openTab(user.token, { via: "protocol" });

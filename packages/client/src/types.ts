@@ -47,8 +47,11 @@ export interface AssistantOperations {
 
 /** Who made a change: which SDK instance wrote it (`clientId`), and whether it was this one (`own`). */
 interface Author {
-  /** `write`: through this service; `vapi`: found by a refresh (an edit made in Vapi itself). */
-  origin: "write" | "vapi";
+  /**
+   * `write`: through this service, by this user; `vapi`: found by a refresh (an edit made in Vapi
+   * itself); `team`: a teammate's write (another user whose Vapi key reaches the same org; never `own`).
+   */
+  origin: "write" | "vapi" | "team";
   /** The `X-Client-Id` the write was sent with (every SDK instance sends its `clientId`). */
   clientId?: string;
   /** Set by the SDK: true when this SDK instance made the write (a tab's own edit). */
