@@ -302,7 +302,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   private async clientFor(timing: Timing, session = this.keys.current): Promise<ResourceClient> {
     const started = Date.now();
     const key = await this.loadKey(session);
-    timing.d1 += Date.now() - started;
+    timing.key += Date.now() - started;
     return this.upstream.client(key, this.hot.resource);
   }
 

@@ -3,7 +3,7 @@ import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
 import type { ResourceClient } from "../src/vapi/client";
 import type { VapiItem } from "../core/resource";
-import type { Timing } from "../core/timing";
+import { newTiming, timed, type Timing } from "../core/timing";
 import { keyChanged } from "./answers";
 import { externalChanges, snapshot } from "./changes";
 import type { D1Writer } from "./d1-writer";
@@ -75,17 +75,20 @@ export class Refresher {
       // A list begun before a create's outcome became unknown may have missed it (forgetList).
       if (fence.at <= this.listForgottenAt) return;
       // Only a list that was known before can say what changed; a cold one has no "before".
-      const before = hot.listSyncedAt === null ? null : snapshot(hot);
-      const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
-      const [database, uid] = [this.deps.env().DB, this.deps.uid()];
-      await this.persistRefresh(t, [
-        ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
-        // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
-        // guard: cold-list-sync-keeps-rows-memory-never-knew
-        ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
-        rows.markListSynced(database, uid, fence.at),
-      ]);
-      if (before) events.publish(externalChanges(before, hot));
+      const [before, persisted] = timed(t, "apply", () => {
+        const before = hot.listSyncedAt === null ? null : snapshot(hot);
+        const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
+        const [database, uid] = [this.deps.env().DB, this.deps.uid()];
+        return [before, this.persistRefresh(t, [
+          ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
+          // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
+          // guard: cold-list-sync-keeps-rows-memory-never-knew
+          ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
+          rows.markListSynced(database, uid, fence.at),
+        ])] as const;
+      });
+      await persisted;
+      if (before) timed(t, "apply", () => events.publish(externalChanges(before, hot)));
     });
   }
 
@@ -108,12 +111,14 @@ export class Refresher {
       }
       // guard: per-id-results-skip-the-generation-check
       this.assertGeneration(fence);
-      const before = snapshot(hot, [id]);
-      const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
-      if (applied?.changed) {
-        await this.persistRefresh(t, [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
-      }
-      if (before.size) events.publish(externalChanges(before, hot, [id]));
+      const [before, persisted] = timed(t, "apply", () => {
+        const before = snapshot(hot, [id]);
+        const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
+        const row = applied?.changed ? [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))] : [];
+        return [before, row.length ? this.persistRefresh(t, row) : undefined] as const;
+      });
+      await persisted;
+      if (before.size) timed(t, "apply", () => events.publish(externalChanges(before, hot, [id])));
     });
   }
 
@@ -130,7 +135,7 @@ export class Refresher {
    */
   private async refresh(work: (client: ResourceClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
     const fence: Fence = { writeSeq: this.writeSeq, at: Date.now(), session: this.deps.keys.current };
-    const t: Timing = { cache: 0, d1: 0, vapi: 0 };
+    const t = newTiming();
     this.refreshStarts.add(fence);
     try {
       await work(await this.deps.clientFor(t, fence.session), fence, t);
