@@ -103,6 +103,12 @@ try {
     const st = (o: typeof miss) => Object.entries(o.serverTiming).map(([k, v]) => `${k} ${f(v)}`).join(", ");
     console.log(`  ${who} miss  ${f(miss.pairedOverhead)} ms  (p50 ${f(miss.p50)}; ${st(miss)})`);
     console.log(`  ${who} write ${f(write.pairedOverhead)} ms  (p50 ${f(write.p50)}; ${st(write)})`);
+    for (const [what, o] of [["miss", miss], ["write", write]] as const) {
+      const a = o.accounting;
+      if (!a) continue;
+      const phases = Object.entries(a.phases).map(([k, v]) => `${k} ${f(v)}`).join(", ");
+      console.log(`    ${what} phases p50: ${phases}; total − Σ ${f(a.unaccounted)}; latency − total ${f(a.outside)}`);
+    }
   }
   if (values.profile) {
     const list = (u: { token: string }, noCache: boolean) =>
