@@ -96,7 +96,7 @@ try {
   console.log("\nPaired overhead (latency − Server-Timing vapi), p50 ms, and Server-Timing p50 by phase:");
   const half = Math.floor(coldUsers.length / 2);
   // Each product gets its own half of the users for writes after misses, alternating halves so neither goes first always.
-  for (const [who, base] of [["A", baseA], ["B", baseB]] as const) {
+  for (const [who, base] of coldUsers.length ? ([["A", baseA], ["B", baseB]] as const) : []) {
     const ctx = ctxOf(base);
     const miss = await misses(ctx, coldUsers);
     const write = await writes(ctx, who === "A" ? coldUsers.slice(0, half) : coldUsers.slice(half));
