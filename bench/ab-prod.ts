@@ -117,7 +117,7 @@ try {
     const during = {
       hot: () => load({ url: `${baseB}/api/assistants`, headers: auth(hot.token) }, { connections: 4, seconds: 4, warmupSeconds: 0 }),
       cold: () => pool(fresh, 4, (u) => list(u, false)),
-      revalidate: () => pool([...cpuUsers, ...cpuUsers, ...cpuUsers], 4, (u) => list(u, true)),
+      revalidate: () => pool([...cpuUsers, ...cpuUsers, ...cpuUsers, ...cpuUsers, ...cpuUsers], 1, (u) => list(u, true)),
     }[values.profile as "hot" | "cold" | "revalidate"];
     console.log(`\nV8 profile of B (${values.profile}), top self time:`);
     printProfile(await cpuProfile(inspectorPort, async () => void (await during()), "/core:user:"), join(tmp, "state-b", "bundle/index.js"));
