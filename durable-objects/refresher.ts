@@ -48,6 +48,8 @@ export class Refresher {
   private readonly refreshStarts = new Set<Fence>();
   /** When the list last stopped being vouched for (forgetList); lists begun before then are not applied. */
   private listForgottenAt = 0;
+  /** The list-sync marker this object last queued for D1 (0: none it knows of, e.g. after a restart). */
+  private markedAt = 0;
 
   constructor(private readonly deps: RefresherDeps) {}
 
@@ -78,6 +80,14 @@ export class Refresher {
       const [before, persisted] = timed(t, "apply", () => {
         const before = hot.listSyncedAt === null ? null : snapshot(hot);
         const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
+        // An unchanged revalidation soon after the last marker writes nothing (issue 23): D1's
+        // marker is then up to a tenth of the TTL older than memory's, which after a restart only
+        // makes the list look older (one Vapi read sooner), never fresher. Changed rows, drops and a
+        // cold list always go with a marker, in one batch.
+        // guard: quiet-revalidation-d1-batch
+        const quiet = before !== null && upserted.length === 0 && dropped.length === 0;
+        if (quiet && fence.at - this.markedAt < this.deps.config().ttlMs / 10) return [before, undefined] as const;
+        this.markedAt = fence.at;
         const [database, uid] = [this.deps.env().DB, this.deps.uid()];
         return [before, this.persistRefresh(t, [
           ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
@@ -111,13 +121,11 @@ export class Refresher {
       }
       // guard: per-id-results-skip-the-generation-check
       this.assertGeneration(fence);
-      const [before, persisted] = timed(t, "apply", () => {
-        const before = snapshot(hot, [id]);
+      const before = snapshot(hot, [id]);
+      await timed(t, "apply", () => {
         const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
-        const row = applied?.changed ? [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))] : [];
-        return [before, row.length ? this.persistRefresh(t, row) : undefined] as const;
+        return applied?.changed ? this.persistRefresh(t, [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]) : undefined;
       });
-      await persisted;
       if (before.size) timed(t, "apply", () => events.publish(externalChanges(before, hot, [id])));
     });
   }
@@ -179,6 +187,7 @@ export class Refresher {
    */
   forgetList(): D1PreparedStatement {
     this.deps.hot.listSyncedAt = null;
+    this.markedAt = 0;
     this.listForgottenAt = Date.now();
     return this.deps.rows.deleteListSync(this.deps.env().DB, this.deps.uid());
   }
