@@ -2,7 +2,7 @@ import type { CacheAnswer, CoordinatorResult, ReadOptions } from "../core/contra
 import { CACHE, type Fwd } from "../core/cache-status";
 import { ApiError, toFailure } from "../core/errors";
 import type { Resource } from "../core/resource";
-import { serverTiming, type Timing } from "../core/timing";
+import { serverTiming, timed, type Timing } from "../core/timing";
 import { etagOf, type ListEtag, matches } from "./etag";
 import type { Entry, HotLayer } from "./hot-layer";
 import { failureStatus, type Served } from "./stale-policy";
@@ -38,13 +38,15 @@ export const notInList = (trace: Trace, joined: boolean) =>
  * are a function of the array's payloads.
  */
 export function listAnswer(hot: HotLayer, listTag: ListEtag, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
-  const json = hot.listArrayJson();
-  return readAnswer(`{"${hot.resource.plural}":${json},"etags":${hot.listEtagsJson()}`, listTag.of(json), s, timing, opts);
+  return timed(timing, "serialize", () => {
+    const json = hot.listArrayJson();
+    return readAnswer(`{"${hot.resource.plural}":${json},"etags":${hot.listEtagsJson()}`, listTag.of(json), s, timing, opts);
+  });
 }
 
 /** One item (`{"<name>": …}`). */
 export function oneAnswer(resource: Resource, entry: Entry, s: Served, timing: Timing, opts: ReadOptions): CacheAnswer {
-  return readAnswer(`{"${resource.name}":${entry.json}`, etagOf(entry), s, timing, opts);
+  return timed(timing, "serialize", () => readAnswer(`{"${resource.name}":${entry.json}`, etagOf(entry), s, timing, opts));
 }
 
 /** 200 with the body's flags, or 304 without a body when `If-None-Match` names this version. */

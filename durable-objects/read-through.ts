@@ -1,7 +1,7 @@
 import type { Config } from "../core/config";
 import { CACHE } from "../core/cache-status";
 import type { CacheAnswer, ReadOptions } from "../core/contract";
-import { newTiming, type Timing } from "../core/timing";
+import { addTiming, newTiming, type Timing } from "../core/timing";
 import { forwarded, listAnswer, notFound, notInList, oneAnswer, type Trace } from "./answers";
 import type { ListEtag } from "./etag";
 import { type Freshness, freshness } from "./freshness";
@@ -151,7 +151,7 @@ export class ReadThrough {
     const flight = this.d.flights.run(key, work);
     if (counted && flight.joined) this.d.stats.coalesced++;
     else if (counted) this.d.stats.misses++;
-    Object.assign(timing, (await flight).value);
+    addTiming(timing, (await flight).value);
     return flight.joined;
   }
 

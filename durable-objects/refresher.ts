@@ -3,7 +3,7 @@ import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
 import type { ResourceClient } from "../src/vapi/client";
 import type { VapiItem } from "../core/resource";
-import type { Timing } from "../core/timing";
+import { newTiming, timed, type Timing } from "../core/timing";
 import { keyChanged } from "./answers";
 import { externalChanges, snapshot } from "./changes";
 import type { D1Writer } from "./d1-writer";
@@ -49,6 +49,8 @@ export class Refresher {
   private readonly refreshStarts = new Set<Fence>();
   /** When the list last stopped being vouched for (forgetList); lists begun before then are not applied. */
   private listForgottenAt = 0;
+  /** The list-sync marker this object last queued for D1 (0: none it knows of, e.g. after a restart). */
+  private markedAt = 0;
 
   constructor(private readonly deps: RefresherDeps) {}
 
@@ -76,17 +78,28 @@ export class Refresher {
       // A list begun before a create's outcome became unknown may have missed it (forgetList).
       if (fence.at <= this.listForgottenAt) return;
       // Only a list that was known before can say what changed; a cold one has no "before".
-      const before = hot.listSyncedAt === null ? null : snapshot(hot);
-      const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
-      const [database, uid] = [this.deps.env().DB, this.deps.uid()];
-      await this.persistRefresh(t, [
-        ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
-        // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
-        // guard: cold-list-sync-keeps-rows-memory-never-knew
-        ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
-        rows.markListSynced(database, uid, fence.at),
-      ]);
-      if (before) events.publish(externalChanges(before, hot));
+      const [before, persisted] = timed(t, "apply", () => {
+        const before = hot.listSyncedAt === null ? null : snapshot(hot);
+        const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
+        // An unchanged revalidation soon after the last marker writes nothing (issue 23): D1's
+        // marker is then up to a tenth of the TTL older than memory's, which after a restart only
+        // makes the list look older (one Vapi read sooner), never fresher. Changed rows, drops and a
+        // cold list always go with a marker, in one batch.
+        // guard: quiet-revalidation-d1-batch
+        const quiet = before !== null && upserted.length === 0 && dropped.length === 0;
+        if (quiet && fence.at - this.markedAt < this.deps.config().ttlMs / 10) return [before, undefined] as const;
+        this.markedAt = fence.at;
+        const [database, uid] = [this.deps.env().DB, this.deps.uid()];
+        return [before, this.persistRefresh(t, [
+          ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
+          // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
+          // guard: cold-list-sync-keeps-rows-memory-never-knew
+          ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
+          rows.markListSynced(database, uid, fence.at),
+        ])] as const;
+      });
+      await persisted;
+      if (before) timed(t, "apply", () => events.publish(externalChanges(before, hot)));
     });
   }
 
@@ -110,11 +123,11 @@ export class Refresher {
       // guard: per-id-results-skip-the-generation-check
       this.assertGeneration(fence);
       const before = snapshot(hot, [id]);
-      const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
-      if (applied?.changed) {
-        await this.persistRefresh(t, [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]);
-      }
-      if (before.size) events.publish(externalChanges(before, hot, [id]));
+      await timed(t, "apply", () => {
+        const applied = hot.applyOne(fetched, fence.writeSeq, fence.at);
+        return applied?.changed ? this.persistRefresh(t, [rows.upsert(this.deps.env().DB, this.deps.uid(), toRow(id, applied.entry))]) : undefined;
+      });
+      if (before.size) timed(t, "apply", () => events.publish(externalChanges(before, hot, [id])));
     });
   }
 
@@ -131,7 +144,7 @@ export class Refresher {
    */
   private async refresh(work: (client: ResourceClient, fence: Fence, t: Timing) => Promise<void>): Promise<Timing> {
     const fence: Fence = { writeSeq: this.writeSeq, at: Date.now(), session: this.deps.keys.current };
-    const t: Timing = { cache: 0, d1: 0, vapi: 0 };
+    const t = newTiming();
     this.refreshStarts.add(fence);
     try {
       await work(await this.deps.clientFor(t, fence.session), fence, t);
@@ -175,6 +188,7 @@ export class Refresher {
    */
   forgetList(): D1PreparedStatement {
     this.deps.hot.listSyncedAt = null;
+    this.markedAt = 0;
     this.listForgottenAt = Date.now();
     return this.deps.rows.deleteListSync(this.deps.env().DB, this.deps.uid());
   }

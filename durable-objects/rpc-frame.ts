@@ -1,7 +1,7 @@
 import type { Config } from "../core/config";
 import type { CacheAnswer, CoordinatorResult } from "../core/contract";
 import { ApiError } from "../core/errors";
-import { newTiming, type Timing } from "../core/timing";
+import { newTiming, type Timing, timingTotal } from "../core/timing";
 import { failed, type Trace } from "./answers";
 import type { ResourceBudget } from "./memory-budget";
 import type { RateLimiter } from "./rate-limiter";
@@ -29,10 +29,12 @@ export async function framed(
 ): Promise<CoordinatorResult> {
   const timing = newTiming();
   const trace: Trace = { fwd: kind === "write" ? "method" : "miss" };
-  const started = Date.now();
-  const settle = () => (timing.cache = Math.max(0, Date.now() - started - timing.vapi - timing.d1));
+  const started = performance.now();
+  // `cache` is the rest of the coordinator's time, so the phases add up to all of it.
+  const settle = () => (timing.cache = Math.max(0, performance.now() - started - timingTotal(timing)));
   try {
     await d.ready(userId);
+    timing.hydrate = performance.now() - started;
     if (kind === "write") d.limiter.admit("writes", d.config().writeLimit);
     const answer = await d.budget.using(id, timing, () => work(timing, trace));
     if (kind === "write" && answer.status < 300) d.stats.writes++;

@@ -51,7 +51,7 @@ export class VapiKey {
   async clientFor(resource: Resource, timing: Timing, session = this.d.keys.current): Promise<ResourceClient> {
     const started = Date.now();
     const key = await this.load(session);
-    timing.d1 += Date.now() - started;
+    timing.key += Date.now() - started;
     return this.d.upstream.client(key, resource);
   }
 

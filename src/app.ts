@@ -3,6 +3,7 @@ import { auth } from "./middleware/auth";
 import { corsPolicy, securityHeaders } from "./middleware/browser";
 import { jsonBody } from "./middleware/json-body";
 import { requestLog } from "./middleware/request-log";
+import { serverTimingTotal } from "./middleware/server-timing";
 import { notAllowed, notFound, onError } from "./lib/errors";
 import { document } from "./lib/openapi";
 import { router } from "./lib/router";
@@ -17,7 +18,8 @@ import { settings } from "./routes/settings";
 const app = router();
 
 // guard: request-log
-app.use(requestLog, securityHeaders, methodNotAllowed({ app, onMethodNotAllowed: notAllowed }));
+// Server-Timing's total inside the log line's timing, so the line carries it.
+app.use(requestLog, serverTimingTotal, securityHeaders, methodNotAllowed({ app, onMethodNotAllowed: notAllowed }));
 
 app.route("/", health);
 app.doc31("/openapi.json", document);

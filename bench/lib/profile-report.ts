@@ -114,11 +114,13 @@ export async function coldReads(products: Product[], users: BenchUser[]) {
   const meters = products.map((p) => new CpuMeter(p.pid));
   await Promise.all(meters.map((m) => m.idle()));
   console.log(`${users.length} reads per path and product, one at a time, interleaved (ms; outside = latency − cache − d1 − vapi):`);
-  for (const path of PATHS) {
-    const rows = products.map(() => ({ samples: [] as Sampled[], cpu: [] as Record<string, number>[] }));
-    for (const u of users) {
+  // Each user's reads follow each other within seconds (paths inner): a coordinator idle for ~10 s
+  // is evicted, and a read that restarts it measures its rehydration too (scenarios/cpu.ts).
+  const byPath = PATHS.map(() => products.map(() => ({ samples: [] as Sampled[], cpu: [] as Record<string, number>[] })));
+  for (const u of users) {
+    for (const [k, path] of PATHS.entries()) {
       for (const [i, p] of products.entries()) {
-        const row = rows[i];
+        const row = byPath[k]?.[i];
         const meter = meters[i];
         if (!row || !meter) continue;
         row.cpu.push(
@@ -133,8 +135,10 @@ export async function coldReads(products: Product[], users: BenchUser[]) {
         );
       }
     }
+  }
+  for (const [k, path] of PATHS.entries()) {
     for (const [i, p] of products.entries()) {
-      const row = rows[i];
+      const row = byPath[k]?.[i];
       if (!row) continue;
       const med = (f: (r: Sampled) => number) => summarize(row.samples.map(f), null).p50.toFixed(1);
       const t = (r: Sampled, k: string) => r.timing[k] ?? 0;

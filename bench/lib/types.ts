@@ -49,6 +49,13 @@ export interface OverheadResult extends Summary {
   pairedOverhead: number;
   /** p50 of each Server-Timing part the product reports (ms; workerd's clock moves on I/O only). */
   serverTiming: { cache: number; d1: number; vapi: number };
+  /**
+   * The accounting of issue #23 (absent in runs before it): p50 of every Server-Timing phase by
+   * name (the coordinator's, then the Worker's `auth`, `rpc`, `total`); p50 of `total` − the sum
+   * of the other phases (the Worker's time no phase names); p50 of latency − `total` (outside
+   * the Worker: the runtime's entry, the connection, the client).
+   */
+  accounting?: { phases: Record<string, number>; unaccounted: number; outside: number };
 }
 
 export interface CoalescingResult extends Summary {

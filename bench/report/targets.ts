@@ -110,6 +110,14 @@ function cpuLines(r: BenchResults): Line[] {
   ];
 }
 
+type Accounting = ColumnResults["miss"]["accounting"];
+const phasesCell = (a: Accounting) => {
+  if (!a) return "—";
+  const p = (n: string) => (a.phases[n] ?? 0).toFixed(1);
+  return `${["auth", "rpc", "hydrate", "key", "apply", "serialize"].map(p).join(" / ")} · ${p("total")}`;
+};
+const restCell = (a: Accounting) => (a ? `${a.unaccounted.toFixed(1)} · ${a.outside.toFixed(1)}` : "—");
+
 function upstreamLines(r: BenchResults): Line[] {
   const out: Line[] = [];
   for (const [name, of] of [["miss: cold list", (c: ColumnResults) => c.miss], ["write: PATCH name", (c: ColumnResults) => c.write]] as const) {
@@ -121,6 +129,8 @@ function upstreamLines(r: BenchResults): Line[] {
       }),
       line(r, "", "p50 − emulator p50 (± noise)", (c) => `${ms(of(c).overhead)} (±${of(c).noise.toFixed(1)})`),
       line(r, "", "Server-Timing p50: cache / d1 / vapi ms", (c) => `${of(c).serverTiming.cache} / ${of(c).serverTiming.d1} / ${of(c).serverTiming.vapi}`),
+      line(r, "", "p50 ms: auth / rpc / hydrate / key / apply / serialize · total", (c) => phasesCell(of(c).accounting)),
+      line(r, "", "p50 ms: total − Σ phases (unaccounted) · latency − total", (c) => restCell(of(c).accounting)),
     );
   }
   return out;

@@ -74,5 +74,23 @@ async function paired(users: BenchUser[], pair: Pair): Promise<OverheadResult> {
     noise: Math.hypot(medianNoise(okProduct.map((r) => r.ms)), medianNoise(okDirect.map((r) => r.ms))),
     pairedOverhead: summarize(unexplained, null).p50,
     serverTiming: { cache: timingP50("cache"), d1: timingP50("d1"), vapi: timingP50("vapi") },
+    accounting: accounting(okProduct),
+  };
+}
+
+/** Each phase's p50, and what the phases leave of the Worker's `total` and of the latency (issue #23 item 4). */
+function accounting(sampled: Sampled[]): OverheadResult["accounting"] {
+  const timed = sampled.filter((r) => r.timing.total !== undefined);
+  if (timed.length === 0) return undefined;
+  const names = [...new Set(timed.flatMap((r) => Object.keys(r.timing)))];
+  const p50 = (values: number[]) => summarize(values, null).p50;
+  const rest = (r: Sampled) => {
+    const { total = 0, ...parts } = r.timing;
+    return total - Object.values(parts).reduce((a, b) => a + b, 0);
+  };
+  return {
+    phases: Object.fromEntries(names.map((n) => [n, p50(timed.map((r) => r.timing[n] ?? 0))])),
+    unaccounted: p50(timed.map(rest)),
+    outside: p50(timed.map((r) => r.ms - (r.timing.total ?? 0))),
   };
 }

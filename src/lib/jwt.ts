@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
 import { configFor } from "../../core/config";
 import { ApiError } from "../../core/errors";
+import { TokenCache } from "./token-cache";
 
 /** Clock skew allowed on `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -16,6 +17,8 @@ const REALM = 'Bearer realm="vapi-edge-cache"';
 const jwksSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 // The HMAC key is imported once per isolate, not on every request.
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
+// Tokens this isolate verified (token-cache.ts): a dashboard sends one token with every request.
+const verified = new TokenCache();
 
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = hmacKeys.get(secret);
@@ -71,10 +74,24 @@ const invalid = (message: string) => unauthorized(message, true);
  * The one token policy, for every way a token arrives (the Authorization header now, the
  * WebSocket's `Sec-WebSocket-Protocol` or `?token=` later): pinned algorithms, `exp` and `sub`
  * required, `nbf` honoured, `iat` not in the future, and no token living longer than
- * JWT_MAX_AGE_SECONDS (RFC 8725). Returns the user id; throws a 401 ApiError.
+ * JWT_MAX_AGE_SECONDS (RFC 8725). Returns the user id; throws a 401 ApiError. A token this isolate
+ * verified before under the same settings is answered from memory until its `exp` (token-cache.ts).
  */
 export async function verifyToken(token: string, env: Env): Promise<string> {
   if (token.length > MAX_TOKEN_CHARS) throw invalid("The token is too large.");
+  const maxAge = configFor(env).jwtMaxAgeSeconds;
+  // Everything the verdict depends on besides the token and the clock.
+  const policy = JSON.stringify([env.JWT_JWKS_URL, env.JWT_SECRET, env.JWT_ISSUER, env.JWT_AUDIENCE, maxAge]);
+  const key = await TokenCache.key(policy, token);
+  const known = verified.get(key, Date.now() / 1000);
+  if (known !== undefined) return known;
+  const { sub, exp } = await verifyInFull(token, env, maxAge);
+  verified.set(key, sub, exp, Date.now() / 1000);
+  return sub;
+}
+
+/** jose's verification and the policy's own checks; the token's `sub` and `exp`. */
+async function verifyInFull(token: string, env: Env, maxAge: number): Promise<{ sub: string; exp: number }> {
   let payload: JWTPayload;
   try {
     ({ payload } = await signature(token, env));
@@ -85,7 +102,7 @@ export async function verifyToken(token: string, env: Env): Promise<string> {
   const { iat, exp } = payload;
   if (iat !== undefined && iat > now + CLOCK_TOLERANCE_SECONDS) throw invalid("The token was issued in the future.");
   // Without `iat` the lifetime left is what counts: a token may never outlive the maximum.
-  if (exp! - (iat ?? now) > configFor(env).jwtMaxAgeSeconds) {
+  if (exp! - (iat ?? now) > maxAge) {
     throw invalid("The token lives longer than this service accepts; ask for a shorter-lived token.");
   }
   const sub = payload.sub;
@@ -93,5 +110,5 @@ export async function verifyToken(token: string, env: Env): Promise<string> {
   // The sub names the user's Durable Object and keys every D1 row: bounded like any identifier.
   // guard: jwt-sub-of-any-length
   if (sub.length > MAX_SUB_CHARS) throw invalid(`The token's subject (sub) is longer than ${MAX_SUB_CHARS} characters.`);
-  return sub;
+  return { sub, exp: exp! };
 }

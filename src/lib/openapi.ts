@@ -54,7 +54,10 @@ type Headers = Record<string, ReturnType<typeof header>>;
 /** Headers of every assistants answer that came through the cache. */
 export const cacheHeaders: Headers = {
   "Cache-Status": cacheStatus(true),
-  "Server-Timing": header("Where the time went, in ms: `cache;dur=…, d1;dur=…, vapi;dur=…`", true),
+  "Server-Timing": header(
+    "Where the time went, in ms: the coordinator's `cache`, `d1`, `vapi`, `hydrate`, `key`, `apply`, `serialize`, then the Worker's `auth`, `rpc` and `total` (docs/api.md)",
+    true,
+  ),
   "Cache-Control": header("`private, no-cache`: per user, and revalidated (If-None-Match) before any reuse", true),
 };
 

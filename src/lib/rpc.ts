@@ -2,12 +2,28 @@
 import type { Context } from "hono";
 import type { CoordinatorResult } from "../../core/contract";
 import { fromFailure } from "../../core/errors";
-import { serverTiming } from "../../core/timing";
+import { setMetric } from "hono/timing";
+import { serverTiming, timingTotal } from "../../core/timing";
 import { REPLAYED_HEADER, TEAM_HEADER } from "../../core/protocol";
 import type { AppEnv } from "../types";
 
 /** The calling user's coordinator (one Durable Object per JWT `sub`). */
-export const coordinator = (c: Context<AppEnv>) => c.env.COORDINATOR.getByName(c.var.userId);
+export function coordinator(c: Context<AppEnv>) {
+  c.set("rpcStarted", performance.now());
+  return c.env.COORDINATOR.getByName(c.var.userId);
+}
+
+/**
+ * Server-Timing's `rpc`: the call to the coordinator as the Worker saw it, less the coordinator's
+ * own phases (`inside`, ms): the hop there and back, and any wait to be let in.
+ */
+function rpcMetric(c: Context<AppEnv>, inside: number) {
+  if (c.var.rpcStarted !== undefined) setMetric(c, "rpc", Math.max(0, performance.now() - c.var.rpcStarted - inside));
+}
+
+/** The sum of a Server-Timing header's durations (a failure carries the coordinator's phases as text). */
+const durations = (header: string | undefined) =>
+  [...(header ?? "").matchAll(/;dur=([\d.]+)/g)].reduce((sum, [, ms]) => sum + Number(ms), 0);
 
 /**
  * Whether the read forces a revalidation with Vapi: `Cache-Control: no-cache` or `max-age=0`, and
@@ -27,8 +43,12 @@ export const noCache = (c: Context<AppEnv>) =>
  * and is forwarded as is (a hit re-serializes nothing); failures go to the one error handler.
  */
 export function forward(c: Context<AppEnv>, result: CoordinatorResult): Response {
-  if (!result.ok) throw fromFailure(result.error);
+  if (!result.ok) {
+    rpcMetric(c, durations(result.error.headers?.["Server-Timing"]));
+    throw fromFailure(result.error);
+  }
   const { answer } = result;
+  rpcMetric(c, timingTotal(answer.timing));
   const headers: Record<string, string> = {
     "Cache-Status": answer.cacheStatus,
     "Server-Timing": serverTiming(answer.timing),

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { endTime, startTime } from "hono/timing";
 import { ensureUser } from "../db/users";
 import { unauthorized, verifyToken } from "../lib/jwt";
 import type { AppEnv } from "../types";
@@ -10,8 +11,10 @@ export const auth = createMiddleware<AppEnv>(async (c, next) => {
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   // Another scheme (Basic, …) carries no bearer token, so the challenge names no error.
   if (!token) throw unauthorized("The Authorization header must be 'Bearer <token>'.", /^Bearer\b/i.test(header));
+  startTime(c, "auth");
   const sub = await verifyToken(token, c.env);
   await ensureUser(c.env.DB, sub);
+  endTime(c, "auth");
   c.set("userId", sub);
   await next();
 });

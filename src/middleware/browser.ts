@@ -10,7 +10,8 @@ import type { AppEnv } from "../types";
  * files) never matches.
  */
 export const originAllowed = (origin: string, c: Context<AppEnv>): boolean =>
-  origin === new URL(c.req.url).origin || configFor(c.env).corsOrigins.includes(origin);
+  // No Origin (every non-browser request, hono/cors passes ""): nothing to allow, and no URL to parse.
+  origin !== "" && (origin === new URL(c.req.url).origin || configFor(c.env).corsOrigins.includes(origin));
 
 /**
  * CORS for dashboards on other origins (`originAllowed`). Tokens travel in the Authorization

@@ -6,14 +6,15 @@ import { countD1Statements } from "./gates";
 import { admin, configure, d1Rows, d1Settled, listBody, newUser, stubFor, upstreamCalls, withHook } from "./helpers";
 
 // Issue 12 item 3: a refresh that finds an assistant unchanged (same `updatedAt`) costs no
-// serialization and no D1 row write; only a list sync's marker is written.
+// serialization and no D1 row write; only a list sync's marker is written, and (issue 23) not
+// even that within a tenth of the TTL of the last one.
 
 const entries = (sub: string) => withHook(sub, (hook) => new Map(hook.ids().map((id) => [id, hook.entry(id)!])));
 
 const noCache = { headers: { "Cache-Control": "no-cache" } };
 
 describe("unchanged revalidations are free", () => {
-  it("a no-cache list read of an unchanged org keeps every entry's JSON and parsed object and writes only the marker", async () => {
+  it("a no-cache list read of an unchanged org keeps every entry's JSON and parsed object, and writes nothing to D1 right after the last marker", async () => {
     const user = await newUser({ assistants: 5 });
     await user.req("/api/assistants");
     const before: Map<string, Entry> = await entries(user.sub);
@@ -26,7 +27,7 @@ describe("unchanged revalidations are free", () => {
     expect((await listBody(res)).assistants).toHaveLength(5);
     await d1Settled(user.sub);
 
-    expect(batches).toEqual([1]); // the list-sync marker, no row
+    expect(batches).toEqual([]); // the cold read's marker is moments old: no row, no marker
     expect(await d1Rows(user.sub)).toEqual(rowsBefore);
     const after = await entries(user.sub);
     for (const [id, was] of jsonBefore) {
@@ -53,6 +54,23 @@ describe("unchanged revalidations are free", () => {
     const rows = await d1Rows(user.sub);
     expect(rows.find((r) => r.id === target.id)?.assistant.name).toBe("Edited in Vapi");
     expect(rows.filter((r) => r.id !== target.id)).toEqual(rowsBefore.filter((r) => r.id !== target.id));
+  });
+
+  it("an unchanged revalidation a tenth of the TTL after the last marker writes the marker alone", async () => {
+    const user = await newUser({ assistants: 3 });
+    await user.req("/api/assistants");
+    const rowsBefore = await d1Rows(user.sub);
+    await configure(user, { ttlMs: 0 }); // every marker is at least a tenth of the TTL old
+    const batches = await countD1Statements(user.sub);
+    const synced = async () =>
+      (await env.DB.prepare("SELECT synced_at FROM assistants_list_sync WHERE user_id = ?").bind(user.sub).first<{ synced_at: number }>())?.synced_at;
+    const markerBefore = await synced();
+
+    expect((await user.req("/api/assistants", noCache)).status).toBe(200);
+    await d1Settled(user.sub);
+    expect(batches).toEqual([1]); // the marker, no row
+    expect(await d1Rows(user.sub)).toEqual(rowsBefore);
+    expect(await synced()).toBeGreaterThan(markerBefore!);
   });
 
   it("an expired assistant found unchanged by its own refresh writes nothing to D1", async () => {
