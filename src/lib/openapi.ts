@@ -16,13 +16,16 @@ export const document: OpenAPIObjectConfigure<AppEnv, "/openapi.json"> = {
     title: "vapi-edge-cache",
     version: "0.1.0",
     description:
-      "A per-user cache in front of the Vapi assistant API. Every /api route needs a Bearer JWT whose `sub` is the user.",
+      "A per-user cache in front of the Vapi API (assistants, phone numbers, tools, squads). Every /api route needs a Bearer JWT whose `sub` is the user.",
     license,
   },
   servers: [{ url: "/", description: "This deployment" }],
   security: [{ bearer: [] }],
   tags: [
     { name: "assistants", description: "The user's Vapi assistants, served cache-first and written through to Vapi" },
+    { name: "phoneNumbers", description: "The user's Vapi phone numbers, cached like assistants; Twilio credentials are never cached or answered" },
+    { name: "tools", description: "The user's Vapi tools, cached like assistants" },
+    { name: "squads", description: "The user's Vapi squads, cached like assistants" },
     { name: "events", description: "Live updates: every change of the user's cached resources, pushed to each of their tabs" },
     { name: "settings", description: "The user's Vapi private key (stored encrypted, never returned)" },
     { name: "cache", description: "The calling user's cache counters" },
@@ -103,6 +106,18 @@ export const preconditionFailed = {
   headers: { ...validatedHeaders, ...replayedHeader },
   content: { "application/json": { schema: ConflictSchema } },
 };
+
+/** The 412 answer of another resource: its current item under its name (`{"error", "<name>"}`), as `<Name>PreconditionFailed`. */
+export function preconditionFailedOf(name: string, Name: string, schema: z.ZodType) {
+  const body = ErrorSchema.extend({ [name]: schema }).openapi(`${Name}PreconditionFailed`, {
+    description: "`precondition_failed`: the If-Match did not name the current version; nothing was sent to Vapi",
+  });
+  return {
+    description: `The ${name} changed since the version in If-Match (\`precondition_failed\`); the body holds the current one`,
+    headers: preconditionFailed.headers,
+    content: { "application/json": { schema: body } },
+  };
+}
 
 // RFC 9110 §13.1: `*`, or a comma-separated list of entity-tags (`"…"` or `W/"…"`, §8.8.3), empty
 // list elements tolerated (§5.6.1). An empty tag (`""`) is refused too: no tag this service issues
