@@ -1,4 +1,5 @@
 import { configResource, type VapiItem } from "../resource";
+import { byEach } from "./references";
 
 /** A Vapi squad (`members[]` of assistants); the rest is Vapi's. */
 export type Squad = VapiItem;
@@ -10,4 +11,6 @@ export const squads = configResource<Squad>({
   path: "/squad",
   table: "squads_cache",
   listSyncTable: "squads_list_sync",
+  marksCreates: false,
+  references: [byEach("assistant", "members", "assistantId")],
 });

@@ -10,4 +10,6 @@ export const tools = configResource<Tool>({
   path: "/tool",
   table: "tools_cache",
   listSyncTable: "tools_list_sync",
+  // Only Vapi's MCP tool DTO takes `metadata`; one rule for every type.
+  marksCreates: false,
 });
