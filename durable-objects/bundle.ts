@@ -43,6 +43,8 @@ export interface Shared {
   uid: () => string;
   ready: (userId: string) => Promise<void>;
   clientFor: (resource: Resource, timing: Timing, session?: Session) => Promise<ResourceClient>;
+  /** Ids of `resource` deleted or found gone: the D1 statements that stop trusting items naming them (relations.ts). */
+  gone: (resource: Resource, ids: string[]) => D1PreparedStatement[];
 }
 
 /**
@@ -71,6 +73,7 @@ export class ResourceBundle {
     const refresher = (this.refresher = new Refresher({
       ctx, hot, rows, upstream, keys, d1, events, budget, config, env, uid,
       clientFor: (timing, session) => s.clientFor(resource, timing, session),
+      gone: (ids) => s.gone(resource, ids),
     }));
     const share = budget.of(this);
     this.reads = new ReadThrough({
@@ -79,6 +82,7 @@ export class ResourceBundle {
     this.writes = new WriteThrough({
       queue: s.queue, hot, rows, refresher, d1, events, upstream, env, uid,
       clientFor: (timing) => s.clientFor(resource, timing),
+      gone: (ids) => s.gone(resource, ids),
     });
     this.frame = { ready: s.ready, limiter, budget: share, stats: this.counters, config };
   }

@@ -18,6 +18,7 @@ import { KeySessions, type Session } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
 import { refreshAhead } from "./refresh-ahead";
+import { distrustReferrers } from "./relations";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, protocolOf } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
@@ -66,6 +67,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     flights: new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms)),
     config: () => this.config, env: () => this.env, uid: () => this.user.uid, ready: (userId) => this.user.ready(userId),
     clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
+    gone: (resource, ids) => distrustReferrers(this.parts, resource.name, ids, this.env.DB, this.user.uid),
   };
   /** One bundle per resource (core/resources/), by name; the first is the one a login warms. */
   private readonly bundles = new Map(resources.map((r, i) => [r.name, new ResourceBundle(r, this.shared, i === 0)]));

@@ -45,6 +45,8 @@ export interface WriteDeps {
   env: () => Env;
   uid: () => string;
   clientFor: (timing: Timing) => Promise<ResourceClient>;
+  /** Items of other resources that name these deleted ids stop being trusted; their D1 statements (relations.ts). */
+  gone: (ids: string[]) => D1PreparedStatement[];
 }
 
 /**
@@ -92,7 +94,7 @@ export class WriteThrough {
       hot.delete(change.id, refresher.nextWriteSeq());
       // guard: no-pruning-after-a-delete
       refresher.pruneTombstones();
-      await this.persist(timing, [this.d.rows.delete(database, uid, change.id)]);
+      await this.persist(timing, [this.d.rows.delete(database, uid, change.id), ...this.d.gone([change.id])]);
       if (held || change.origin === "write") {
         events.publish([{ type: "deleted", resource: hot.resource.name, id: change.id, origin: change.origin, clientId: change.clientId }]);
       }
