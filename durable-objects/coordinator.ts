@@ -169,11 +169,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /**
    * The one seam for tests (test-hook.ts; docs/architecture.md "Testing"): configuration, the D1
-   * writer, clocks, and what the first resource's (assistants') memory holds. Symbol-keyed, so
-   * not callable over RPC; production code never calls it.
+   * writer, clocks, and what the memory of `resource` (by name; default the first, assistants)
+   * holds. Symbol-keyed, so not callable over RPC; production code never calls it.
    */
-  [TEST_HOOK](): CoordinatorTestHook {
-    const { hot, refresher } = this.parts[0]!;
+  [TEST_HOOK](resource?: string): CoordinatorTestHook {
+    const { hot, refresher } = (resource === undefined ? undefined : this.bundles.get(resource)) ?? this.parts[0]!;
     return coordinatorTestHook({
       env: { get: () => this.env, set: (env) => (this.env = env) },
       config: { get: () => this.config, set: (config) => (this.config = config) },
