@@ -111,6 +111,16 @@ export const preconditionFailed = {
 export function preconditionFailedOf(name: string, Name: string, schema: z.ZodType) {
   const body = ErrorSchema.extend({ [name]: schema }).openapi(`${Name}PreconditionFailed`, {
     description: "`precondition_failed`: the If-Match did not name the current version; nothing was sent to Vapi",
+    example: {
+      error: { code: "precondition_failed", message: `The ${name} changed since the version named in If-Match.` },
+      [name]: {
+        // One id per resource: the conformance checker's schema compiler reads `id`s in examples as schema URIs.
+        id: `5b7e1c2d-3f4a-4b5c-8d6e-${[...name].map((c) => c.charCodeAt(0).toString(16)).join("").padEnd(12, "0").slice(0, 12)}`,
+        orgId: "3f1c2b7e-5d4a-4c1b-9e8f-7a6b5c4d3e2f",
+        createdAt: "2026-01-05T09:30:00.000Z",
+        updatedAt: "2026-01-06T14:02:11.000Z",
+      },
+    },
   });
   return {
     description: `The ${name} changed since the version in If-Match (\`precondition_failed\`); the body holds the current one`,
