@@ -35,6 +35,24 @@ export interface Resource<T extends VapiItem = VapiItem> {
   order(a: T, b: T): number;
   /** Whether Vapi's answer has the fields the cache relies on (no copy is made: the object stays Vapi's). */
   check(data: unknown): data is T;
+  /**
+   * Top-level fields Vapi answers that are third-party credentials (a Twilio number's auth token):
+   * removed from every answer where it enters the cache (src/vapi/client.ts), so they reach no hot
+   * layer, D1 row, event, answer or log. Sent to Vapi as given. See docs/security.md.
+   */
+  readonly secrets: readonly string[];
+  /** Whether Vapi's create DTO takes `metadata`, where the lost-create marker rides (src/vapi/create-marker.ts). */
+  readonly marksCreates: boolean;
+  /** The other resources' ids an item points at: when one is deleted, the item is no longer trusted (durable-objects/relations.ts). */
+  readonly references: readonly Reference<T>[];
+}
+
+/** One relation: the ids of `resource` (a descriptor `name`) that an item names. */
+export interface Reference<T extends VapiItem = VapiItem> {
+  readonly resource: string;
+  /** Where, in words, for the docs and errors (`assistantId`, `members[].assistantId`). */
+  readonly field: string;
+  ids(item: T): string[];
 }
 
 /** The four fields checked alone: parsing a loose object would copy every key of every item. */
@@ -45,9 +63,13 @@ const ItemFields = z.object(VapiItemShape);
  * (then id), paged by `createdAt` like assistants (vapi-resources.md: the same filters).
  */
 export function configResource<T extends VapiItem = VapiItem>(
-  spec: Pick<Resource<T>, "name" | "plural" | "path" | "table" | "listSyncTable">,
+  spec: Pick<Resource<T>, "name" | "plural" | "path" | "table" | "listSyncTable"> &
+    Partial<Pick<Resource<T>, "secrets" | "marksCreates" | "references">>,
 ): Resource<T> {
   return {
+    secrets: [],
+    marksCreates: true,
+    references: [],
     ...spec,
     codes: { invalidId: `invalid_${spec.name}_id`, notFound: `${spec.name}_not_found` },
     version: (item) => Date.parse(item.updatedAt) || 0,

@@ -47,6 +47,8 @@ export interface Shared {
   uid: () => string;
   ready: (userId: string) => Promise<void>;
   clientFor: (resource: Resource, timing: Timing, session?: Session) => Promise<ResourceClient>;
+  /** Ids of `resource` deleted or found gone: the D1 statements that stop trusting items naming them (relations.ts). */
+  gone: (resource: Resource, ids: string[]) => D1PreparedStatement[];
 }
 
 /**
@@ -77,6 +79,7 @@ export class ResourceBundle {
       // What a refresh finds changed in Vapi goes to the user's tabs and to the team.
       events: { publish: (changes) => (events.publish(changes), team.share(changes)) },
       clientFor: (timing, session) => s.clientFor(resource, timing, session),
+      gone: (ids) => s.gone(resource, ids),
     }));
     const share = budget.of(this);
     this.reads = new ReadThrough({
@@ -86,6 +89,7 @@ export class ResourceBundle {
       queue: s.queue, hot, rows, refresher, d1, events, upstream, env, uid,
       clientFor: (timing) => s.clientFor(resource, timing),
       announce: (change) => team.acknowledged(resource, change),
+      gone: (ids) => s.gone(resource, ids),
     });
     this.frame = { ready: s.ready, limiter, budget: share, stats: this.counters, config };
   }

@@ -18,6 +18,7 @@ import { KeySessions, type Session } from "./key-session";
 import { MemoryBudget } from "./memory-budget";
 import { RateLimiter } from "./rate-limiter";
 import { refreshAhead } from "./refresh-ahead";
+import { distrustReferrers } from "./relations";
 import { SingleFlight } from "./single-flight";
 import { acceptTab, protocolOf } from "./sockets";
 import { CacheStats, type StatsSnapshot } from "./stats";
@@ -73,6 +74,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     flights: new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms)),
     config: () => this.config, env: () => this.env, uid: () => this.user.uid, ready: (userId) => this.user.ready(userId),
     clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
+    gone: (resource, ids) => distrustReferrers(this.parts, resource.name, ids, this.env.DB, this.user.uid),
   };
   /** One bundle per resource (core/resources/), by name; the first is the one a login warms. */
   private readonly bundles = new Map(resources.map((r, i) => [r.name, new ResourceBundle(r, this.shared, i === 0)]));
@@ -192,11 +194,11 @@ export class UserCacheCoordinator extends DurableObject<Env> {
 
   /**
    * The one seam for tests (test-hook.ts; docs/architecture.md "Testing"): configuration, the D1
-   * writer, clocks, and what the first resource's (assistants') memory holds. Symbol-keyed, so
-   * not callable over RPC; production code never calls it.
+   * writer, clocks, and what the memory of `resource` (by name; default the first, assistants)
+   * holds. Symbol-keyed, so not callable over RPC; production code never calls it.
    */
-  [TEST_HOOK](): CoordinatorTestHook {
-    const { hot, refresher } = this.parts[0]!;
+  [TEST_HOOK](resource?: string): CoordinatorTestHook {
+    const { hot, refresher } = (resource === undefined ? undefined : this.bundles.get(resource)) ?? this.parts[0]!;
     return coordinatorTestHook({
       env: { get: () => this.env, set: (env) => (this.env = env) },
       config: { get: () => this.config, set: (config) => (this.config = config) },

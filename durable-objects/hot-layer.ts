@@ -197,6 +197,20 @@ export class HotLayer {
     return { upserted, touched, dropped };
   }
 
+  /**
+   * Stops trusting the held version (an item it names was deleted: relations.ts) without changing
+   * it: it is past every freshness window, so its next read asks Vapi, and `seq` (a write counter
+   * value, as for a write) keeps a refresh begun before now from vouching for it again.
+   */
+  distrust(id: string, seq: number): boolean {
+    const current = this.store.slot(id);
+    if (!current) return false;
+    current.cachedAt = 0;
+    // guard: relations-distrust-skips-the-fence
+    current.writtenAtSeq = seq;
+    return true;
+  }
+
   /** Forgets tombstones that no refresh still in flight could need. */
   pruneTombstones(oldestRefreshStart: number) {
     // guard: prune-every-tombstone

@@ -36,6 +36,8 @@ export interface RefresherDeps {
   env: () => Env;
   uid: () => string;
   clientFor: (timing: Timing, session: Session) => Promise<ResourceClient>;
+  /** Items of other resources that name these ids, found gone, stop being trusted; their D1 statements (relations.ts). */
+  gone: (ids: string[]) => D1PreparedStatement[];
 }
 
 /**
@@ -96,6 +98,7 @@ export class Refresher {
           // guard: cold-list-sync-keeps-rows-memory-never-knew
           ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
           rows.markListSynced(database, uid, fence.at),
+          ...this.deps.gone(dropped),
         ])] as const;
       });
       await persisted;
@@ -115,7 +118,7 @@ export class Refresher {
         // Gone is like a delete: its tombstone keeps an older list in flight from re-adding it.
         // guard: per-id-404-leaves-no-tombstone
         if (gone && keys.isCurrent(fence.session) && hot.applyGone(id, fence.writeSeq, ++this.writeSeq)) {
-          await this.persistRefresh(t, [rows.delete(this.deps.env().DB, this.deps.uid(), id)]);
+          await this.persistRefresh(t, [rows.delete(this.deps.env().DB, this.deps.uid(), id), ...this.deps.gone([id])]);
           events.publish([{ type: "deleted", resource: hot.resource.name, id, origin: "vapi" }]);
         }
         throw err;

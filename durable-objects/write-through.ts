@@ -48,6 +48,8 @@ export interface WriteDeps {
   clientFor: (timing: Timing) => Promise<ResourceClient>;
   /** Tells the user's team (team-link.ts) of a change Vapi acknowledged, once it is applied here. */
   announce: (change: Acknowledged) => Promise<void>;
+  /** Items of other resources that name these deleted ids stop being trusted; their D1 statements (relations.ts). */
+  gone: (ids: string[]) => D1PreparedStatement[];
 }
 
 /**
@@ -101,7 +103,7 @@ export class WriteThrough {
       hot.delete(change.id, refresher.nextWriteSeq());
       // guard: no-pruning-after-a-delete
       refresher.pruneTombstones();
-      await this.persist(timing, [this.d.rows.delete(database, uid, change.id)]);
+      await this.persist(timing, [this.d.rows.delete(database, uid, change.id), ...this.d.gone([change.id])]);
       if (held || change.origin === "write") {
         events.publish([{ type: "deleted", resource: hot.resource.name, id: change.id, origin: change.origin, clientId: change.clientId }]);
       }

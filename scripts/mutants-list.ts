@@ -130,6 +130,11 @@ export const mutants: Mutant[] = [
   { name: "idem: a key change keeps stored answers", file: KEY, guard: "idem-key-change-keeps-stored-answers", find: "    idempotency.forget();\n", replace: "", tests: T("idempotency") },
   { name: "idem: key unvalidated", file: ROUTES, guard: "idem-key-unvalidated", find: ".regex(/^[\\x20-\\x7e]{1,255}$/,", replace: ".regex(/^.*$/,", tests: T("idempotency") },
   { name: "idem: SDK never retries writes", file: "packages/client/src/index.ts", guard: "idem-sdk-never-retries-writes", find: 'retry: "idempotent" });', replace: 'retry: "read" });', tests: T("client-sdk") },
+  // Issue 24: credentials end at the upstream boundary; a delete distrusts the items naming it (`npm run mutants -- relations:`).
+  { name: "secrets: credentials pass the upstream boundary", file: "src/vapi/client.ts", guard: "secrets-pass-the-upstream-boundary", find: "    for (const field of this.resource.secrets) delete data[field];\n", replace: "", tests: T("secrets") },
+  { name: "relations: referrers stay trusted", file: "durable-objects/relations.ts", guard: "relations-referrers-stay-trusted", find: "const names = !entry || refs.some(", replace: "const names = false && refs.some(", tests: T("relations") },
+  { name: "relations: distrust skips the fence", file: HOT, guard: "relations-distrust-skips-the-fence", find: "    current.writtenAtSeq = seq;\n", replace: "", tests: T("relations") },
+  { name: "relations: rows stay fresh in D1", file: "durable-objects/relations.ts", guard: "relations-rows-stay-fresh-in-d1", find: ", rows.expire(db, uid, distrusted)", replace: "", tests: T("relations") },
   { name: "client id unvalidated", file: ROUTES, guard: "client-id-unvalidated", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
   // Teams (issue 20): `npm run mutants -- team:`.
   { name: "team: a write not announced to the team", file: WRITES, guard: "a-write-not-announced-to-the-team", find: "    await this.d.announce(change);\n", replace: "", tests: T("teams") },

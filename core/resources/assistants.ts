@@ -1,4 +1,5 @@
 import { configResource, type VapiItem } from "../resource";
+import { byNestedList } from "./references";
 
 /** A Vapi assistant: the four server fields; the rest is Vapi's (the cache passes it through). */
 export type Assistant = VapiItem;
@@ -10,4 +11,5 @@ export const assistants = configResource<Assistant>({
   path: "/assistant",
   table: "assistants_cache",
   listSyncTable: "assistants_list_sync",
+  references: [byNestedList("tool", "model", "toolIds")],
 });

@@ -105,6 +105,13 @@ export class CacheRows {
     return db.prepare(`DELETE FROM ${this.t} WHERE user_id = ? AND id = ?`).bind(userId, id);
   }
 
+  /** Marks the user's rows of `ids` as fetched never, so a rehydration does not take them as fresh. */
+  expire(db: D1Database, userId: string, ids: string[]) {
+    return db
+      .prepare(`UPDATE ${this.t} SET cached_at = 0 WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))`)
+      .bind(userId, JSON.stringify(ids));
+  }
+
   /** Removes every row of the user whose id is not in `keep` (items gone from Vapi). */
   deleteExcept(db: D1Database, userId: string, keep: string[]) {
     return db

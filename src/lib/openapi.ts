@@ -16,13 +16,16 @@ export const document: OpenAPIObjectConfigure<AppEnv, "/openapi.json"> = {
     title: "vapi-edge-cache",
     version: "0.1.0",
     description:
-      "A per-user cache in front of the Vapi assistant API. Every /api route needs a Bearer JWT whose `sub` is the user.",
+      "A per-user cache in front of the Vapi API (assistants, phone numbers, tools, squads). Every /api route needs a Bearer JWT whose `sub` is the user.",
     license,
   },
   servers: [{ url: "/", description: "This deployment" }],
   security: [{ bearer: [] }],
   tags: [
     { name: "assistants", description: "The user's Vapi assistants, served cache-first and written through to Vapi" },
+    { name: "phoneNumbers", description: "The user's Vapi phone numbers, cached like assistants; Twilio credentials are never cached or answered" },
+    { name: "tools", description: "The user's Vapi tools, cached like assistants" },
+    { name: "squads", description: "The user's Vapi squads, cached like assistants" },
     { name: "events", description: "Live updates: every change of the user's cached resources, pushed to each of their tabs" },
     { name: "settings", description: "The user's Vapi private key (stored encrypted, never returned)" },
     { name: "cache", description: "The calling user's cache counters" },
@@ -114,6 +117,28 @@ export const preconditionFailed = {
   headers: { ...validatedHeaders, ...replayedHeader },
   content: { "application/json": { schema: ConflictSchema } },
 };
+
+/** The 412 answer of another resource: its current item under its name (`{"error", "<name>"}`), as `<Name>PreconditionFailed`. */
+export function preconditionFailedOf(name: string, Name: string, schema: z.ZodType) {
+  const body = ErrorSchema.extend({ [name]: schema }).openapi(`${Name}PreconditionFailed`, {
+    description: "`precondition_failed`: the If-Match did not name the current version; nothing was sent to Vapi",
+    example: {
+      error: { code: "precondition_failed", message: `The ${name} changed since the version named in If-Match.` },
+      [name]: {
+        // One id per resource: the conformance checker's schema compiler reads `id`s in examples as schema URIs.
+        id: `5b7e1c2d-3f4a-4b5c-8d6e-${[...name].map((c) => c.charCodeAt(0).toString(16)).join("").padEnd(12, "0").slice(0, 12)}`,
+        orgId: "3f1c2b7e-5d4a-4c1b-9e8f-7a6b5c4d3e2f",
+        createdAt: "2026-01-05T09:30:00.000Z",
+        updatedAt: "2026-01-06T14:02:11.000Z",
+      },
+    },
+  });
+  return {
+    description: `The ${name} changed since the version in If-Match (\`precondition_failed\`); the body holds the current one`,
+    headers: preconditionFailed.headers,
+    content: { "application/json": { schema: body } },
+  };
+}
 
 // RFC 9110 §13.1: `*`, or a comma-separated list of entity-tags (`"…"` or `W/"…"`, §8.8.3), empty
 // list elements tolerated (§5.6.1). An empty tag (`""`) is refused too: no tag this service issues

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Resource } from "../../core/resource";
 import { conditions, coordinator, forward, noCache } from "../lib/rpc";
-import { cacheHeaders, errors, json, notModified, preconditionFailed, ReadPreconditions, replayedHeader, teamHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
+import { cacheHeaders, errors, json, notModified, preconditionFailedOf, ReadPreconditions, replayedHeader, teamHeader, validatedHeaders, WritePreconditions } from "../lib/openapi";
 import { router } from "../lib/router";
 
 // The five routes of a cached Vapi resource, built from its descriptor (core/resource.ts) and the
@@ -60,6 +60,9 @@ export interface Examples {
   patch: Record<string, unknown>;
 }
 
+/** The 412 answer's document entry (assistants keep their first component name, `PreconditionFailed`). */
+type PreconditionFailed = ReturnType<typeof preconditionFailedOf>;
+
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const article = (s: string) => (/^[aeiou]/i.test(s) ? "an" : "a");
 
@@ -68,9 +71,10 @@ const article = (s: string) => (/^[aeiou]/i.test(s) ? "an" : "a");
  * delete, through the user's coordinator. Operation ids, component names and summaries follow the
  * descriptor's `name` and `plural` (`listAssistants`, `AssistantInput`, …).
  */
-export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: Examples) {
+export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: Examples, conflict?: PreconditionFailed) {
   const { name, plural } = resource;
   const [Name, Plural, a] = [capital(name), capital(plural), article(name)];
+  const preconditionFailed = conflict ?? preconditionFailedOf(name, Name, schema);
   const tags = [plural];
 
   // Vapi ids are UUIDs; checking before they reach an upstream URL keeps a crafted id from walking

@@ -24,7 +24,7 @@ const MAX_PAGES = 1000;
  */
 export class ResourceClient<T extends VapiItem = VapiItem> {
   constructor(
-    private readonly resource: Resource<T>,
+    readonly resource: Resource<T>,
     private readonly opts: ResourceClientOptions,
   ) {}
 
@@ -89,6 +89,10 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
   // guard: assistant-check
   private item(data: unknown): T {
     if (!this.resource.check(data)) throw this.badAnswer(200);
+    // Credentials end here, where Vapi's answer enters the cache: no layer, event, answer or log
+    // below ever holds them (docs/security.md). The object is this answer's own parse.
+    // guard: secrets-pass-the-upstream-boundary
+    for (const field of this.resource.secrets) delete data[field];
     return data;
   }
 

@@ -62,16 +62,19 @@ export async function createOnce(
   attempt: CreateAttempt,
 ): Promise<VapiItem> {
   const { marker, since } = attempt;
+  // A resource whose create DTO has no `metadata` (phone numbers, tools, squads) cannot carry the
+  // marker: Vapi would refuse it, and a lost answer cannot be found, only reported unknown.
+  const marks = client.resource.marksCreates;
   const lookup = () => call(() => findCreated((iso) => client.listCreatedSince(iso), marker, since, lookupBudgetMs));
   // guard: idem-a-resumed-create-is-sent-again
   if (!attempt.resumed) {
     try {
-      return await call(() => client.create(markCreate(body, marker)));
+      return await call(() => client.create(marks ? markCreate(body, marker) : body));
     } catch (err) {
       if (!(err instanceof UpstreamError) || err.upstreamStatus !== undefined) throw err;
     }
   }
-  const found = await lookup();
+  const found = marks ? await lookup() : undefined;
   if (found) return found;
   throw new UpstreamError(
     504,

@@ -94,9 +94,9 @@ export function stubFor(sub: string) {
   return env.COORDINATOR.getByName(sub);
 }
 
-/** Runs `use` inside the user's coordinator with its test hook (durable-objects/test-hook.ts). */
-export function withHook<T>(sub: string, use: (hook: CoordinatorTestHook) => T | Promise<T>): Promise<T> {
-  return runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => use(obj[TEST_HOOK]()));
+/** Runs `use` inside the user's coordinator with its test hook (durable-objects/test-hook.ts); memory of `resource` (default assistants). */
+export function withHook<T>(sub: string, use: (hook: CoordinatorTestHook) => T | Promise<T>, resource?: string): Promise<T> {
+  return runInDurableObject(stubFor(sub), (obj: UserCacheCoordinator) => use(obj[TEST_HOOK](resource)));
 }
 
 /**

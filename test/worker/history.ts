@@ -31,16 +31,39 @@ export function prng(seed: number) {
 }
 
 const version = (a: { updatedAt: string }) => Date.parse(a.updatedAt);
-const ListAnswer = z.object({ assistants: z.array(Assistant) });
-const OneAnswer = z.object({ assistant: Assistant });
+
+/** Which resource a history runs against: its routes, answer keys and bodies. */
+export interface HistoryTarget {
+  /** `/api/assistants`, `/api/phone-numbers`, … */
+  path: string;
+  /** The answers' keys: one item, the list. */
+  name: string;
+  plural: string;
+  /** A create body and a merge patch, named by `label` so every version differs. */
+  create: (label: string) => Record<string, unknown>;
+  update: (label: string) => Record<string, unknown>;
+}
+
+export const assistantsTarget: HistoryTarget = {
+  path: "/api/assistants", name: "assistant", plural: "assistants",
+  create: (label) => ({ name: label }), update: (label) => ({ name: label }),
+};
 
 /**
  * Runs `opsPerClient` random operations on each of `clients` concurrent clients, evicting the
  * coordinator at random. Given several users (`user` an array: teammates of one org), client c is
  * a tab of user c mod n, and evictions pick a user at random.
  */
-export async function runHistory(user: TestUser | TestUser[], opts: { seed: number; clients: number; opsPerClient: number; initialIds: string[] }) {
+export async function runHistory(
+  user: TestUser | TestUser[],
+  opts: { seed: number; clients: number; opsPerClient: number; initialIds: string[]; target?: HistoryTarget },
+) {
   const users = Array.isArray(user) ? user : [user];
+  const target = opts.target ?? assistantsTarget;
+  const ListAnswer = z.object({ [target.plural]: z.array(Assistant) });
+  const OneAnswer = z.object({ [target.name]: Assistant });
+  const items = (body: unknown) => ListAnswer.parse(body)[target.plural]!;
+  const itemOf = (body: unknown) => OneAnswer.parse(body)[target.name]!;
   const random = prng(opts.seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
   const ids = [...opts.initialIds];
@@ -53,20 +76,20 @@ export async function runHistory(user: TestUser | TestUser[], opts: { seed: numb
     const start = performance.now();
     const kind: Op["kind"] =
       r < 0.3 || !id ? (r < 0.15 || id ? "list" : "create") : r < 0.55 ? "get" : r < 0.7 ? "create" : r < 0.9 ? "update" : "delete";
-    const path = kind === "list" || kind === "create" ? "/api/assistants" : `/api/assistants/${id}`;
+    const path = kind === "list" || kind === "create" ? target.path : `${target.path}/${id}`;
     const init =
-      kind === "create" ? { method: "POST", json: { name: `c${client}-${history.length}` } }
-      : kind === "update" ? { method: "PATCH", json: { name: `u${client}-${history.length}` } }
+      kind === "create" ? { method: "POST", json: target.create(`c${client}-${history.length}`) }
+      : kind === "update" ? { method: "PATCH", json: target.update(`u${client}-${history.length}`) }
       : kind === "delete" ? { method: "DELETE" }
       : {};
     const res = await users[client % users.length]!.req(path, init).catch(() => undefined);
     const op: Op = { client, user: client % users.length, kind, id: kind === "list" || kind === "create" ? undefined : id, start, end: performance.now(), status: res?.status ?? 0 };
     if (res?.ok) {
       const body: unknown = await res.json();
-      if (kind === "list") op.seen = new Map(ListAnswer.parse(body).assistants.map((a) => [a.id, version(a)]));
-      if (kind === "get") op.seen = new Map([[id!, version(OneAnswer.parse(body).assistant)]]);
+      if (kind === "list") op.seen = new Map(items(body).map((a) => [a.id, version(a)]));
+      if (kind === "get") op.seen = new Map([[id!, version(itemOf(body))]]);
       if (kind === "create" || kind === "update") {
-        const a = OneAnswer.parse(body).assistant;
+        const a = itemOf(body);
         op.id = a.id;
         op.version = version(a);
         if (kind === "create") ids.push(a.id);

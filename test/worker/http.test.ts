@@ -19,8 +19,14 @@ describe("HTTP surface", () => {
       "/api/assistants/{id}",
       "/api/cache/stats",
       "/api/events",
+      "/api/phone-numbers",
+      "/api/phone-numbers/{id}",
       "/api/settings",
       "/api/settings/vapi-key",
+      "/api/squads",
+      "/api/squads/{id}",
+      "/api/tools",
+      "/api/tools/{id}",
       "/healthz",
     ]);
     expect(Object.keys(doc.paths["/api/assistants/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);

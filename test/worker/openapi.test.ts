@@ -22,6 +22,7 @@ describe("the OpenAPI document", () => {
     expect(ids.sort()).toEqual(
       [
         "listAssistants", "getAssistant", "createAssistant", "updateAssistant", "deleteAssistant", "assistantEvents", "events",
+        ...["PhoneNumber", "Tool", "Squad"].flatMap((n) => [`list${n}s`, `get${n}`, `create${n}`, `update${n}`, `delete${n}`]),
         "getSettings", "setVapiKey", "deleteVapiKey", "getCacheStats", "getHealth",
       ].sort(),
     );

@@ -21,18 +21,18 @@ describe("one coordinator, a bundle per resource of the registry", () => {
     const stub = stubFor(user.sub);
     const calls = await upstreamCalls(user.key);
     const answers = await Promise.all([
-      stub.list(user.sub, "tool"),
-      stub.get(user.sub, "tool", crypto.randomUUID()),
-      stub.create(user.sub, "tool", { name: "never sent" }),
-      stub.update(user.sub, "tool", crypto.randomUUID(), { name: "never sent" }),
-      stub.remove(user.sub, "tool", crypto.randomUUID()),
+      stub.list(user.sub, "workflow"),
+      stub.get(user.sub, "workflow", crypto.randomUUID()),
+      stub.create(user.sub, "workflow", { name: "never sent" }),
+      stub.update(user.sub, "workflow", crypto.randomUUID(), { name: "never sent" }),
+      stub.remove(user.sub, "workflow", crypto.randomUUID()),
     ]);
     for (const answer of answers) {
       expect(answer).toMatchObject({ ok: false, error: { status: 404, code: "unknown_resource" } });
     }
     expect(await upstreamCalls(user.key)).toBe(calls);
-    // Every registered resource is served by name; today that is assistants.
-    expect(resources.map((r) => r.name)).toEqual(["assistant"]);
+    // Every registered resource is served by name.
+    expect(resources.map((r) => r.name)).toEqual(["assistant", "phoneNumber", "tool", "squad"]);
     expect((await stub.list(user.sub, "assistant")).ok).toBe(true);
   });
 

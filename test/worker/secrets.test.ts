@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, fault, listBody, newUser, token, uid } from "./helpers";
+import { admin, call, d1Settled, fault, listBody, newUser, token, uid } from "./helpers";
+import { openTab } from "./tabs";
 
 describe("secrets never leave the service", () => {
   let logged: string[];
@@ -64,5 +65,47 @@ describe("secrets never leave the service", () => {
     // ...and the stored row is ciphertext.
     const row = await env.DB.prepare("SELECT * FROM user_settings WHERE user_id = ?").bind(user.sub).first();
     expect(JSON.stringify(row)).not.toContain(user.key);
+  });
+
+  it("a Twilio number's credentials reach Vapi but no answer, D1 row, event or log line, created, patched or read back", async () => {
+    const user = await newUser();
+    const tab = await openTab(user.token, { path: "/api/events", via: "protocol", protocols: ["vapi-edge-cache.v2"] });
+    await tab.waitFor((m) => m.type === "ready");
+    const secret = (name: string) => `${name}-${crypto.randomUUID()}`;
+    const creds = { twilioAuthToken: secret("token"), twilioApiKey: secret("key"), twilioApiSecret: secret("secret") };
+    const seen: string[] = [];
+    const req = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
+      const res = await user.req(path, init);
+      seen.push(`${res.status} ${JSON.stringify([...res.headers])} ${await res.clone().text()}`);
+      return res;
+    };
+
+    const created = await req("/api/phone-numbers", {
+      method: "POST",
+      json: { provider: "twilio", number: "+14155550123", twilioAccountSid: "AC0123", name: "Sales", ...creds },
+    });
+    expect(created.status).toBe(201);
+    const { phoneNumber } = (await created.json()) as { phoneNumber: { id: string; number: string } };
+    expect(phoneNumber.number).toBe("+14155550123");
+    // A PATCH that sets a new token: Vapi gets it, the answer does not.
+    const rotated = secret("rotated");
+    expect((await req(`/api/phone-numbers/${phoneNumber.id}`, { method: "PATCH", json: { twilioAuthToken: rotated } })).status).toBe(200);
+    // Read back from Vapi (list and id, no-cache), through the refresh path.
+    await req("/api/phone-numbers", { headers: { "Cache-Control": "no-cache" } });
+    await req(`/api/phone-numbers/${phoneNumber.id}`, { headers: { "Cache-Control": "no-cache" } });
+    await tab.waitFor(() => tab.raw.some((m) => m.includes(`"type":"updated"`)));
+
+    const [inVapi] = await admin.items(user.key, "phone-numbers");
+    expect(inVapi).toMatchObject({ ...creds, twilioAuthToken: rotated });
+    await d1Settled(user.sub);
+    const rows = await env.DB.prepare("SELECT * FROM phone_numbers_cache WHERE user_id = ?").bind(user.sub).all();
+    expect(rows.results).toHaveLength(1);
+    const everywhere = [seen.join("\n"), JSON.stringify(rows.results), tab.raw.join("\n"), logged.join("\n")];
+    for (const value of [...Object.values(creds), rotated]) {
+      for (const place of everywhere) expect(place).not.toContain(value);
+    }
+    // Named nowhere either: the fields are removed, not blanked.
+    for (const place of everywhere) expect(place).not.toMatch(/twilioAuthToken|twilioApiKey|twilioApiSecret/);
+    tab.ws.close(1000, "done");
   });
 });

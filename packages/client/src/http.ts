@@ -69,16 +69,18 @@ function pause(t: Transport, attempt: number, retryAfter: number | undefined) {
 
 interface ErrorEnvelope {
   error?: { code?: string; message?: string };
-  assistant?: Assistant;
+  /** A 412 carries the current version under the resource's name (`assistant`, `phoneNumber`, …). */
+  [name: string]: unknown;
 }
 
-/** The typed error for a failed answer. `base`: the version the caller edited, if known. */
-export async function errorFrom(res: Response, base?: Assistant): Promise<CacheApiError> {
+/** The typed error for a failed answer. `base`: the version the caller edited, if known; `name`: the resource's answer key. */
+export async function errorFrom(res: Response, base?: Assistant, name = "assistant"): Promise<CacheApiError> {
   const body = (await res.json().catch(() => ({}))) as ErrorEnvelope;
   const code = body.error?.code ?? "http_error";
   const message = body.error?.message ?? `The service answered ${res.status}.`;
-  if (res.status === 412 && body.assistant) {
-    return new ConflictError(message, body.assistant, res.headers.get("ETag") ?? undefined, base);
+  const current = body[name] as Assistant | undefined;
+  if (res.status === 412 && current) {
+    return new ConflictError(message, current, res.headers.get("ETag") ?? undefined, base);
   }
   if (res.status === 404) return new NotFoundError(code, message);
   if (res.status === 429 || res.status === 503) return new UnavailableError(res.status, code, message, retryAfterMs(res));

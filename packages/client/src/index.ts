@@ -1,11 +1,16 @@
 import { CacheApiError, UnavailableError } from "./errors.ts";
 import { errorFrom, send, type Transport, Unreachable } from "./http.ts";
 import { subscribe, type SubscribeOptions, type Subscription } from "./subscribe.ts";
-import type { Assistant, AssistantOperations, AssistantResult, ChangeEvent, ListResult, SocketLike } from "./types.ts";
+import { RESOURCES, resourceClient, type ResourceSpec } from "./resources.ts";
+import type {
+  Assistant, AssistantOperations, AssistantResult, ChangeEvent, ListResult, PhoneNumber, ResourceChangeEvent, ResourceName, SocketLike, Squad,
+  Tool, VapiItem,
+} from "./types.ts";
 
 export * from "./errors.ts";
 export { directVapi } from "./vapi.ts";
 export { CLOSE_TOO_MANY_SOCKETS } from "./subscribe.ts";
+export type { ResourceClient } from "./resources.ts";
 export type { EventSourceLike, SubscribeEnvironment, SubscribeOptions, Subscription, SubscriptionState } from "./subscribe.ts";
 export type * from "./types.ts";
 
@@ -81,7 +86,7 @@ export function createCacheClient(opts: CacheClientOptions) {
     if (versions.size > MAX_VERSIONS) versions.delete(versions.keys().next().value!);
   };
 
-  async function viaCache<T>(work: () => Promise<T>, fallback: (f: AssistantOperations) => Promise<T>): Promise<T> {
+  async function viaCache<T>(work: () => Promise<T>, fallback?: (f: AssistantOperations) => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
@@ -89,7 +94,7 @@ export function createCacheClient(opts: CacheClientOptions) {
       const unknown = err instanceof CacheApiError && err.code === "vapi_create_unknown";
       const down = err instanceof Unreachable || (err instanceof CacheApiError && err.status >= 500 && !unknown);
       if (!down) throw err;
-      if (opts.fallback) return fallback(opts.fallback);
+      if (opts.fallback && fallback) return fallback(opts.fallback);
       if (err instanceof Unreachable) throw new UnavailableError(0, "unreachable", `The cache service cannot be reached: ${err.message}`, undefined);
       throw err;
     }
@@ -112,7 +117,15 @@ export function createCacheClient(opts: CacheClientOptions) {
   }
 
   async function write(method: string, id: string | undefined, body: unknown, w: WriteOptions = {}): Promise<AssistantResult | undefined> {
-    const path = id === undefined ? "/api/assistants" : one(id);
+    const done = await writeItem<Assistant>("/api/assistants", "assistant", method, id, body, w);
+    return done && { assistant: done.item, cached: false, etag: done.etag, source: "cache" };
+  }
+
+  /** A write to `base` (`/api/tools`) or one of its items; the answer's item (under `name`), none for a delete. */
+  async function writeItem<T extends Assistant>(
+    base: string, name: string, method: string, id: string | undefined, body: unknown, w: WriteOptions = {},
+  ): Promise<{ item: T; etag?: string } | undefined> {
+    const path = id === undefined ? base : `${base}/${encodeURIComponent(id)}`;
     const headers: Record<string, string> = {
       "X-Client-Id": clientId,
       // Every attempt of this call carries the same key: the service applies the write once.
@@ -121,17 +134,25 @@ export function createCacheClient(opts: CacheClientOptions) {
     };
     // guard: idem-sdk-never-retries-writes
     const res = await send(t, method, path, { body, headers, retry: "idempotent" });
-    if (!res.ok) throw await errorFrom(res, w.expected ? (versions.get(w.expected) ?? listed.get(w.expected)) : undefined);
+    if (!res.ok) throw await errorFrom(res, w.expected ? (versions.get(w.expected) ?? listed.get(w.expected)) : undefined, name);
     const etag = res.headers.get("ETag") ?? undefined;
     if (method === "DELETE") {
       copies.delete(path);
       return undefined;
     }
-    const { assistant } = (await res.json()) as { assistant: Assistant };
-    if (etag) copies.set(one(assistant.id), { etag, body: { assistant, cached: false } });
-    remember(etag, assistant);
-    return { assistant, cached: false, etag, source: "cache" };
+    const item = ((await res.json()) as Record<string, T>)[name]!;
+    if (etag) copies.set(`${base}/${encodeURIComponent(item.id)}`, { etag, body: { [name]: item, cached: false } });
+    remember(etag, item);
+    return { item, etag };
   }
+
+  /** The typed client of one more resource (no direct-Vapi fallback: that is assistants' only). */
+  const resource = <T extends VapiItem>(spec: ResourceSpec) =>
+    resourceClient<T>(spec, {
+      read: (path, ro) => viaCache(() => read(path, ro)),
+      write: (method, id, body, w) => viaCache(() => writeItem<T>(spec.path, spec.name, method, id, body, w)),
+      remember,
+    });
 
   return {
     /** Sent as `X-Client-Id` with this instance's writes: their events carry it and arrive with `own: true`. */
@@ -180,22 +201,35 @@ export function createCacheClient(opts: CacheClientOptions) {
         (f) => f.deleteAssistant(id),
       );
     },
+    /** Phone numbers, tools and squads: `list`, `get`, `create`, `update` (a merge patch), `delete`, as for assistants. */
+    phoneNumbers: resource<PhoneNumber>(RESOURCES.phoneNumber),
+    tools: resource<Tool>(RESOURCES.tool),
+    squads: resource<Squad>(RESOURCES.squad),
     /** Every change of the user's assistants, pushed by the service to each open tab. */
     subscribe(onEvent: (e: ChangeEvent) => void, so: SubscribeOptions = {}): Subscription {
-      const webSocket = opts.webSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols));
-      // Settings cost no Vapi call: a cheap way to learn whether the service refuses the token.
-      const probe = async (token: string) => {
-        try {
-          const res = await t.fetch(`${t.baseUrl}/api/settings`, { headers: { Authorization: `Bearer ${token}` } });
-          await res.body?.cancel();
-          return res.status;
-        } catch {
-          return 0;
-        }
-      };
-      return subscribe({ baseUrl: t.baseUrl, token: t.token, webSocket, probe, clientId }, onEvent, so);
+      return live(["assistant"], onEvent as (e: ResourceChangeEvent) => void, so);
+    },
+    /** Every change of the named resources (or `"all"`), each with its `resource` and `item`. */
+    subscribeTo(resources: readonly ResourceName[] | "all", onEvent: (e: ResourceChangeEvent) => void, so: SubscribeOptions = {}): Subscription {
+      return live(resources, onEvent, so);
     },
   };
+
+  /** The events socket, delivering the changes of `resources`. */
+  function live(resources: readonly ResourceName[] | "all", onEvent: (e: ResourceChangeEvent) => void, so: SubscribeOptions): Subscription {
+    const webSocket = opts.webSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols));
+    // Settings cost no Vapi call: a cheap way to learn whether the service refuses the token.
+    const probe = async (token: string) => {
+      try {
+        const res = await t.fetch(`${t.baseUrl}/api/settings`, { headers: { Authorization: `Bearer ${token}` } });
+        await res.body?.cancel();
+        return res.status;
+      } catch {
+        return 0;
+      }
+    };
+    return subscribe({ baseUrl: t.baseUrl, token: t.token, webSocket, probe, clientId, resources }, onEvent, so);
+  }
 }
 
 export type CacheClient = ReturnType<typeof createCacheClient>;

@@ -1,5 +1,5 @@
 import { CacheApiError } from "./errors.ts";
-import type { ChangeEvent, SocketLike } from "./types.ts";
+import type { ResourceChangeEvent, SocketLike } from "./types.ts";
 
 /**
  * The subprotocols offered, newest first: a service that knows v2 answers in it (messages name
@@ -63,6 +63,8 @@ export interface SocketTransport {
   probe: (token: string) => Promise<number>;
   /** This SDK instance's id, sent with its writes: events carrying it are `own`. */
   clientId: string;
+  /** Whose changes to deliver (default assistants'; v1 services send only assistants'). */
+  resources?: readonly string[] | "all";
 }
 
 interface Message {
@@ -75,18 +77,22 @@ interface Message {
   assistant?: unknown;
 }
 
-/** A change in the one shape the SDK delivers, from a v2 or a v1 message; undefined: not an assistant's. */
-function changeOf(m: Message, clientId: string): ChangeEvent | undefined {
+/**
+ * A change in the one shape the SDK delivers, from a v2 or a v1 message; undefined: not of a
+ * resource asked for. An assistant's carries its object as `assistant` too, as before.
+ */
+function changeOf(m: Message, clientId: string, wanted: readonly string[] | "all"): ResourceChangeEvent | undefined {
   const resource = m.resource ?? "assistant";
-  if (resource !== "assistant") return undefined;
+  if (wanted !== "all" && !wanted.includes(resource)) return undefined;
   const { item, assistant, ...rest } = m;
   const object = item ?? assistant;
   const own = m.clientId === clientId;
-  return (m.type === "deleted" ? { ...rest, resource, own } : { ...rest, resource, item: object, assistant: object, own }) as ChangeEvent;
+  if (m.type === "deleted") return { ...rest, resource, own } as ResourceChangeEvent;
+  return { ...rest, resource, item: object, ...(resource === "assistant" ? { assistant: object } : {}), own } as ResourceChangeEvent;
 }
 
 /**
- * Delivers every change of the user's assistants, in order and once each. On a drop it
+ * Delivers every change of the user's assistants (or of `t.resources`), in order and once each. On a drop it
  * reconnects with backoff and resumes after the last `seq` it delivered; when the service's
  * log no longer reaches back that far it delivers `resync` (reload the list).
  *
@@ -95,7 +101,7 @@ function changeOf(m: Message, clientId: string): ChangeEvent | undefined {
  * `token()` and one more attempt, then the subscription closes as `unauthorized` instead of
  * retrying forever.
  */
-export function subscribe(t: SocketTransport, onEvent: (e: ChangeEvent) => void, opts: SubscribeOptions = {}): Subscription {
+export function subscribe(t: SocketTransport, onEvent: (e: ResourceChangeEvent) => void, opts: SubscribeOptions = {}): Subscription {
   const minDelay = opts.minDelayMs ?? 500;
   const maxDelay = opts.maxDelayMs ?? 30_000;
   const env = opts.environment ?? (globalThis as SubscribeEnvironment);
@@ -172,8 +178,8 @@ export function subscribe(t: SocketTransport, onEvent: (e: ChangeEvent) => void,
     if (m.type === "ready") lastSeq = m.seq;
     else if (m.type === "resync" || lastSeq === undefined || m.seq > lastSeq) {
       lastSeq = m.seq;
-      // Another resource's change (a v2 service caching more than assistants) only moves `seq` on.
-      const event = m.type === "resync" ? (m as ChangeEvent) : changeOf(m, t.clientId);
+      // A change of a resource not asked for only moves `seq` on.
+      const event = m.type === "resync" ? (m as ResourceChangeEvent) : changeOf(m, t.clientId, t.resources ?? ["assistant"]);
       if (event) onEvent(event);
     }
     if (m.type === "ready" || m.type === "resync") set({ state: "ready", seq: m.seq });

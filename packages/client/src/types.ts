@@ -11,6 +11,61 @@ export interface Assistant {
   [field: string]: unknown;
 }
 
+/** Any Vapi config object the service caches: the four server fields; the rest is Vapi's. */
+export interface VapiItem {
+  id: string;
+  orgId: string;
+  createdAt: string;
+  updatedAt: string;
+  name?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * A Vapi phone number (a oneOf by `provider` in Vapi's schema). The service never answers a
+ * Twilio number's `twilioAuthToken`, `twilioApiKey` or `twilioApiSecret` (docs/security.md).
+ */
+export interface PhoneNumber extends VapiItem {
+  provider?: "byo-phone-number" | "twilio" | "vonage" | "vapi" | "telnyx";
+  number?: string;
+  assistantId?: string;
+  squadId?: string;
+}
+
+/** A Vapi tool (a oneOf by `type`: function, apiRequest, endCall, transferCall, dtmf, …). */
+export interface Tool extends VapiItem {
+  type?: string;
+}
+
+/** A Vapi squad: assistants as members. */
+export interface Squad extends VapiItem {
+  members?: { assistantId?: string; [field: string]: unknown }[];
+}
+
+/** The resources' names as events carry them (`resource`). */
+export type ResourceName = "assistant" | "phoneNumber" | "tool" | "squad";
+
+/** A list of any resource: the items, each one's validator by id, and how it was served. */
+export interface ItemsResult<T extends VapiItem> {
+  items: T[];
+  etags: Record<string, string>;
+  cached: boolean;
+  etag?: string;
+}
+
+/** One item of any resource, and its validator (pass it as `expected` to update or delete). */
+export interface ItemResult<T extends VapiItem> {
+  item: T;
+  cached: boolean;
+  etag?: string;
+}
+
+/** A change of any resource the subscription asked for (`subscribeTo`); `resync` as for assistants. */
+export type ResourceChangeEvent =
+  | ({ type: "created" | "updated"; seq: number; resource: ResourceName; id: string; version: number; etag: string; item: VapiItem } & Author)
+  | ({ type: "deleted"; seq: number; resource: ResourceName; id: string } & Author)
+  | { type: "resync"; seq: number };
+
 /** Where an answer came from: the cache service, or the direct-Vapi fallback. */
 export type Source = "cache" | "fallback";
 
