@@ -96,7 +96,7 @@ async function teamAlone(): Promise<TeamResults> {
   const on = await startProductProd(procs, "product (prod)", product.dir, state, emulator.url, port());
   log(`product on ${on} (production-like), emulator on ${emulator.url}`);
   const { settings, sizes } = await runTeam({
-    procs, emulator, on, productDir: product.dir, bundle: join(state, "bundle"), offState: join(tmp, "state-prod-off"), offPort: port(), quick, log,
+    procs, emulator, on, onName: "product (prod)", productDir: product.dir, bundle: join(state, "bundle"), offState: join(tmp, "state-prod-off"), offPort: port(), quick, log,
   });
   return { meta: teamMeta(finish, product), column: "prod", settings, sizes };
 }
@@ -175,7 +175,7 @@ async function main(): Promise<{ results: BenchResults; team: TeamResults }> {
   const mem = await memory(ctxOf(columns[1] as Column), tmp);
   // Last, production-like only: it starts a third product (teams off) that nothing else should share the machine with.
   const team = await runTeam({
-    procs, emulator, on: prodBase, productDir: product.dir, bundle: join(tmp, "state-prod", "bundle"),
+    procs, emulator, on: prodBase, onName: "product (prod)", productDir: product.dir, bundle: join(tmp, "state-prod", "bundle"),
     offState: join(tmp, "state-prod-off"), offPort: port(), quick, log,
   });
 

@@ -26,8 +26,9 @@ export const teamSettings = (quick: boolean): TeamSettings => ({
 export interface TeamRun {
   procs: Processes;
   emulator: EmulatorAdmin;
-  /** The production-like product (teams on), its snapshot's directory and its bundle. */
+  /** The production-like product (teams on): its base URL, process name, snapshot's directory and bundle. */
   on: string;
+  onName: string;
   productDir: string;
   bundle: string;
   /** A state directory for the teams-off product, and a free port. */
@@ -37,15 +38,23 @@ export interface TeamRun {
   log: (m: string) => void;
 }
 
+const OFF = "product (prod, teams off)";
+
 /** Starts the teams-off product and runs the scenario against both. */
 export async function runTeam(r: TeamRun): Promise<{ settings: TeamSettings; sizes: TeamSizeResult[] }> {
-  const off = await startProductProd(r.procs, "product (prod, teams off)", r.productDir, r.offState, r.emulator.url, r.offPort, {
+  const off = await startProductProd(r.procs, OFF, r.productDir, r.offState, r.emulator.url, r.offPort, {
     bundle: r.bundle,
     vars: ["TEAM_TIMEOUT_MS:0"],
   });
   r.log(`teams-off product on ${off}`);
+  const pid = (name: string) => {
+    const p = r.procs.pid(name);
+    if (p === undefined) throw new Error(`${name} is not running`);
+    return p;
+  };
   const settings = teamSettings(r.quick);
-  return { settings, sizes: await teamScenario(r.emulator, { on: r.on, off }, settings, r.log) };
+  const bases = { on: r.on, off, onPid: pid(r.onName), offPid: pid(OFF) };
+  return { settings, sizes: await teamScenario(r.emulator, bases, settings, r.log) };
 }
 
 /** Writes team.json and team.md to `outDir`; returns the text table and the target outcomes. */

@@ -154,6 +154,11 @@ export interface TeamSizeResult {
   added: Summary;
   /** Answers that said `Team-Coordination: unavailable`. */
   unavailable: number;
+  /**
+   * The Worker process's CPU per paired write (ms, p50 and mean), from its start until every
+   * teammate's tab had it; locally that process also runs every coordinator, the team object and D1.
+   */
+  cpu: { on: { p50: number; mean: number }; off: { p50: number; mean: number } };
   /** Per teams-on write, from the members' /api/cache/stats and the emulator's counters (see docs/benchmarks.md). */
   perWrite: {
     writes: number;
@@ -181,6 +186,8 @@ export interface TeamSizeResult {
     lastTab: Summary;
     /** Member 1's cached GET (polled one at a time during the write): the first answer with the new version. */
     read: Summary;
+    /** Member 1's tab in the same polled writes (the polling competes with the write's way to it). */
+    readersTab: Summary;
     /** Share of the teammates' events that arrived before the writer had its answer. */
     beforeAnswer: number;
     polledWrites: number;

@@ -29,6 +29,11 @@ function sizeLines(t: TeamResults, r: TeamSizeResult): Line[] {
     },
     {
       scenario: "",
+      figure: "Worker process CPU per write, p50 (mean) ms: on / off",
+      cells: cell(`${num(r.cpu.on.p50)} (${num(r.cpu.on.mean)}) / ${num(r.cpu.off.p50)} (${num(r.cpu.off.mean)})`),
+    },
+    {
+      scenario: "",
       figure: "per write: team RPCs (turn + report + fan-out) · D1 statements on / off",
       cells: cell(`${per(w.teamRpcs)} (2 + ${per(w.applied)}) · ${per(w.d1Statements)} / ${per(w.d1StatementsOff)}`),
     },
@@ -54,7 +59,7 @@ function sizeLines(t: TeamResults, r: TeamSizeResult): Line[] {
     {
       scenario: "",
       figure: `teammate's cached GET: Vapi ack → hit with it, p50 / p99 ms, ×${p.read.count}`,
-      cells: cell(`${p50p99(p.read)}${missed(p.missedReads)}`),
+      cells: cell(`${p50p99(p.read)}${missed(p.missedReads)} (its tab meanwhile ${p50p99(p.readersTab)})`),
       target: `≤ ${PROPAGATION_P99_MS} ms p99, all hits`,
       met: { [col]: p.read.p99 <= PROPAGATION_P99_MS && p.missedReads === 0 && hits === reads },
     },

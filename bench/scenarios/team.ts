@@ -2,6 +2,8 @@
 // what a write costs by team size, against the same product with teams off (TEAM_TIMEOUT_MS=0),
 // side by side in one run. See docs/benchmarks.md, "Team".
 import { auth, type EmulatorAdmin } from "../lib/api.ts";
+import { miniflareRoleOf, WORKER } from "../lib/cpu.ts";
+import { CpuMeter, cpuFigures } from "../lib/cpu-meter.ts";
 import { timingOf } from "../lib/load.ts";
 import { summarize } from "../lib/stats.ts";
 import type { TeamSizeResult } from "../lib/types.ts";
@@ -16,10 +18,12 @@ export interface TeamSettings {
   vapiLatencyMs: { min: number; max: number };
 }
 
-/** The two products: teams on (as deployed) and off. */
+/** The two products, teams on (as deployed) and off: their base URLs and process trees (CPU per write). */
 export interface TeamBases {
   on: string;
   off: string;
+  onPid: number;
+  offPid: number;
 }
 
 // A teammate's event or read that has not come this long after the writer's answer is missed.
@@ -85,7 +89,7 @@ async function poll(base: string, team: Team, after: number, deadline: () => num
 }
 
 /** One team size: setup, the rounds, the counters' deltas and the figures. */
-async function size(emulator: EmulatorAdmin, bases: TeamBases, n: number, s: TeamSettings): Promise<TeamSizeResult> {
+async function size(emulator: EmulatorAdmin, bases: TeamBases, meters: Meters, n: number, s: TeamSettings): Promise<TeamSizeResult> {
   const [team, solo] = await Promise.all([
     makeTeam(emulator, bases.on, `team${n}`, n, s.assistants, s.vapiLatencyMs),
     // Teams off, one user is the whole story: nothing of a write reaches anyone else.
@@ -99,14 +103,22 @@ async function size(emulator: EmulatorAdmin, bases: TeamBases, n: number, s: Tea
   const tabTimes: (number | null)[] = [];
   const lastTab: number[] = [];
   const reads: (number | null)[] = [];
+  const tabWhilePolled: number[] = [];
   const statuses: Record<string, number> = {};
   let early = 0;
   let polled = 0;
   let version = 0;
+  const cpu: { on: Record<string, number>[]; off: Record<string, number>[] } = { on: [], off: [] };
   const quiet = async (r: number) => {
-    const w = await write(bases.on, team, `Team ${n} ${r} on`);
+    let w!: Written;
+    let times: (number | null)[] = [];
+    // The Worker process's CPU from the write's start until every teammate's tab has it.
+    const used = await meters.on.measure(async () => {
+      w = await write(bases.on, team, `Team ${n} ${r} on`);
+      times = await tabs(team, w);
+    }, SETTLE_MS);
+    cpu.on.push(used);
     on.push(w);
-    const times = await tabs(team, w);
     tabTimes.push(...times);
     if (times.length > 0 && times.every((t) => t !== null)) lastTab.push(Math.max(...(times as number[])));
     early += times.filter((t) => t !== null && t + w.version <= w.answeredAt).length;
@@ -115,7 +127,10 @@ async function size(emulator: EmulatorAdmin, bases: TeamBases, n: number, s: Tea
   for (let r = 0; r < s.rounds; r++) {
     for (const m of team.members) m.tab.clear();
     // Alternating which goes first, so a drift in the machine's speed falls on both alike.
-    const offWrite = async () => void off.push(await write(bases.off, solo, `Team ${n} ${r} off`));
+    const offWrite = async () => {
+      const used = await meters.off.measure(async () => void off.push(await write(bases.off, solo, `Team ${n} ${r} off`)), SETTLE_MS);
+      cpu.off.push(used);
+    };
     if (r % 2 === 0) await quiet(r).then(offWrite);
     else await offWrite().then(() => quiet(r));
     if (n < 2) continue;
@@ -125,6 +140,9 @@ async function size(emulator: EmulatorAdmin, bases: TeamBases, n: number, s: Tea
     const w = await write(bases.on, team, `Team ${n} ${r} read`).finally(() => (answeredAt = Date.now()));
     const got = await seen;
     reads.push(got && got.version >= w.version ? got.at - w.version : null);
+    // Member 1's tab in the same write: how much the polling itself slowed the write's way to it.
+    const polledTab = await team.members[1]!.tab.next((e) => e.type === "updated" && e.id === team.id && e.version === w.version, LATE_MS);
+    if (polledTab) tabWhilePolled.push(polledTab.at - w.version);
     version = w.version;
     polled++;
   }
@@ -147,6 +165,7 @@ async function size(emulator: EmulatorAdmin, bases: TeamBases, n: number, s: Tea
     pairedOverhead: { on: summarize(on.map((w) => w.own), null).p50, off: summarize(off.map((w) => w.own), null).p50 },
     added: summarize(on.map((w, i) => w.own - (off[i]?.own ?? Number.NaN)), null),
     unavailable: on.filter((w) => w.unavailable).length + off.filter((w) => w.unavailable).length,
+    cpu: { on: cpuFigures(cpu.on)[WORKER] ?? NO_CPU, off: cpuFigures(cpu.off)[WORKER] ?? NO_CPU },
     perWrite: {
       writes,
       coordinated: perWrite(after[0]!.team.coordinated - before[0]!.team.coordinated),
@@ -166,6 +185,7 @@ async function size(emulator: EmulatorAdmin, bases: TeamBases, n: number, s: Tea
             tab: summarize(ok(tabTimes), null),
             lastTab: summarize(lastTab, null),
             read: summarize(ok(reads), null),
+            readersTab: summarize(tabWhilePolled, null),
             beforeAnswer: ok(tabTimes).length ? early / ok(tabTimes).length : Number.NaN,
             polledWrites: polled,
             missedTabs: tabTimes.length - ok(tabTimes).length,
@@ -177,14 +197,21 @@ async function size(emulator: EmulatorAdmin, bases: TeamBases, n: number, s: Tea
   return result;
 }
 
+type Meters = { on: CpuMeter; off: CpuMeter };
+const NO_CPU = { p50: Number.NaN, mean: Number.NaN };
+// After the last tab's event: what the Worker still does then (the team's bookkeeping, a log line).
+const SETTLE_MS = 20;
+
 export async function teamScenario(emulator: EmulatorAdmin, bases: TeamBases, s: TeamSettings, log: (m: string) => void): Promise<TeamSizeResult[]> {
+  const meters = { on: new CpuMeter(bases.onPid, miniflareRoleOf), off: new CpuMeter(bases.offPid, miniflareRoleOf) };
+  await Promise.all([meters.on.idle(), meters.off.idle()]);
   const out: TeamSizeResult[] = [];
   for (const n of s.sizes) {
-    const r = await size(emulator, bases, n, s);
+    const r = await size(emulator, bases, meters, n, s);
     const p = r.propagation;
     log(
       `team of ${n}: write p50 ${r.on.p50.toFixed(1)} ms (off ${r.off.p50.toFixed(1)}), added p50 ${r.added.p50.toFixed(1)} ms, ` +
-        `${r.perWrite.teamRpcs.toFixed(1)} team RPCs/write` +
+        `${r.perWrite.teamRpcs.toFixed(1)} team RPCs/write, Worker CPU p50 ${r.cpu.on.p50.toFixed(1)} ms (off ${r.cpu.off.p50.toFixed(1)})` +
         (p ? `; tab p50/p99 ${p.tab.p50.toFixed(1)}/${p.tab.p99.toFixed(1)} ms, read ${p.read.p50.toFixed(1)}/${p.read.p99.toFixed(1)} ms` : ""),
     );
     out.push(r);
