@@ -78,11 +78,11 @@ async function poll(base: string, team: Team, after: number, deadline: () => num
   const token = team.members[1]!.user.token;
   for (;;) {
     const res = await fetch(`${base}/api/assistants/${team.id}`, { headers: auth(token), signal: AbortSignal.timeout(15_000) });
-    const { assistant } = (await res.json()) as { assistant: { updatedAt: string } };
+    const { assistant } = (await res.json()) as { assistant?: { updatedAt: string } };
     const at = Date.now();
     const status = /; hit/.test(res.headers.get("Cache-Status") ?? "") ? "hit" : (res.headers.get("Cache-Status") ?? String(res.status));
     statuses[status] = (statuses[status] ?? 0) + 1;
-    const version = Date.parse(assistant.updatedAt);
+    const version = assistant ? Date.parse(assistant.updatedAt) : Number.NaN;
     if (version > after) return { at, version };
     if (at > deadline() + LATE_MS) return null;
   }
@@ -125,7 +125,7 @@ async function size(emulator: EmulatorAdmin, bases: TeamBases, meters: Meters, n
     version = w.version;
   };
   for (let r = 0; r < s.rounds; r++) {
-    for (const m of team.members) m.tab.clear();
+    for (const m of [...team.members, ...solo.members]) m.tab.clear();
     // Alternating which goes first, so a drift in the machine's speed falls on both alike.
     const offWrite = async () => {
       const used = await meters.off.measure(async () => void off.push(await write(bases.off, solo, `Team ${n} ${r} off`)), SETTLE_MS);
