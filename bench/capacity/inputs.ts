@@ -57,11 +57,12 @@ const MEASURED_DEFAULTS: Partial<Record<Key, number>> = {
   memoryPerJsonByte: 3.31,
   cpuHitMs: 2.82,
   cpuRefreshMs: 7.15,
-  // The team scenario's run (bench/results/team.json) of TEAM_DATE.
+  // The team scenario's full run of 2026-12-07 (bench/results/team.json): a team of one against
+  // teams off, and 50 members against one.
   teamCallsPerWrite: 2,
   fanoutPerTeammate: 1,
-  cpuTeamMs: 0.7,
-  cpuPerTeammateMs: 1.6,
+  cpuTeamMs: 0.89,
+  cpuPerTeammateMs: 1.12,
 };
 
 /**
