@@ -66,7 +66,7 @@ export interface Figures {
   d1Bytes: number;
   vapiPerSecond: number;
   vapiPerOrgPerSecond: number;
-  fanoutPerSecond: number;
+  teamRpcsPerSecond: number;
   teamObjectPerSecond: number;
   memoryPerCoordinator: number;
   coordinatorPerSecond: number;
@@ -118,7 +118,7 @@ export function model(i: Inputs): Figures {
   const vapiPerOrgPerSecond = i.teamSize * i.tabShare * (pages / period + writes);
   // Each write asks the team's object for its turn and reports to it (also in a team of one); the
   // object sends it on to every teammate.
-  const fanoutPerSecond = tabUsers * (writes * i.teamCallsPerWrite + fanout);
+  const teamRpcsPerSecond = tabUsers * (writes * i.teamCallsPerWrite + fanout);
   const teamObjectPerSecond = i.teamSize * i.tabShare * writes * i.teamCallsPerWrite;
   // The hot layer holds what CACHE_MAX_BYTES lets it count, plus the parsed objects of those.
   const counted = Math.min(i.assistantsPerUser * i.assistantBytes * i.countedPerJsonByte, i.cacheMaxBytes);
@@ -180,7 +180,7 @@ export function model(i: Inputs): Figures {
     d1Bytes,
     vapiPerSecond: orgs * vapiPerOrgPerSecond,
     vapiPerOrgPerSecond,
-    fanoutPerSecond,
+    teamRpcsPerSecond,
     teamObjectPerSecond,
     memoryPerCoordinator,
     coordinatorPerSecond,

@@ -54,10 +54,10 @@ describe("npm run capacity", () => {
 
   it("asks a team of one for each write's turn and report, and fans every write out to every teammate, tab or not", () => {
     // 1000 users with a tab writing 6 an hour, alone in their org: a turn and a report each.
-    expect(model({ ...BASE, users: 1000, teamSize: 1, tabShare: 1 }).fanoutPerSecond).toBeCloseTo((1000 * 6 * 2) / 3600);
+    expect(model({ ...BASE, users: 1000, teamSize: 1, tabShare: 1 }).teamRpcsPerSecond).toBeCloseTo((1000 * 6 * 2) / 3600);
     // In teams of 11, the 10 teammates too, also those without a tab (as built: team.ts sends to every member).
     const team = model({ ...BASE, users: 1000, teamSize: 11, tabShare: 0.5 });
-    expect(team.fanoutPerSecond).toBeCloseTo((500 * 6 * (2 + 10)) / 3600);
+    expect(team.teamRpcsPerSecond).toBeCloseTo((500 * 6 * (2 + 10)) / 3600);
     // Each teammate writes the change to its own rows, and one without a tab is woken (and hydrates) for it.
     const quiet = model({ ...BASE, users: 1000, teamSize: 11, tabShare: 0.5, writesPerHour: 0 });
     const perWrite = (team.d1PerSecondAfterSwitch - quiet.d1PerSecondAfterSwitch) / ((500 * 6) / 3600);
