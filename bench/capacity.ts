@@ -16,9 +16,15 @@ export const END = "<!-- capacity:end -->";
 
 /** Where the measured inputs came from, as the table's inputs line says it. */
 function measuredFrom(r: Resolved): string {
-  const keys = ["assistantBytes", "memoryPerJsonByte", "cpuHitMs", "cpuRefreshMs"] as const;
+  const keys = ["assistantBytes", "memoryPerJsonByte", "cpuHitMs", "cpuRefreshMs", "teamCallsPerWrite", "fanoutPerTeammate", "cpuTeamMs", "cpuPerTeammateMs"] as const;
   const sources = [...new Set(keys.map((k) => r.from[k]))];
-  return sources.map((s) => (s.startsWith("bench") ? `${s.replace("bench", "bench/results/latest.json, production-like column,")}` : s)).join("; ");
+  const file = (s: string) =>
+    s.startsWith("bench team")
+      ? s.replace("bench team", "bench/results/team.json, production-like,")
+      : s.startsWith("bench")
+        ? s.replace("bench", "bench/results/latest.json, production-like column,")
+        : s;
+  return sources.map(file).join("; ");
 }
 
 /** The Markdown block for `argv` (what the docs' markers hold for their arguments). */

@@ -140,7 +140,7 @@ try {
   if (values.prod) {
     const at = { port: port(), inspectorPort: port() };
     const state = join(tmp, `state-${who}-prod`);
-    base = await startProductProd(procs, `${who} (prod)`, target.dir, state, emulator.url, at.port, at.inspectorPort);
+    base = await startProductProd(procs, `${who} (prod)`, target.dir, state, emulator.url, at.port, { inspectorPort: at.inspectorPort });
     await pool([hot, ...cold, ...coldForProfile], 10, (u) => storeKey(base, u));
     await pool([hot, ...cold], 4, (u) => fetch(`${base}/api/assistants`, { headers: auth(u.token) }).then((r) => r.arrayBuffer()));
     [inspector, bundle] = [{ port: at.inspectorPort, path: "/core:user:" }, join(state, "bundle/index.js")];

@@ -1,17 +1,22 @@
-// `npm run bench [-- --quick]`: starts the emulator (200–500 ms latency), the product and the
-// floor Workers on loopback twice (under `wrangler dev`, and production-like: the deploy bundle
-// on workerd through Miniflare), measures every scenario in both in one run, prints the table
-// and writes bench/results/ (a quick run writes bench/results/quick/, which git ignores).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+// `npm run bench [-- --quick] [--only team]`: starts the emulator (200–500 ms latency), the product
+// and the floor Workers on loopback twice (under `wrangler dev`, and production-like: the deploy
+// bundle on workerd through Miniflare), measures every scenario in both in one run (the team
+// scenario production-like only), prints the table and writes bench/results/ (a quick run writes
+// bench/results/quick/, which git ignores). `--only team` starts only what the team scenario needs
+// and writes only its own team.json and team.md.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { devSecrets } from "../scripts/dev-env.ts";
 import { auth, call, EmulatorAdmin, provision } from "./lib/api.ts";
-import { calibrate, machineBusyMs, miniflareRoleOf, roleOf, treeCpuMs, WORKER } from "./lib/cpu.ts";
+import { machineBusyMs, miniflareRoleOf, roleOf, WORKER } from "./lib/cpu.ts";
 import type { LoadSettings } from "./lib/load.ts";
 import { Processes, ROOT } from "./lib/procs.ts";
+import { machine, packageVersion, startMeter } from "./lib/run-meta.ts";
 import { portPool, productSetting, snapshotProduct, startEmulator, startFloor, startFloorProd, startProduct, startProductProd } from "./lib/servers.ts";
-import { type BenchResults, type Column, COLUMN_KEYS, COLUMN_NAMES, type ColumnKey, type ColumnResults, type Ctx } from "./lib/types.ts";
+import { runTeam, writeTeam } from "./lib/team-run.ts";
+import { type BenchResults, type Column, COLUMN_KEYS, COLUMN_NAMES, type ColumnKey, type ColumnResults, type Ctx, type TeamResults } from "./lib/types.ts";
 import { chart } from "./report/chart.ts";
 import { lines, targets } from "./report/targets.ts";
 import { markdownTable, textTable } from "./report/table.ts";
@@ -22,7 +27,11 @@ import { manyUsers } from "./scenarios/many-users.ts";
 import { memory } from "./scenarios/memory.ts";
 import { misses, writes } from "./scenarios/upstream.ts";
 
-const quick = process.argv.includes("--quick");
+const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const quick = args.quick;
+// The other scenarios share the hot user, the floors and the CPU meter's setup: only the team scenario runs alone.
+if (args.only !== undefined && args.only !== "team") throw new Error(`--only: only "team" can run alone, not ${args.only}`);
+const teamOnly = args.only === "team";
 const LATENCY = { min: 200, max: 500 };
 const ASSISTANTS = 20;
 const MANY_USERS = quick ? 50 : 200;
@@ -34,7 +43,7 @@ const LOAD: LoadSettings = quick
   ? { connections: 10, seconds: 1.5, warmupSeconds: 0.5 }
   : { connections: 10, seconds: 5, warmupSeconds: 1 };
 const ROUNDS = quick ? 1 : 2;
-const WATCHDOG_MS = quick ? 240_000 : 900_000;
+const WATCHDOG_MS = quick ? 360_000 : 1_200_000;
 
 process.chdir(ROOT); // .dev.vars, wrangler.toml and the emulator are found relative to the project
 const outDir = join(ROOT, quick ? "bench/results/quick" : "bench/results");
@@ -53,19 +62,50 @@ process.once("SIGINT", () => abort("interrupted", 130));
 process.once("SIGTERM", () => abort("terminated", 143));
 const watchdog = setTimeout(() => abort(`still running after ${WATCHDOG_MS / 1000} s`, 1), WATCHDOG_MS);
 
-async function main(): Promise<BenchResults> {
-  // The machine is shared: other work running meanwhile slows the CPU-bound scenarios.
-  const loadAtStart = loadavg()[0] ?? 0;
+/** Warns when the machine is busy before the run (other work slows the CPU-bound scenarios), then starts the meter. */
+async function meterStart() {
   const idleCheck = machineBusyMs();
   await new Promise((r) => setTimeout(r, 1_000));
   const busyShare = (machineBusyMs() - idleCheck) / (1_000 * cpus().length);
   if (busyShare > 0.25) log(`warning: the machine is ${Math.round(busyShare * 100)}% busy before the bench starts`);
-  const calibrationAtStart = calibrate();
-  const busyAtStart = machineBusyMs();
-  const ownAtStart = treeCpuMs(process.pid);
+  return startMeter();
+}
+
+/** The team scenario's results file's meta, at the end of its run. */
+function teamMeta(finish: ReturnType<typeof startMeter>, product: { commit: string; dirty: string[] }): TeamResults["meta"] {
+  return {
+    date: new Date().toISOString(),
+    quick,
+    machine: machine(),
+    ...finish(),
+    node: process.version,
+    product: { commit: product.commit, uncommitted: product.dirty },
+    miniflare: packageVersion("miniflare"),
+    durationSeconds: Math.round((performance.now() - t0) / 1000),
+  };
+}
+
+/** `--only team`: the emulator, the production-like product with teams on and off, the team scenario. */
+async function teamAlone(): Promise<TeamResults> {
+  const finish = await meterStart();
+  devSecrets();
+  const product = snapshotProduct(join(tmp, "product"));
+  const port = await portPool(3);
+  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), LATENCY));
+  const state = join(tmp, "state-prod");
+  const on = await startProductProd(procs, "product (prod)", product.dir, state, emulator.url, port());
+  log(`product on ${on} (production-like), emulator on ${emulator.url}`);
+  const { settings, sizes } = await runTeam({
+    procs, emulator, on, onName: "product (prod)", productDir: product.dir, bundle: join(state, "bundle"), offState: join(tmp, "state-prod-off"), offPort: port(), quick, log,
+  });
+  return { meta: teamMeta(finish, product), column: "prod", settings, sizes };
+}
+
+async function main(): Promise<{ results: BenchResults; team: TeamResults }> {
+  const finish = await meterStart();
   devSecrets(); // the product's JWT_SECRET / ENCRYPTION_KEY, exactly as `npm start` makes them
   const product = snapshotProduct(join(tmp, "product"));
-  const port = await portPool(7);
+  const port = await portPool(8);
   const emulatorUrl = await startEmulator(procs, port(), LATENCY);
   const emulator = new EmulatorAdmin(emulatorUrl);
   // Both products start at once: `wrangler dev`'s start and the deploy bundle's build take seconds each.
@@ -133,25 +173,23 @@ async function main(): Promise<BenchResults> {
     perColumn[c.key] = { ...hotResults.columns[c.key], miss, write, cpu: cpu[c.key], coalescing: coalesced, manyUsers: manyResult };
   }
   const mem = await memory(ctxOf(columns[1] as Column), tmp);
+  // Last, production-like only: it starts a third product (teams off) that nothing else should share the machine with.
+  const team = await runTeam({
+    procs, emulator, on: prodBase, onName: "product (prod)", productDir: product.dir, bundle: join(tmp, "state-prod", "bundle"),
+    offState: join(tmp, "state-prod-off"), offPort: port(), quick, log,
+  });
 
-  const machine = cpus();
-  // Others' share of the machine while the bench ran: all busy CPU minus this process tree's.
-  // Exited children (migrations, bundles, heap estimate) are not in the tree any more: a slight overcount.
-  const others = machineBusyMs() - busyAtStart - (treeCpuMs(process.pid) - ownAtStart);
-  const wallMs = performance.now() - t0;
-  const version = (pkg: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
-  return {
+  const run = finish();
+  const results: BenchResults = {
     meta: {
       date: new Date().toISOString(),
       quick,
-      machine: { cpus: machine.length, model: machine[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30) },
-      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
-      othersCpuShare: Math.max(0, others / (wallMs * machine.length)),
-      calibrationMs: { start: calibrationAtStart, end: calibrate() },
+      machine: machine(),
+      ...run,
       node: process.version,
       product: { commit: product.commit, uncommitted: product.dirty },
-      wrangler: version("wrangler"),
-      miniflare: version("miniflare"),
+      wrangler: packageVersion("wrangler"),
+      miniflare: packageVersion("miniflare"),
       load: { ...LOAD, rounds: ROUNDS },
       emulatorLatencyMs: LATENCY,
       ttlSeconds: Number(productSetting("CACHE_TTL_SECONDS")),
@@ -164,26 +202,47 @@ async function main(): Promise<BenchResults> {
     columns: perColumn as Record<ColumnKey, ColumnResults>,
     memory: mem,
   };
+  return { results, team: { meta: teamMeta(() => run, product), column: "prod", ...team } };
+}
+
+/** Prints the team table and writes its files; the tally of its targets. */
+function reportTeam(team: TeamResults): string {
+  const { text, outcome } = writeTeam(outDir, team);
+  console.log(`\n${text}\n`);
+  return `team ${outcome.filter((t) => t.met).length}/${outcome.length} (${COLUMN_NAMES[team.column]})`;
+}
+
+function reportLoad(m: { othersCpuShare: number; calibrationMs: { start: number; end: number } }) {
+  const others = Math.round(m.othersCpuShare * 100);
+  const cal = m.calibrationMs;
+  console.log(`other processes used ${others}% of the machine's CPU meanwhile${others > 10 ? " (figures are noisy)" : ""}; CPU calibration ${cal.start}/${cal.end} ms (start/end, lower is faster)`);
 }
 
 try {
-  const results = await main();
-  const ls = lines(results);
-  const outcome = targets(ls);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "latest.json"), `${JSON.stringify({ ...results, targets: outcome }, null, 2)}\n`);
-  writeFileSync(join(outDir, "latest.md"), `${markdownTable(ls)}\n`);
-  writeFileSync(join(outDir, "chart.svg"), chart(results));
-  console.log(`\n${textTable(ls)}\n`);
-  const tally = COLUMN_KEYS.map((k) => {
-    const mine = outcome.filter((t) => t.column === k);
-    return `${COLUMN_NAMES[k]} ${mine.filter((t) => t.met).length}/${mine.length}`;
-  });
-  console.log(`targets met: ${tally.join(", ")}  (reported, not asserted; the production-like column describes the product)`);
-  const others = Math.round(results.meta.othersCpuShare * 100);
-  const cal = results.meta.calibrationMs;
-  console.log(`other processes used ${others}% of the machine's CPU meanwhile${others > 10 ? " (figures are noisy)" : ""}; CPU calibration ${cal.start}/${cal.end} ms (start/end, lower is faster)`);
-  console.log(`results: ${outDir}/latest.json, latest.md, chart.svg  (${results.meta.durationSeconds} s)`);
+  if (teamOnly) {
+    const team = await teamAlone();
+    mkdirSync(outDir, { recursive: true });
+    console.log(`targets met: ${reportTeam(team)}  (reported, not asserted)`);
+    reportLoad(team.meta);
+    console.log(`results: ${outDir}/team.json, team.md  (${team.meta.durationSeconds} s)`);
+  } else {
+    const { results, team } = await main();
+    const ls = lines(results);
+    const outcome = targets(ls);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, "latest.json"), `${JSON.stringify({ ...results, targets: outcome }, null, 2)}\n`);
+    writeFileSync(join(outDir, "latest.md"), `${markdownTable(ls)}\n`);
+    writeFileSync(join(outDir, "chart.svg"), chart(results));
+    console.log(`\n${textTable(ls)}\n`);
+    const tally = COLUMN_KEYS.map((k) => {
+      const mine = outcome.filter((t) => t.column === k);
+      return `${COLUMN_NAMES[k]} ${mine.filter((t) => t.met).length}/${mine.length}`;
+    });
+    const teamTally = reportTeam(team);
+    console.log(`targets met: ${tally.join(", ")}, ${teamTally}  (reported, not asserted; the production-like column describes the product)`);
+    reportLoad(results.meta);
+    console.log(`results: ${outDir}/latest.json, latest.md, chart.svg, team.json, team.md  (${results.meta.durationSeconds} s)`);
+  }
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
   console.error(procs.logs());

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { WORKER } from "../lib/cpu.ts";
 import { ROOT } from "../lib/procs.ts";
 import { productSetting } from "../lib/servers.ts";
-import type { BenchResults } from "../lib/types.ts";
+import type { BenchResults, TeamResults, TeamSizeResult } from "../lib/types.ts";
 import type { Inputs } from "./model.ts";
 
 type Key = Exclude<keyof Inputs, "users">;
@@ -29,6 +29,10 @@ export const FLAGS: Record<Key, string> = {
   d1QueryMs: "ms per D1 statement",
   cpuHitMs: "Worker + coordinator CPU ms per hit",
   cpuRefreshMs: "Worker + coordinator CPU ms per unchanged list refresh",
+  teamCallsPerWrite: "RPCs from a write's coordinator to its team object (turn and report; a team of one too)",
+  fanoutPerTeammate: "fan-out RPCs per teammate per write (each writes one D1 row)",
+  cpuTeamMs: "Worker + coordinator CPU ms a write's team coordination adds",
+  cpuPerTeammateMs: "Worker + coordinator CPU ms per teammate per write",
 };
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -53,7 +57,36 @@ const MEASURED_DEFAULTS: Partial<Record<Key, number>> = {
   memoryPerJsonByte: 3.31,
   cpuHitMs: 2.82,
   cpuRefreshMs: 7.15,
+  // The team scenario's full run of 2026-12-07 (bench/results/team.json): a team of one against
+  // teams off, and 50 members against one.
+  teamCallsPerWrite: 2,
+  fanoutPerTeammate: 1,
+  cpuTeamMs: 0.89,
+  cpuPerTeammateMs: 1.12,
 };
+
+/**
+ * The team inputs from the team scenario's file (bench/results/team.json): a team of one against
+ * teams off, and the largest team against a team of one, per teammate.
+ */
+function measuredTeam(file: string): { values: Partial<Record<Key, number>>; date: string } | null {
+  if (!existsSync(file)) return null;
+  const r = JSON.parse(readFileSync(file, "utf8")) as Partial<TeamResults>;
+  const solo = r.sizes?.find((s) => s.members === 1);
+  const largest = r.sizes?.reduce((a, b) => (b.members > a.members ? b : a));
+  if (!solo || !largest || largest.members < 2 || !r.meta) return null;
+  const teammates = largest.members - 1;
+  // A file from before the scenario measured CPU has none: those inputs come from elsewhere.
+  const cpu = (s: TeamSizeResult, k: "on" | "off") => s.cpu?.[k].p50 ?? Number.NaN;
+  const values: Partial<Record<Key, number>> = {
+    teamCallsPerWrite: round(solo.perWrite.teamRpcs),
+    fanoutPerTeammate: round(largest.perWrite.applied / teammates),
+    // A difference of two noisy medians can come out below 0: no cost measured is a cost of 0.
+    cpuTeamMs: round(Math.max(0, cpu(solo, "on") - cpu(solo, "off"))),
+    cpuPerTeammateMs: round(Math.max(0, (cpu(largest, "on") - cpu(solo, "on")) / teammates)),
+  };
+  return { values: Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v))), date: r.meta.date.slice(0, 10) };
+}
 
 /** The measured inputs from a bench result file (production-like column), if it has them. */
 function measured(file: string): { values: Partial<Record<Key, number>>; date: string } | null {
@@ -92,11 +125,13 @@ export function resolveInputs(argv: string[]): Resolved {
       ...options,
       users: { type: "string", default: "10000,100000,1000000" },
       results: { type: "string", default: join(ROOT, "bench/results/latest.json") },
+      "team-results": { type: "string", default: join(ROOT, "bench/results/team.json") },
       markdown: { type: "boolean", default: false },
       "update-docs": { type: "boolean", default: false },
     },
   });
   const bench = measured(String(values.results));
+  const team = measuredTeam(String(values["team-results"]));
   const toml: Partial<Record<Key, number>> = {
     ttlSeconds: Number(productSetting("CACHE_TTL_SECONDS")),
     refreshAheadSeconds: Number(productSetting("CACHE_REFRESH_AHEAD_SECONDS")),
@@ -110,6 +145,7 @@ export function resolveInputs(argv: string[]): Resolved {
     const sources: [number | undefined, string][] = [
       [flag === undefined ? undefined : Number(flag), "flag"],
       [bench?.values[key], `bench ${bench?.date}`],
+      [team?.values[key], `bench team ${team?.date}`],
       [toml[key], "wrangler.toml"],
       [ASSUMED[key], "assumed"],
       [MEASURED_DEFAULTS[key], "default"],

@@ -33,6 +33,15 @@ export interface Inputs {
   cpuHitMs: number;
   /** Worker + coordinator CPU per unchanged list refresh, ms (what a refresh-ahead alarm does). */
   cpuRefreshMs: number;
+  // Teams, measured by the bench's team scenario (bench/results/team.json), or defaults:
+  /** RPCs from a writer's coordinator to its team object per write (its turn and its report), a team of one too. */
+  teamCallsPerWrite: number;
+  /** Fan-out RPCs per teammate per write (each teammate's coordinator writes one D1 row for it). */
+  fanoutPerTeammate: number;
+  /** Worker + coordinator CPU a write's team coordination adds, ms (a team of one). */
+  cpuTeamMs: number;
+  /** Worker + coordinator CPU per teammate per write, ms (the team's RPC, the teammate applying it). */
+  cpuPerTeammateMs: number;
 }
 
 /** One limit checked: how much of it the population uses, and the switch that moves it. */
@@ -57,7 +66,7 @@ export interface Figures {
   d1Bytes: number;
   vapiPerSecond: number;
   vapiPerOrgPerSecond: number;
-  fanoutPerSecond: number;
+  teamRpcsPerSecond: number;
   teamObjectPerSecond: number;
   memoryPerCoordinator: number;
   coordinatorPerSecond: number;
@@ -85,17 +94,21 @@ export function model(i: Inputs): Figures {
   const requests = reads + writes;
   // Poisson arrivals find the coordinator hibernated after ≥ 10 s of quiet (probability e^(−10λ));
   // the refresh-ahead alarm, minutes apart, always does.
-  const wakes = requests * Math.exp(-LIMITS.hibernateAfterSeconds.value * requests) + 1 / period;
-  // A teammate that may hold a fresh copy (one with a tab open) gets every write of the team.
-  const fanoutTargets = (i.teamSize - 1) * i.tabShare;
+  const asleep = Math.exp(-LIMITS.hibernateAfterSeconds.value * requests);
+  // As built (durable-objects/team.ts), every write of the team reaches every other member, tab or
+  // not: a member without a tab makes no requests, so the fan-out always finds it out of memory.
+  const teammates = i.teamSize - 1;
+  const teammateAsleep = 1 - i.tabShare + i.tabShare * asleep;
+  const fanout = writes * teammates * i.fanoutPerTeammate;
+  const wakes = requests * asleep + 1 / period + fanout * teammateAsleep;
   // Every wake rehydrates from D1 (rows and list marker, a batch of 2); a wake that calls Vapi (the
   // alarm's refresh, a write) also reads the user's key (1).
-  const d1Hydrate = wakes * 2 + 1 / period + writes * Math.exp(-LIMITS.hibernateAfterSeconds.value * requests);
+  const d1Hydrate = wakes * 2 + 1 / period + writes * asleep;
   // Every refresh writes the list marker; a changed list adds one bulk upsert (≤ 1.9 MB a statement).
   const bulk = Math.max(1, Math.ceil((i.assistantsPerUser * (i.assistantBytes + 60)) / 1_900_000));
   const d1Refresh = (1 + i.changedShare * bulk) / period;
-  // A write is one row in the writer's cache and one in each teammate's that holds a fresh copy.
-  const d1Writes = writes * (1 + fanoutTargets);
+  // A write is one row in the writer's cache and one in each teammate's.
+  const d1Writes = writes + fanout;
   const d1PerSecond = tabUsers * (d1Hydrate + d1Refresh + d1Writes);
   // The switch: rows, marker and key in the coordinator's own SQLite; D1 sees writes and changes only.
   const d1PerSecondAfterSwitch = tabUsers * (d1Writes + (i.changedShare * bulk) / period);
@@ -103,16 +116,19 @@ export function model(i: Inputs): Figures {
   const d1Bytes = i.users * (i.assistantsPerUser * (i.assistantBytes + ROW_OVERHEAD_BYTES) + USER_OVERHEAD_BYTES);
   // Each member with a tab refreshes its own list; every write is one call.
   const vapiPerOrgPerSecond = i.teamSize * i.tabShare * (pages / period + writes);
-  // One RPC to the team's object to order the write, one per teammate holding a fresh copy.
-  const fanoutPerSecond = i.teamSize > 1 ? tabUsers * writes * (1 + fanoutTargets) : 0;
-  const teamObjectPerSecond = i.teamSize > 1 ? i.teamSize * i.tabShare * writes : 0;
+  // Each write asks the team's object for its turn and reports to it (also in a team of one); the
+  // object sends it on to every teammate.
+  const teamRpcsPerSecond = tabUsers * (writes * i.teamCallsPerWrite + fanout);
+  const teamObjectPerSecond = i.teamSize * i.tabShare * writes * i.teamCallsPerWrite;
   // The hot layer holds what CACHE_MAX_BYTES lets it count, plus the parsed objects of those.
   const counted = Math.min(i.assistantsPerUser * i.assistantBytes * i.countedPerJsonByte, i.cacheMaxBytes);
   const memoryPerCoordinator = (counted / i.countedPerJsonByte) * i.memoryPerJsonByte;
-  // One coordinator per user: its user's requests plus the alarm.
-  const coordinatorPerSecond = requests + 1 / period;
-  // Every request and refresh runs the Worker and the coordinator (bench: CPU per hit and per refresh).
-  const cpuCores = (tabUsers * (requests * i.cpuHitMs + i.cpuRefreshMs / period)) / 1000;
+  // One coordinator per user: its user's requests, the alarm, and its teammates' writes.
+  const coordinatorPerSecond = requests + 1 / period + teammates * i.tabShare * writes * i.fanoutPerTeammate;
+  // Every request and refresh runs the Worker and the coordinator (bench: CPU per hit and per
+  // refresh); a write adds its team's coordination and each teammate's share of the fan-out.
+  const teamCpu = writes * (i.cpuTeamMs + teammates * i.cpuPerTeammateMs);
+  const cpuCores = (tabUsers * (requests * i.cpuHitMs + i.cpuRefreshMs / period + teamCpu)) / 1000;
   const busy = (statements: number) => (statements * i.d1QueryMs) / LIMITS.d1BusyMsPerSecond.value;
   const d1Busy = busy(d1PerSecond);
   // Sharded by user, each database takes its share of both the query time and the rows.
@@ -164,7 +180,7 @@ export function model(i: Inputs): Figures {
     d1Bytes,
     vapiPerSecond: orgs * vapiPerOrgPerSecond,
     vapiPerOrgPerSecond,
-    fanoutPerSecond,
+    teamRpcsPerSecond,
     teamObjectPerSecond,
     memoryPerCoordinator,
     coordinatorPerSecond,

@@ -28,7 +28,7 @@ const ROWS: Row[] = [
   ["**D1 storage** (share of 10 GB)", (f) => `${bytes(f.d1Bytes)} (${pct(f.d1Bytes / LIMITS.d1Bytes.value)})`],
   ["Vapi calls/s, all orgs", (f) => fmt(f.vapiPerSecond)],
   ["**Vapi calls/s per org**", (f) => fmt(f.vapiPerOrgPerSecond)],
-  ["**fan-out RPCs/s** (teams)", (f) => fmt(f.fanoutPerSecond)],
+  ["**team RPCs/s** (turns, reports, fan-out)", (f) => fmt(f.teamRpcsPerSecond)],
   ["requests/s per team object (of 1,000)", (f) => fmt(f.teamObjectPerSecond)],
   ["**memory per coordinator** (of 128 MB)", (f) => bytes(f.memoryPerCoordinator)],
   ["requests/s per coordinator (of 1,000)", (f) => fmt(f.coordinatorPerSecond)],
@@ -51,7 +51,8 @@ function inputsLine(i: Omit<Inputs, "users">, measuredFrom: string): string {
     `refreshes find a change made in Vapi; ${plain(i.d1QueryMs)} ms per D1 statement. From wrangler.toml: TTL ${i.ttlSeconds} s,`,
     `refresh-ahead ${i.refreshAheadSeconds} s. Measured (${measuredFrom}):`,
     `${plain(i.assistantBytes)} B per assistant, ${fmt(i.memoryPerJsonByte)} B held per JSON byte, ${fmt(i.cpuHitMs)} ms of CPU per hit`,
-    `and ${fmt(i.cpuRefreshMs)} ms per refresh.`,
+    `and ${fmt(i.cpuRefreshMs)} ms per refresh; per write, ${plain(i.teamCallsPerWrite)} RPCs to the team object and ${fmt(i.cpuTeamMs)} ms of CPU,`,
+    `and per teammate ${plain(i.fanoutPerTeammate)} fan-out RPC (one D1 row) and ${fmt(i.cpuPerTeammateMs)} ms of CPU.`,
   ].join("\n");
 }
 

@@ -50,6 +50,11 @@ export class EmulatorAdmin {
     return (await (await call(`${this.url}/__emulator/orgs/${encodeURIComponent(key)}/assistants`)).json()) as Assistant[];
   }
 
+  /** Answers every request bearing one of `keys` after `latencyMs` instead of the start-up latency (a per-key fault). */
+  async setLatency(keys: string[], latencyMs: { min: number; max: number }): Promise<void> {
+    await post(`${this.url}/__emulator/faults`, { latencyMs, keys }, "PUT");
+  }
+
   async counters(): Promise<RequestStats> {
     return (await (await call(`${this.url}/__emulator/requests`)).json()) as RequestStats;
   }

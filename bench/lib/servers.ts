@@ -104,17 +104,27 @@ async function startMiniflare(
   return base;
 }
 
+/** What a production-like product may differ in: an inspector, extra `[vars]`, a bundle already built. */
+export interface ProdOptions {
+  inspectorPort?: number;
+  /** `KEY:VALUE` overrides on top of the bench's (the team scenario's `TEAM_TIMEOUT_MS:0`). */
+  vars?: string[];
+  /** The directory of a bundle another product of the same snapshot built (not built again). */
+  bundle?: string;
+}
+
 /**
  * The production-like product: the snapshot's deploy bundle (`<persistTo>/bundle/index.js`), its
  * own local D1 and Durable Objects; an inspector only when asked (V8 profiles, never the bench).
  */
 export async function startProductProd(
-  procs: Processes, name: string, dir: string, persistTo: string, emulatorUrl: string, port: number, inspectorPort?: number,
+  procs: Processes, name: string, dir: string, persistTo: string, emulatorUrl: string, port: number, opts: ProdOptions = {},
 ) {
-  const bundle = join(persistTo, "bundle");
-  await Promise.all([applyMigrations(persistTo, dir), buildBundle(dir, bundle)]);
-  const inspector = inspectorPort === undefined ? [] : ["--inspector-port", String(inspectorPort)];
-  return startMiniflare(procs, name, dir, "wrangler.toml", bundle, persistTo, port, productVars(emulatorUrl), inspector);
+  const bundle = opts.bundle ?? join(persistTo, "bundle");
+  await Promise.all([applyMigrations(persistTo, dir), opts.bundle ? Promise.resolve() : buildBundle(dir, bundle)]);
+  const inspector = opts.inspectorPort === undefined ? [] : ["--inspector-port", String(opts.inspectorPort)];
+  const vars = [...productVars(emulatorUrl), ...(opts.vars ?? [])];
+  return startMiniflare(procs, name, dir, "wrangler.toml", bundle, persistTo, port, vars, inspector);
 }
 
 const FLOOR_CONFIG = "bench/floor/wrangler.toml";

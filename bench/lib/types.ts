@@ -1,5 +1,6 @@
 // What the scenarios measure and the report reads (bench/results/latest.json has this shape).
 import type { HotPathFigures } from "../scenarios/hot-path.ts";
+import type { TeamSettings } from "../scenarios/team.ts";
 import type { BenchUser, EmulatorAdmin } from "./api.ts";
 import type { Classify } from "./cpu.ts";
 import type { CpuFigures } from "./cpu-meter.ts";
@@ -145,4 +146,80 @@ export interface BenchResults {
   columns: Record<ColumnKey, ColumnResults>;
   /** The hot layer's bytes: the product's own counter, the same in both columns (measured in prod). */
   memory: MemoryResult;
+}
+
+/** One team size of the team scenario (scenarios/team.ts), production-like. */
+export interface TeamSizeResult {
+  members: number;
+  /** Teams-on writes, each paired with a teams-off write of the same run (no reader polling meanwhile). */
+  pairs: number;
+  on: Summary;
+  off: Summary;
+  /** Median of (latency − Server-Timing vapi) of the teams-on and of the teams-off writes. */
+  pairedOverhead: { on: number; off: number };
+  /** Per pair: (on latency − its vapi) − (off latency − its vapi), the time teams add to a write. */
+  added: Summary;
+  /** Answers that said `Team-Coordination: unavailable`. */
+  unavailable: number;
+  /**
+   * The Worker process's CPU per paired write (ms, p50 and mean), from its start until every
+   * teammate's tab had it; locally that process also runs every coordinator, the team object and D1.
+   */
+  cpu: { on: { p50: number; mean: number }; off: { p50: number; mean: number } };
+  /** Per teams-on write, from the members' /api/cache/stats and the emulator's counters (see docs/benchmarks.md). */
+  perWrite: {
+    writes: number;
+    /** Writes the writer's stats counted as run in their turn and reported in time (team.coordinated). */
+    coordinated: number;
+    /** Teammates' changes applied, over all teammates (team.applied): one teamChange RPC each. */
+    applied: number;
+    /** Derived: turn + acknowledged (2) + the applied fan-out. */
+    teamRpcs: number;
+    /** Derived: the writer's row (1) + one row per applied teammate's change; teams off: 1. */
+    d1Statements: number;
+    d1StatementsOff: number;
+    /** Requests the org's key sent to Vapi (emulator counter), teams on and off. */
+    upstream: number;
+    upstreamOff: number;
+    /** Upstream calls and misses of the teammates (their caches stay warm: 0 expected). */
+    teammatesUpstream: number;
+    teammatesMisses: number;
+  };
+  /** Teammates only (null for a team of one). Times from Vapi's acknowledgement (the write's `updatedAt`). */
+  propagation: {
+    /** Each teammate's tab: its `updated` event (origin "team") of that version. */
+    tab: Summary;
+    /** Per write, the last of the teammates' tabs. */
+    lastTab: Summary;
+    /** Member 1's cached GET (polled one at a time during the write): the first answer with the new version. */
+    read: Summary;
+    /** Member 1's tab in the same polled writes (the polling competes with the write's way to it). */
+    readersTab: Summary;
+    /** Share of the teammates' events that arrived before the writer had its answer. */
+    beforeAnswer: number;
+    polledWrites: number;
+    missedTabs: number;
+    missedReads: number;
+    /** Cache-Status of every polled read (hit expected). */
+    readStatuses: Record<string, number>;
+  } | null;
+}
+
+export interface TeamResults {
+  meta: {
+    date: string;
+    quick: boolean;
+    machine: { cpus: number; model: string; memoryGiB: number };
+    loadAverage: { start: number; end: number };
+    othersCpuShare: number;
+    calibrationMs: { start: number; end: number };
+    node: string;
+    product: { commit: string; uncommitted: string[] };
+    miniflare: string;
+    durationSeconds: number;
+  };
+  /** The column it ran in (production-like: the one that describes the product). */
+  column: ColumnKey;
+  settings: TeamSettings;
+  sizes: TeamSizeResult[];
 }

@@ -20,6 +20,10 @@ const BASE: Omit<Inputs, "users"> = {
   d1QueryMs: 1,
   cpuHitMs: 2.8,
   cpuRefreshMs: 7,
+  teamCallsPerWrite: 2,
+  fanoutPerTeammate: 1,
+  cpuTeamMs: 0.5,
+  cpuPerTeammateMs: 1.5,
 };
 
 describe("npm run capacity", () => {
@@ -39,17 +43,26 @@ describe("npm run capacity", () => {
     const small = model({ ...BASE, users: 10_000 });
     const large = model({ ...BASE, users: 1_000_000 });
     expect(large.d1PerSecond / small.d1PerSecond).toBeCloseTo(100);
-    expect(large.d1PerSecondAfterSwitch).toBeLessThan(large.d1PerSecond / 10);
+    // Writes stay on D1 (the writer's row and each teammate's): the wakes are what the switch removes.
+    const solo = model({ ...BASE, users: 1_000_000, teamSize: 1 });
+    expect(solo.d1PerSecondAfterSwitch).toBeLessThan(solo.d1PerSecond / 10);
+    expect(large.d1PerSecondAfterSwitch).toBeLessThan(large.d1PerSecond / 5);
     // Per org and per coordinator, nothing depends on how many users there are.
     expect(large.vapiPerOrgPerSecond).toBe(small.vapiPerOrgPerSecond);
     expect(large.memoryPerCoordinator).toBe(small.memoryPerCoordinator);
   });
 
-  it("has no team traffic for users alone in their org, and fans every write out to teammates with a tab", () => {
-    expect(model({ ...BASE, users: 1000, teamSize: 1 }).fanoutPerSecond).toBe(0);
-    const team = model({ ...BASE, users: 1000, teamSize: 11, tabShare: 1 });
-    // 1000 users writing 6 an hour: each write goes to the team object and the 10 teammates.
-    expect(team.fanoutPerSecond).toBeCloseTo((1000 * 6 * 11) / 3600);
+  it("asks a team of one for each write's turn and report, and fans every write out to every teammate, tab or not", () => {
+    // 1000 users with a tab writing 6 an hour, alone in their org: a turn and a report each.
+    expect(model({ ...BASE, users: 1000, teamSize: 1, tabShare: 1 }).teamRpcsPerSecond).toBeCloseTo((1000 * 6 * 2) / 3600);
+    // In teams of 11, the 10 teammates too, also those without a tab (as built: team.ts sends to every member).
+    const team = model({ ...BASE, users: 1000, teamSize: 11, tabShare: 0.5 });
+    expect(team.teamRpcsPerSecond).toBeCloseTo((500 * 6 * (2 + 10)) / 3600);
+    // Each teammate writes the change to its own rows, and one without a tab is woken (and hydrates) for it.
+    const quiet = model({ ...BASE, users: 1000, teamSize: 11, tabShare: 0.5, writesPerHour: 0 });
+    const perWrite = (team.d1PerSecondAfterSwitch - quiet.d1PerSecondAfterSwitch) / ((500 * 6) / 3600);
+    expect(perWrite).toBeCloseTo(1 + 10);
+    expect(team.wakesPerSecond).toBeGreaterThan(quiet.wakesPerSecond + ((500 * 6) / 3600) * 10 * 0.5);
   });
 
   it("bounds a coordinator's memory by CACHE_MAX_BYTES however many assistants its user has", () => {
