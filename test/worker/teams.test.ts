@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { TeamChange } from "../../durable-objects/team-wire";
 import { Assistant, ErrorBody, newUser, OneBody, stubFor, type TestUser, upstreamCalls, vapiAssistants, withHook } from "./helpers";
+import { until } from "./gates";
 import { openTab } from "./tabs";
 
 // Issue 20: what holds between two tabs of one user holds between teammates, users whose stored
@@ -135,12 +136,6 @@ async function relay(user: TestUser, changes: TeamChange[]) {
 const Event = z.looseObject({ type: z.string(), id: z.string().optional(), origin: z.string().optional(), clientId: z.string().optional() });
 
 /** Waits (bounded) for a raw socket message matching `match`. */
-async function waitForRaw(raw: string[], match: (m: z.infer<typeof Event>) => boolean, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = raw.map((r) => Event.parse(JSON.parse(r))).find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no matching message; got ${raw.join("\n")}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function waitForRaw(raw: string[], match: (m: z.infer<typeof Event>) => boolean, timeoutMs = 3000) {
+  return until(() => raw.map((r) => Event.parse(JSON.parse(r))).find(match), "a matching socket message", timeoutMs);
 }
