@@ -1,14 +1,17 @@
-// `npm run bench [-- --quick]`: starts the emulator (200–500 ms latency), the product and the
+// `npm run bench [-- --quick] [--only mix]`: starts the emulator (200–500 ms latency), the product and the
 // floor Workers on loopback twice (under `wrangler dev`, and production-like: the deploy bundle
 // on workerd through Miniflare), measures every scenario in both in one run, prints the table
 // and writes bench/results/ (a quick run writes bench/results/quick/, which git ignores).
+// `--only mix` runs only the coalescing and many-users scenarios (lib/mix-run.ts) and writes nothing.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { devSecrets } from "../scripts/dev-env.ts";
 import { auth, call, EmulatorAdmin, provision } from "./lib/api.ts";
 import { calibrate, machineBusyMs, miniflareRoleOf, roleOf, treeCpuMs, WORKER } from "./lib/cpu.ts";
 import type { LoadSettings } from "./lib/load.ts";
+import { mixAlone } from "./lib/mix-run.ts";
 import { Processes, ROOT } from "./lib/procs.ts";
 import { portPool, productSetting, snapshotProduct, startEmulator, startFloor, startFloorProd, startProduct, startProductProd } from "./lib/servers.ts";
 import { type BenchResults, type Column, COLUMN_KEYS, COLUMN_NAMES, type ColumnKey, type ColumnResults, type Ctx } from "./lib/types.ts";
@@ -22,11 +25,15 @@ import { manyUsers } from "./scenarios/many-users.ts";
 import { memory } from "./scenarios/memory.ts";
 import { misses, writes } from "./scenarios/upstream.ts";
 
-const quick = process.argv.includes("--quick");
+const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const quick = args.quick;
+if (args.only !== undefined && args.only !== "mix") throw new Error(`--only: only "mix" can run alone, not ${args.only}`);
 const LATENCY = { min: 200, max: 500 };
 const ASSISTANTS = 20;
 const MANY_USERS = quick ? 50 : 200;
-const COALESCE = 1000;
+// Each of the many and the coalescing users' orgs also has phone numbers, tools and squads (the mix, lib/mix.ts).
+const MORE = { phoneNumbers: 5, tools: 10, squads: 3 };
+const COALESCE = 250; // per resource: 1000 cold reads in all
 const COLD_USERS = quick ? 24 : 240;
 const CPU_USERS = quick ? 10 : 30;
 // Hot paths at 10 connections and at 1: quick 1.5 s per target, full 2 interleaved rounds of 5 s.
@@ -92,8 +99,8 @@ async function main(): Promise<BenchResults> {
   const prodFloorPort = port();
   const users = async () => {
     const cold = await provision(emulator, bases, "cold", COLD_USERS, ASSISTANTS);
-    const coalesce = await provision(emulator, bases, "coalesce", 1, ASSISTANTS);
-    const many = await provision(emulator, bases, "many", MANY_USERS, ASSISTANTS);
+    const coalesce = await provision(emulator, bases, "coalesce", 1, ASSISTANTS, MORE);
+    const many = await provision(emulator, bases, "many", MANY_USERS, ASSISTANTS, MORE);
     return [cold, coalesce, many, await provision(emulator, bases, "cpu", CPU_USERS, ASSISTANTS)] as const;
   };
   const [floorBase, prodFloorBase, [cold, [coalesceUser], many, cpuUsers]] = await Promise.all([
@@ -167,7 +174,21 @@ async function main(): Promise<BenchResults> {
 }
 
 try {
-  const results = await main();
+  if (args.only === "mix") {
+    const table = await mixAlone({ procs, tmp, quick, latency: LATENCY, assistants: ASSISTANTS, more: MORE, manyUsers: MANY_USERS, coalesce: COALESCE, load: LOAD, log });
+    console.log(`\n${table}\n`);
+  } else report(await main());
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+  console.error(procs.logs());
+  process.exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+}
+
+/** The full run's table, targets and results files. */
+function report(results: BenchResults) {
   const ls = lines(results);
   const outcome = targets(ls);
   mkdirSync(outDir, { recursive: true });
@@ -184,11 +205,4 @@ try {
   const cal = results.meta.calibrationMs;
   console.log(`other processes used ${others}% of the machine's CPU meanwhile${others > 10 ? " (figures are noisy)" : ""}; CPU calibration ${cal.start}/${cal.end} ms (start/end, lower is faster)`);
   console.log(`results: ${outDir}/latest.json, latest.md, chart.svg  (${results.meta.durationSeconds} s)`);
-} catch (err) {
-  console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-  console.error(procs.logs());
-  process.exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
 }

@@ -9,9 +9,9 @@ import type { Counters } from "./cache-stats.ts";
 import type { Options } from "./options.ts";
 import { header, type Tally } from "./tally.ts";
 
-/** A user as the mix needs it, plus assistant names, so a write can PATCH a name to itself. */
+/** A user as the mix needs it, plus a body per writable item (`<resource>/<id>`) that writes it back as it is. */
 export interface Target extends MixUser {
-  names: ReadonlyMap<string, string>;
+  bodies: ReadonlyMap<string, string>;
 }
 
 export interface RampStep {
@@ -42,14 +42,15 @@ export interface ScenarioCtx {
   phase: (text: string) => void;
 }
 
-const MIXED_WRITE_SHARE = 0.05; // the bench's many-users mix: 47.5% list, 47.5% one, 5% PATCH
+const MIXED_WRITE_SHARE = 0.05; // the bench's many-users mix: per resource 47.5% list, 47.5% one, 5% PATCH
 const MAX_ERROR_RATE = 0.01;
 
 async function drive(ctx: ScenarioCtx, writeShare: number, settings: LoadSettings): Promise<LoadResult> {
   const spec = mixedRequests(ctx.targets, {
     writeShare,
-    // Writing a name back unchanged exercises the whole write path without changing anyone's data.
-    patchBody: (u, id) => JSON.stringify({ name: ctx.targets[u]?.names.get(id) }),
+    // Writing fields back unchanged exercises the whole write path without changing anyone's data;
+    // an item with nothing to write back is read instead.
+    patchBody: (u, resource, id) => ctx.targets[u]?.bodies.get(`${resource}/${id}`),
   });
   // autocannon builds each request just before sending it, so this counts what was sent.
   const setupRequest = (req: RequestParams, context: Record<string, unknown>) => {
