@@ -1,6 +1,8 @@
 // Concurrent cold list reads of one user, `perResource` of each resource, all at once: how many
 // reach Vapi (single-flight says exactly one per resource; the resources' reads never join each
-// other's). Per resource from the emulator's route counters: nothing else runs meanwhile.
+// other's). Counted by the emulator for this user's key and route: the previous scenario's last
+// requests may still be reaching Vapi for other users.
+import type { RequestStats } from "../../emulator/counters.ts";
 import { auth, type BenchUser } from "../lib/api.ts";
 import { burst, type Sampled } from "../lib/load.ts";
 import { MIX_RESOURCES, type MixResource, VAPI_PATH } from "../lib/mix.ts";
@@ -25,7 +27,8 @@ export async function coalescing(ctx: Ctx, user: BenchUser, perResource: number)
   const resources = Object.fromEntries(
     MIX_RESOURCES.map((r, i) => {
       const route = `GET /${VAPI_PATH[r]}` as const;
-      return [r, { concurrent: perResource, upstreamCalls: after.byRoute[route] - before.byRoute[route], ok: (answers[i] ?? []).filter(isOk).length }];
+      const calls = (s: RequestStats) => s.byKeyAndRoute[user.key]?.[route] ?? 0;
+      return [r, { concurrent: perResource, upstreamCalls: calls(after) - calls(before), ok: (answers[i] ?? []).filter(isOk).length }];
     }),
   ) as Record<MixResource, { concurrent: number; upstreamCalls: number; ok: number }>;
   return {

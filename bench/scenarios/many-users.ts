@@ -1,7 +1,8 @@
 // Many users at once: random users, the mix of resources (lib/mix.ts), 95% reads (list or one),
 // 5% PATCH, from a cold start. Measures throughput and how much of the traffic still reaches
 // Vapi, per resource: Vapi calls by route and the hit ratio of the answers' Cache-Status.
-import type { Route } from "../../emulator/counters.ts";
+import type { RequestParams } from "autocannon";
+import type { RequestStats, Route } from "../../emulator/counters.ts";
 import type { JsonObject } from "../../emulator/json.ts";
 import { type BenchUser, pool } from "../lib/api.ts";
 import { load } from "../lib/load.ts";
@@ -44,17 +45,23 @@ export async function manyUsers(
   );
   const touched = new Set<unknown>();
   const per = Object.fromEntries(MIX_RESOURCES.map((r) => [r, { users: new Set<unknown>(), answers: 0, reads: 0, hits: 0 }]));
-  const onResponse = (_s: number, _b: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => {
+  // A user counts for a resource once a request for it was sent (an answer cut off at the end
+  // still made its Vapi calls).
+  const setupRequest = (req: RequestParams, context: Record<string, unknown>) => {
+    const built = spec.setupRequest?.(req, context) ?? req;
     touched.add(context.user);
+    per[String(context.resource)]?.users.add(context.user);
+    return built;
+  };
+  const onResponse = (_s: number, _b: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => {
     const p = per[String(context.resource)];
     if (!p) return;
-    p.users.add(context.user);
     p.answers++;
     const outcome = classify(header(headers, "cache-status"));
     if (outcome !== "write") p.reads++;
     if (outcome === "hit") p.hits++;
   };
-  const requests = [{ ...spec, onResponse }];
+  const requests = [{ setupRequest, onResponse }];
 
   const before = await ctx.emulator.counters();
   // No warm-up: the cold start (one list read per user and resource) is part of what this scenario measures.
@@ -64,7 +71,9 @@ export async function manyUsers(
   );
   if (r.count === 0) throw new Error(`many users: no request succeeded (${JSON.stringify(r.statuses)})`);
   const after = await ctx.emulator.counters();
-  const delta = (route: Route) => after.byRoute[route] - before.byRoute[route];
+  // This run's users' calls only: the previous scenario's last requests may still be reaching Vapi.
+  const calls = (s: RequestStats, route: Route) => users.reduce((n, u) => n + (s.byKeyAndRoute[u.key]?.[route] ?? 0), 0);
+  const delta = (route: Route) => calls(after, route) - calls(before, route);
   const resources = Object.fromEntries(
     MIX_RESOURCES.map((res): [MixResource, ResourceFigures] => {
       const p = per[res] ?? { users: new Set(), answers: 0, reads: 0, hits: 0 };
@@ -80,7 +89,7 @@ export async function manyUsers(
     }),
   ) as Record<MixResource, ResourceFigures>;
   const sent = r.count + r.failed;
-  const total = after.total - before.total;
+  const total = users.reduce((n, u) => n + (after.byKey[u.key] ?? 0) - (before.byKey[u.key] ?? 0), 0);
   const sum = (k: "listReads" | "oneReads" | "writes") => MIX_RESOURCES.reduce((n, res) => n + resources[res][k], 0);
   const { samples: _samples, seconds: _seconds, errors: _errors, ...figures } = r;
   return {
