@@ -28,6 +28,8 @@ export interface Report {
   latencyMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
   statuses: Record<string, number>;
   cacheStatus: Record<Outcome, number>;
+  /** The same per resource (`assistants`, `phone-numbers`, `tools`, `squads`): the mix reads all four, a stampede assistants. */
+  cacheStatusByResource: Record<string, Partial<Record<Outcome, number>>>;
   /** Sum over users of GET /api/cache/stats upstreamCalls, after − before. */
   upstreamCalls: number;
   users: (UserDelta & { requests: number })[];
@@ -71,6 +73,7 @@ export async function loadtest(opts: Options, tally: Tally, phase: (text: string
     latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: pct(1) },
     statuses: tally.statuses,
     cacheStatus: tally.cache,
+    cacheStatusByResource: tally.byResource,
     upstreamCalls: users.reduce((sum, u) => sum + u.upstreamCalls, 0),
     users,
     notes,

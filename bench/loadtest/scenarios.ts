@@ -58,8 +58,8 @@ async function drive(ctx: ScenarioCtx, writeShare: number, settings: LoadSetting
     ctx.tally.send(Number(context.user));
     return built;
   };
-  const onResponse = (status: number, _body: string, _context: unknown, headers: Record<string, string | string[]>) =>
-    ctx.tally.record(status, header(headers, "cache-status"));
+  const onResponse = (status: number, _body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) =>
+    ctx.tally.record(status, header(headers, "cache-status"), String(context.resource));
   const r = await load({ url: ctx.opts.base, requests: [{ setupRequest, onResponse }] }, settings);
   ctx.tally.errors += r.errors;
   return r;
@@ -104,7 +104,7 @@ export async function stampede(ctx: ScenarioCtx): Promise<Traffic> {
   const seconds = (performance.now() - started) / 1000;
   for (const r of results) {
     if (r.status === 0) ctx.tally.errors++;
-    else ctx.tally.record(r.status, r.headers.get("cache-status") ?? undefined);
+    else ctx.tally.record(r.status, r.headers.get("cache-status") ?? undefined, "assistants");
   }
   if (ctx.tally.cache.hit === ctx.tally.answers && ctx.tally.answers > 0) {
     notes.push("every read was a hit: the list was fresh, so there was nothing to coalesce");
