@@ -1,9 +1,10 @@
-// `npm run bench [-- --quick] [--only team]`: starts the emulator (200–500 ms latency), the product
+// `npm run bench [-- --quick] [--only team|mix]`: starts the emulator (200–500 ms latency), the product
 // and the floor Workers on loopback twice (under `wrangler dev`, and production-like: the deploy
 // bundle on workerd through Miniflare), measures every scenario in both in one run (the team
 // scenario production-like only), prints the table and writes bench/results/ (a quick run writes
 // bench/results/quick/, which git ignores). `--only team` starts only what the team scenario needs
-// and writes only its own team.json and team.md.
+// and writes only its own team.json and team.md. `--only mix` runs only the coalescing and many-users
+// scenarios (lib/mix-run.ts) and writes nothing.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import type { LoadSettings } from "./lib/load.ts";
 import { Processes, ROOT } from "./lib/procs.ts";
 import { machine, packageVersion, startMeter } from "./lib/run-meta.ts";
 import { portPool, productSetting, snapshotProduct, startEmulator, startFloor, startFloorProd, startProduct, startProductProd } from "./lib/servers.ts";
+import { mixAlone } from "./lib/mix-run.ts";
 import { runTeam, writeTeam } from "./lib/team-run.ts";
 import { type BenchResults, type Column, COLUMN_KEYS, COLUMN_NAMES, type ColumnKey, type ColumnResults, type Ctx, type TeamResults } from "./lib/types.ts";
 import { chart } from "./report/chart.ts";
@@ -29,13 +31,15 @@ import { misses, writes } from "./scenarios/upstream.ts";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
 const quick = args.quick;
-// The other scenarios share the hot user, the floors and the CPU meter's setup: only the team scenario runs alone.
-if (args.only !== undefined && args.only !== "team") throw new Error(`--only: only "team" can run alone, not ${args.only}`);
+// The other scenarios share the hot user, the floors and the CPU meter's setup: only the team scenario and the mix run alone.
+if (args.only !== undefined && args.only !== "team" && args.only !== "mix") throw new Error(`--only: only "team" or "mix" can run alone, not ${args.only}`);
 const teamOnly = args.only === "team";
 const LATENCY = { min: 200, max: 500 };
 const ASSISTANTS = 20;
 const MANY_USERS = quick ? 50 : 200;
-const COALESCE = 1000;
+// Each of the many and the coalescing users' orgs also has phone numbers, tools and squads (the mix, lib/mix.ts).
+const MORE = { phoneNumbers: 5, tools: 10, squads: 3 };
+const COALESCE = 250; // per resource: 1000 cold reads in all
 const COLD_USERS = quick ? 24 : 240;
 const CPU_USERS = quick ? 10 : 30;
 // Hot paths at 10 connections and at 1: quick 1.5 s per target, full 2 interleaved rounds of 5 s.
@@ -132,8 +136,8 @@ async function main(): Promise<{ results: BenchResults; team: TeamResults }> {
   const prodFloorPort = port();
   const users = async () => {
     const cold = await provision(emulator, bases, "cold", COLD_USERS, ASSISTANTS);
-    const coalesce = await provision(emulator, bases, "coalesce", 1, ASSISTANTS);
-    const many = await provision(emulator, bases, "many", MANY_USERS, ASSISTANTS);
+    const coalesce = await provision(emulator, bases, "coalesce", 1, ASSISTANTS, MORE);
+    const many = await provision(emulator, bases, "many", MANY_USERS, ASSISTANTS, MORE);
     return [cold, coalesce, many, await provision(emulator, bases, "cpu", CPU_USERS, ASSISTANTS)] as const;
   };
   const [floorBase, prodFloorBase, [cold, [coalesceUser], many, cpuUsers]] = await Promise.all([
@@ -219,7 +223,10 @@ function reportLoad(m: { othersCpuShare: number; calibrationMs: { start: number;
 }
 
 try {
-  if (teamOnly) {
+  if (args.only === "mix") {
+    const table = await mixAlone({ procs, tmp, quick, latency: LATENCY, assistants: ASSISTANTS, more: MORE, manyUsers: MANY_USERS, coalesce: COALESCE, load: LOAD, log });
+    console.log(`\n${table}\n`);
+  } else if (teamOnly) {
     const team = await teamAlone();
     mkdirSync(outDir, { recursive: true });
     console.log(`targets met: ${reportTeam(team)}  (reported, not asserted)`);

@@ -39,6 +39,7 @@ export const requestStatsSchema = z.object({
   total: z.number(),
   byRoute: countsSchema,
   byKey: countsSchema,
+  byKeyAndRoute: z.record(z.string(), countsSchema),
   maxInFlight: z.object({ byKey: countsSchema }),
   maxInFlightWrites: z.object({ byKey: countsSchema }),
 });

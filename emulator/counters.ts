@@ -23,6 +23,8 @@ export type RequestStats = {
   total: number;
   byRoute: Record<Route, number>;
   byKey: Record<string, number>;
+  /** Per key, its routes that were called (what one user's traffic cost, with others' running meanwhile). */
+  byKeyAndRoute: Record<string, Partial<Record<Route, number>>>;
   maxInFlight: { byKey: Record<string, number> };
   maxInFlightWrites: { byKey: Record<string, number> };
 };
@@ -46,6 +48,7 @@ export class RequestCounters {
   private total = 0;
   private byRoute = new Map<string, number>();
   private byKey = new Map<string, number>();
+  private byKeyAndRoute = new Map<string, Map<string, number>>();
   private maxInFlight = new Map<string, number>();
   private maxInFlightWrites = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
@@ -58,6 +61,9 @@ export class RequestCounters {
     if (key === undefined) return () => {};
     const write = !route.startsWith("GET ");
     bump(this.byKey, key, 1);
+    let routes = this.byKeyAndRoute.get(key);
+    if (!routes) this.byKeyAndRoute.set(key, (routes = new Map()));
+    bump(routes, route, 1);
     raise(this.maxInFlight, key, bump(this.inFlight, key, 1));
     if (write) raise(this.maxInFlightWrites, key, bump(this.inFlightWrites, key, 1));
     let ended = false;
@@ -75,6 +81,7 @@ export class RequestCounters {
       total: this.total,
       byRoute: byRoute as Record<Route, number>,
       byKey: Object.fromEntries(this.byKey),
+      byKeyAndRoute: Object.fromEntries([...this.byKeyAndRoute].map(([key, routes]) => [key, Object.fromEntries(routes)])),
       maxInFlight: { byKey: Object.fromEntries(this.maxInFlight) },
       maxInFlightWrites: { byKey: Object.fromEntries(this.maxInFlightWrites) },
     };
@@ -84,6 +91,7 @@ export class RequestCounters {
     this.total = 0;
     this.byRoute = new Map();
     this.byKey = new Map();
+    this.byKeyAndRoute = new Map();
     this.maxInFlight = new Map();
     this.maxInFlightWrites = new Map();
   }

@@ -1,5 +1,7 @@
 // HTTP helpers for the bench: the emulator's admin surface and the product's settings API.
 import type { RequestStats } from "../../emulator/counters.ts";
+import type { ResourceCounts } from "../../emulator/generate-resources.ts";
+import type { JsonObject } from "../../emulator/json.ts";
 import type { Assistant } from "../../emulator/org.ts";
 import { devToken } from "../../scripts/token.ts";
 
@@ -42,8 +44,9 @@ export class EmulatorAdmin {
     this.url = url;
   }
 
-  async registerOrg(key: string, assistants: number): Promise<void> {
-    await post(`${this.url}/__emulator/orgs`, { privateKey: key, assistants });
+  /** An org with `assistants` generated assistants and `more` generated phone numbers, tools and squads. */
+  async registerOrg(key: string, assistants: number, more: ResourceCounts = {}): Promise<void> {
+    await post(`${this.url}/__emulator/orgs`, { privateKey: key, assistants, ...more });
   }
 
   async assistants(key: string): Promise<Assistant[]> {
@@ -55,13 +58,19 @@ export class EmulatorAdmin {
     await post(`${this.url}/__emulator/faults`, { latencyMs, keys }, "PUT");
   }
 
+  /** An org's phone numbers, tools or squads, as Vapi holds them. */
+  async items(key: string, plural: "phone-numbers" | "tools" | "squads"): Promise<JsonObject[]> {
+    return (await (await call(`${this.url}/__emulator/orgs/${encodeURIComponent(key)}/${plural}`)).json()) as JsonObject[];
+  }
+
   async counters(): Promise<RequestStats> {
     return (await (await call(`${this.url}/__emulator/requests`)).json()) as RequestStats;
   }
 }
 
 /**
- * Makes `count` users, each with its own org of `assistants` assistants, and stores each key
+ * Makes `count` users, each with its own org of `assistants` assistants (and `more` phone numbers,
+ * tools and squads), and stores each key
  * through the product, or each of the products (PUT /api/settings/vapi-key verifies it with
  * one upstream list call).
  */
@@ -71,12 +80,13 @@ export async function provision(
   prefix: string,
   count: number,
   assistants: number,
+  more: ResourceCounts = {},
 ): Promise<BenchUser[]> {
   const subs = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   const bases = typeof base === "string" ? [base] : base;
   return pool(subs, 20, async (sub) => {
     const key = `key-${sub}`;
-    await emulator.registerOrg(key, assistants);
+    await emulator.registerOrg(key, assistants, more);
     const user = { sub, key, token: await devToken(sub, "1h") };
     for (const b of bases) await storeKey(b, user);
     return user;

@@ -5,6 +5,7 @@ import type { BenchUser, EmulatorAdmin } from "./api.ts";
 import type { Classify } from "./cpu.ts";
 import type { CpuFigures } from "./cpu-meter.ts";
 import type { LoadSettings } from "./load.ts";
+import type { MixResource } from "./mix.ts";
 import type { Summary } from "./stats.ts";
 
 /** The two ways the bench runs the same product and floors (docs/benchmarks.md, "Two columns"). */
@@ -60,10 +61,27 @@ export interface OverheadResult extends Summary {
 }
 
 export interface CoalescingResult extends Summary {
+  /** Cold reads in all (`perResource` × the resources, all at once). */
   concurrent: number;
+  /** Of the user's key, all resources (the emulator's per-key counter). */
   upstreamCalls: number;
   statuses: Record<string, number>;
   wallMs: number;
+  /** Per resource (absent in runs before issue 24): its cold list reads and the Vapi list calls they made. */
+  resources?: Record<MixResource, { concurrent: number; upstreamCalls: number; ok: number }>;
+}
+
+/** One resource's share of the many-users run (issue 24). */
+export interface ResourceFigures {
+  /** Users that sent at least one request for it. */
+  users: number;
+  answers: number;
+  /** Hits ÷ read answers, from each answer's Cache-Status; null without reads. */
+  hitRatio: number | null;
+  /** Vapi calls by route (the emulator's counters). */
+  listReads: number;
+  oneReads: number;
+  writes: number;
 }
 
 export interface ManyUsersResult extends Summary {
@@ -72,7 +90,10 @@ export interface ManyUsersResult extends Summary {
   connections: number;
   requests: number;
   statuses: Record<string, number>;
+  /** Vapi calls, all resources. */
   upstream: { total: number; listReads: number; oneReads: number; writes: number; perThousand: number };
+  /** Per resource of the mix (absent in runs before issue 24, which read assistants only). */
+  resources?: Record<MixResource, ResourceFigures>;
 }
 
 export interface MemoryResult {

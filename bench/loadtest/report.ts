@@ -1,11 +1,14 @@
 // The printed report: what was sent, how it was answered, and what reached Vapi meanwhile.
 import type { Report } from "./run.ts";
-import { OUTCOMES } from "./tally.ts";
+import { OUTCOMES, type Outcome } from "./tally.ts";
 
 const ms = (v: number | null) => (v === null ? "—" : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
 const pad = (cells: (string | number)[], widths: number[]) =>
   cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i] ?? 0) : String(c).padStart(widths[i] ?? 0))).join("  ");
+
+const outcomes = (counts: Partial<Record<Outcome, number>>) =>
+  OUTCOMES.filter((o) => (counts[o] ?? 0) > 0).map((o) => `${o} ${counts[o]}`).join(" · ") || "—";
 
 export function textReport(r: Report): string {
   const s = r.settings;
@@ -15,7 +18,8 @@ export function textReport(r: Report): string {
     `requests     ${r.requests} sent = ${r.answered} answered + ${r.errors} errors + ${r.cutOff} cut off at the end, in ${r.seconds.toFixed(1)} s (${r.rps.toFixed(1)} answers/s)`,
     `latency 2xx  p50 ${ms(r.latencyMs.p50)} ms · p90 ${ms(r.latencyMs.p90)} ms · p99 ${ms(r.latencyMs.p99)} ms · max ${ms(r.latencyMs.max)} ms`,
     `status       ${Object.entries(r.statuses).map(([code, n]) => `${code}: ${n}`).join(" · ") || "—"}`,
-    `Cache-Status ${OUTCOMES.filter((o) => r.cacheStatus[o] > 0).map((o) => `${o} ${r.cacheStatus[o]}`).join(" · ") || "—"}`,
+    `Cache-Status ${outcomes(r.cacheStatus)}`,
+    ...Object.entries(r.cacheStatusByResource).map(([resource, counts]) => `  ${resource.padEnd(13)}${outcomes(counts)}`),
     "",
     `upstream (GET /api/cache/stats, after − before): ${r.requests} requests, ${r.upstreamCalls} upstream call(s)`,
   ];

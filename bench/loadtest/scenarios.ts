@@ -9,9 +9,9 @@ import type { Counters } from "./cache-stats.ts";
 import type { Options } from "./options.ts";
 import { header, type Tally } from "./tally.ts";
 
-/** A user as the mix needs it, plus assistant names, so a write can PATCH a name to itself. */
+/** A user as the mix needs it, plus a body per writable item (`<resource>/<id>`) that writes it back as it is. */
 export interface Target extends MixUser {
-  names: ReadonlyMap<string, string>;
+  bodies: ReadonlyMap<string, string>;
 }
 
 export interface RampStep {
@@ -42,14 +42,15 @@ export interface ScenarioCtx {
   phase: (text: string) => void;
 }
 
-const MIXED_WRITE_SHARE = 0.05; // the bench's many-users mix: 47.5% list, 47.5% one, 5% PATCH
+const MIXED_WRITE_SHARE = 0.05; // the bench's many-users mix: per resource 47.5% list, 47.5% one, 5% PATCH
 const MAX_ERROR_RATE = 0.01;
 
 async function drive(ctx: ScenarioCtx, writeShare: number, settings: LoadSettings): Promise<LoadResult> {
   const spec = mixedRequests(ctx.targets, {
     writeShare,
-    // Writing a name back unchanged exercises the whole write path without changing anyone's data.
-    patchBody: (u, id) => JSON.stringify({ name: ctx.targets[u]?.names.get(id) }),
+    // Writing fields back unchanged exercises the whole write path without changing anyone's data;
+    // an item with nothing to write back is read instead.
+    patchBody: (u, resource, id) => ctx.targets[u]?.bodies.get(`${resource}/${id}`),
   });
   // autocannon builds each request just before sending it, so this counts what was sent.
   const setupRequest = (req: RequestParams, context: Record<string, unknown>) => {
@@ -57,8 +58,8 @@ async function drive(ctx: ScenarioCtx, writeShare: number, settings: LoadSetting
     ctx.tally.send(Number(context.user));
     return built;
   };
-  const onResponse = (status: number, _body: string, _context: unknown, headers: Record<string, string | string[]>) =>
-    ctx.tally.record(status, header(headers, "cache-status"));
+  const onResponse = (status: number, _body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) =>
+    ctx.tally.record(status, header(headers, "cache-status"), String(context.resource));
   const r = await load({ url: ctx.opts.base, requests: [{ setupRequest, onResponse }] }, settings);
   ctx.tally.errors += r.errors;
   return r;
@@ -103,7 +104,7 @@ export async function stampede(ctx: ScenarioCtx): Promise<Traffic> {
   const seconds = (performance.now() - started) / 1000;
   for (const r of results) {
     if (r.status === 0) ctx.tally.errors++;
-    else ctx.tally.record(r.status, r.headers.get("cache-status") ?? undefined);
+    else ctx.tally.record(r.status, r.headers.get("cache-status") ?? undefined, "assistants");
   }
   if (ctx.tally.cache.hit === ctx.tally.answers && ctx.tally.answers > 0) {
     notes.push("every read was a hit: the list was fresh, so there was nothing to coalesce");

@@ -29,6 +29,8 @@ export function header(headers: Record<string, string | string[]>, name: string)
 export class Tally {
   readonly statuses: Record<string, number> = {};
   readonly cache = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  /** The same outcomes per resource of the mix (`assistants`, `phone-numbers`, …), for those it answered. */
+  readonly byResource: Record<string, Partial<Record<Outcome, number>>> = {};
   /** Requests sent, by user. */
   readonly sentBy: number[];
   sent = 0;
@@ -45,9 +47,13 @@ export class Tally {
     this.sentBy[user] = (this.sentBy[user] ?? 0) + 1;
   }
 
-  record(status: number, cacheStatus: string | undefined): void {
+  record(status: number, cacheStatus: string | undefined, resource?: string): void {
     this.answers++;
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
-    this.cache[classify(cacheStatus)]++;
+    const outcome = classify(cacheStatus);
+    this.cache[outcome]++;
+    if (resource === undefined) return;
+    const mine = (this.byResource[resource] ??= {});
+    mine[outcome] = (mine[outcome] ?? 0) + 1;
   }
 }

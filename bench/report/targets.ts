@@ -5,6 +5,7 @@ import type { CpuFigures } from "../lib/cpu-meter.ts";
 import { WORKER } from "../lib/cpu.ts";
 import type { Summary } from "../lib/stats.ts";
 import { type BenchResults, COLUMN_KEYS, type ColumnKey, type ColumnResults } from "../lib/types.ts";
+import { mixLines } from "./mix-lines.ts";
 
 export interface Line {
   scenario: string;
@@ -140,7 +141,6 @@ export function lines(r: BenchResults): Line[] {
   const n = r.meta.load.connections;
   const loaded: Of<{ floorStatic: Summary; floorDo: Summary }> = (c) => c;
   const unloaded: Of<{ floorStatic: Summary; floorDo: Summary }> = (c) => c.unloaded;
-  const coalesce = r.columns.prod.coalescing.concurrent;
   const mem = r.memory;
   const json = mem.jsonBytesPerAssistant;
   const inProd = (text: string) => ({ prod: text });
@@ -157,17 +157,7 @@ export function lines(r: BenchResults): Line[] {
     line(r, `direct: list from emulator ×${n}`, `${LATENCY} (measured once)`, () => latency(r.direct)),
     ...upstreamLines(r),
     ...cpuLines(r),
-    line(r, `coalescing: ${coalesce} cold reads`, LATENCY, (c) => latency(c.coalescing)),
-    line(r, "", "upstream calls, answers ok", (c) => `${c.coalescing.upstreamCalls}, ${c.coalescing.count}/${c.coalescing.concurrent}`, {
-      text: "exactly 1 upstream call, all ok",
-      met: (c) => c.coalescing.upstreamCalls === 1 && c.coalescing.failed === 0,
-    }),
-    line(r, `many users: ${r.columns.prod.manyUsers.users} × ${r.meta.assistantsPerUser}`, LATENCY, (c) => latency(c.manyUsers)),
-    line(r, "", "upstream calls / 1000 req", (c) => c.manyUsers.upstream.perThousand.toFixed(1)),
-    line(r, "", "list reads, users", (c) => `${c.manyUsers.upstream.listReads}, ${c.manyUsers.users}`, {
-      text: "≤ 1 list read per user per TTL",
-      met: (c) => c.manyUsers.upstream.listReads <= c.manyUsers.users && c.manyUsers.failed === 0,
-    }),
+    ...mixLines(r.columns, r.meta.assistantsPerUser),
     // The product's own counter: the same code in both columns, measured once (production-like).
     { scenario: "memory: hot layer per assistant", figure: "counted bytes (÷ its JSON)", cells: inProd(`${mem.bytesPerEntry.toFixed(0)} B (${x(mem.bytesPerEntry / json)} of ${json.toFixed(0)} B)`) },
     { scenario: "", figure: "= JSON string + share of the list string", cells: inProd(`${mem.jsonStringBytesPerEntry.toFixed(0)} + ${mem.listBytesPerEntry.toFixed(0)} B`) },

@@ -102,7 +102,7 @@ describe("changes behind the cache's back", () => {
 describe("request counters", () => {
   beforeEach(() => emulator.admin.resetRequests());
 
-  it("counts Vapi requests by route and key, not admin calls", async () => {
+  it("counts Vapi requests by route, by key and by key and route, not admin calls", async () => {
     const { privateKey: a } = await emulator.admin.registerOrg();
     const { privateKey: b } = await emulator.admin.registerOrg();
     await emulator.admin.resetRequests();
@@ -118,6 +118,10 @@ describe("request counters", () => {
       total: 7,
       byRoute: byRoute({ "GET /assistant": 3, "POST /assistant": 1, "GET /assistant/:id": 1, "PATCH /assistant/:id": 1, "DELETE /assistant/:id": 1 }),
       byKey: { [a]: 5, [b]: 1 },
+      byKeyAndRoute: {
+        [a]: { "POST /assistant": 1, "GET /assistant": 1, "GET /assistant/:id": 1, "PATCH /assistant/:id": 1, "DELETE /assistant/:id": 1 },
+        [b]: { "GET /assistant": 1 },
+      },
       maxInFlight: { byKey: { [a]: 1, [b]: 1 } },
       maxInFlightWrites: { byKey: { [a]: 1 } },
     });
@@ -153,6 +157,7 @@ describe("request counters", () => {
       total: 0,
       byRoute: byRoute({}),
       byKey: {},
+      byKeyAndRoute: {},
       maxInFlight: { byKey: {} },
       maxInFlightWrites: { byKey: {} },
     });

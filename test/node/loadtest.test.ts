@@ -23,6 +23,7 @@ const Report = z.object({
   cutOff: z.number(),
   statuses: z.record(z.string(), z.number()),
   cacheStatus: z.record(z.string(), z.number()),
+  cacheStatusByResource: z.record(z.string(), z.record(z.string(), z.number())),
   upstreamCalls: z.number(),
   users: z.array(
     z.object({ user: z.string(), requests: z.number(), upstreamCalls: z.number(), hits: z.number(), misses: z.number(), coalesced: z.number(), writes: z.number() }),
@@ -117,7 +118,7 @@ afterAll(async () => {
 }, 20_000);
 
 describe("npm run loadtest against npm start", () => {
-  it("reports hot reads whose counts add up, and no upstream call for a warm user", async () => {
+  it("reports hot reads of all four resources whose counts add up, and no upstream call for a warm user", async () => {
     const tokens = join(tmp, "demo.tokens");
     writeFileSync(tokens, `# the demo user\n${demoToken}\n`);
     const { code, out, report, raw } = await loadtest(["--tokens", tokens, "--scenario", "hot", "--duration", "2s", "--connections", "4"]);
@@ -127,6 +128,10 @@ describe("npm run loadtest against npm start", () => {
     expect(report.statuses).toEqual({ "200": report.answered });
     expect(sum(report.cacheStatus)).toBe(report.answered);
     expect(report.cacheStatus.hit).toBe(report.answered);
+    // The mix reads the demo user's phone numbers, tools and squads too, each answered from the cache.
+    expect(Object.keys(report.cacheStatusByResource).sort()).toEqual(["assistants", "phone-numbers", "squads", "tools"]);
+    for (const counts of Object.values(report.cacheStatusByResource)) expect(Object.keys(counts)).toEqual(["hit"]);
+    expect(sum(Object.fromEntries(Object.entries(report.cacheStatusByResource).map(([r, c]) => [r, c.hit ?? 0])))).toBe(report.answered);
     const [demo] = report.users;
     expect(demo?.requests).toBe(report.requests);
     // The server counted every answered read, and at most the ones cut off at the end besides.
