@@ -66,7 +66,7 @@ try {
   const inspectorPort = port();
   const [baseA, baseB] = await Promise.all([
     startProductProd(procs, "A", join(tmp, "a"), join(tmp, "state-a"), emulator.url, port()),
-    startProductProd(procs, "B", b.dir, join(tmp, "state-b"), emulator.url, port(), values.profile ? inspectorPort : undefined),
+    startProductProd(procs, "B", b.dir, join(tmp, "state-b"), emulator.url, port(), { inspectorPort: values.profile ? inspectorPort : undefined }),
   ]);
   const bases = [baseA, baseB];
   const [hot] = await provision(emulator, bases, "hot", 1, 20);
