@@ -19,6 +19,8 @@ export class SessionChanged extends Error {
  */
 export class KeySessions {
   private session: Session = { generation: 0, key: undefined };
+  /** A session's key read under way: one read per session, however many need it (a prefetch included). */
+  private readonly reads = new WeakMap<Session, Promise<string | null>>();
 
   get current(): Session {
     return this.session;
@@ -35,12 +37,19 @@ export class KeySessions {
   }
 
   /**
-   * The session's key, read once with `read`. A read that finishes after a switch may have seen
-   * either key, so it is discarded rather than stored under the wrong generation.
+   * The session's key, read once with `read` (a read under way is joined; a failed one is not
+   * kept, so the next use reads again). A read that finishes after a switch may have seen either
+   * key, so it is discarded rather than stored under the wrong generation.
    */
   async keyOf(session: Session, read: () => Promise<string | null>): Promise<string | null> {
     if (session.key !== undefined) return session.key;
-    const key = await read();
+    let reading = this.reads.get(session);
+    if (!reading) {
+      reading = read();
+      this.reads.set(session, reading);
+      reading.catch(() => this.reads.delete(session));
+    }
+    const key = await reading;
     // guard: key-read-kept-after-a-switch
     if (!this.isCurrent(session)) throw new SessionChanged();
     session.key ??= key;

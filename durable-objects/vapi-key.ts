@@ -55,6 +55,15 @@ export class VapiKey {
     return this.d.upstream.client(key, resource);
   }
 
+  /**
+   * Starts reading the current session's key without waiting for it (a coordinator's start: beside
+   * its rehydration, so a miss does not read D1 twice in a row). Whoever needs the key joins this
+   * read (KeySessions.keyOf); a failure here is theirs to meet, read again.
+   */
+  prefetch() {
+    this.load(this.d.keys.current).catch(() => undefined);
+  }
+
   /** The team of the current key, asked of Vapi (a key stored before teams existed); null when unknown. */
   async team(resource: Resource): Promise<string | null> {
     try {
