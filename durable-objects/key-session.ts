@@ -19,8 +19,8 @@ export class SessionChanged extends Error {
  */
 export class KeySessions {
   private session: Session = { generation: 0, key: undefined };
-  /** A session's key read under way: one read per session, however many need it (a prefetch included). */
-  private readonly reads = new WeakMap<Session, Promise<string | null>>();
+  /** A read started ahead of need (a coordinator's start), waiting for the first use of its session's key. */
+  private readonly early = new WeakMap<Session, Promise<string | null>>();
 
   get current(): Session {
     return this.session;
@@ -37,19 +37,27 @@ export class KeySessions {
   }
 
   /**
-   * The session's key, read once with `read` (a read under way is joined; a failed one is not
-   * kept, so the next use reads again). A read that finishes after a switch may have seen either
-   * key, so it is discarded rather than stored under the wrong generation.
+   * Starts reading the session's key before anyone needs it; the next `keyOf` of the session
+   * takes this read instead of starting one. Only that one: any other use meanwhile reads for
+   * itself, as before, so a read that hangs holds up one flight, never every later one. A failed
+   * early read is dropped unused.
+   */
+  prefetch(session: Session, read: () => Promise<string | null>) {
+    if (session.key !== undefined || this.early.has(session)) return;
+    const reading = read();
+    this.early.set(session, reading);
+    reading.catch(() => this.early.get(session) === reading && this.early.delete(session));
+  }
+
+  /**
+   * The session's key, read once with `read` (or taken from `prefetch`). A read that finishes after
+   * a switch may have seen either key, so it is discarded rather than stored under the wrong generation.
    */
   async keyOf(session: Session, read: () => Promise<string | null>): Promise<string | null> {
     if (session.key !== undefined) return session.key;
-    let reading = this.reads.get(session);
-    if (!reading) {
-      reading = read();
-      this.reads.set(session, reading);
-      reading.catch(() => this.reads.delete(session));
-    }
-    const key = await reading;
+    const early = this.early.get(session);
+    this.early.delete(session);
+    const key = await (early ?? read());
     // guard: key-read-kept-after-a-switch
     if (!this.isCurrent(session)) throw new SessionChanged();
     session.key ??= key;

@@ -57,11 +57,10 @@ export class VapiKey {
 
   /**
    * Starts reading the current session's key without waiting for it (a coordinator's start: beside
-   * its rehydration, so a miss does not read D1 twice in a row). Whoever needs the key joins this
-   * read (KeySessions.keyOf); a failure here is theirs to meet, read again.
+   * its rehydration, so a miss does not read D1 twice in a row); the first use takes it (KeySessions).
    */
   prefetch() {
-    this.load(this.d.keys.current).catch(() => undefined);
+    this.d.keys.prefetch(this.d.keys.current, () => readVapiKey(this.d.env(), this.d.uid()));
   }
 
   /** The team of the current key, asked of Vapi (a key stored before teams existed); null when unknown. */
