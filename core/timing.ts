@@ -19,13 +19,15 @@ export interface Timing {
   apply: number;
   /** Building the answer's body and validator (the list string is rebuilt only after a change). */
   serialize: number;
+  /** A write's time with its team (team-link.ts): finding and joining it, the turn, the announce. */
+  team: number;
 }
 
 /** The phases in the order they are sent. */
-export const PHASES = ["cache", "d1", "vapi", "hydrate", "key", "apply", "serialize"] as const satisfies readonly (keyof Timing)[];
+export const PHASES = ["cache", "d1", "vapi", "hydrate", "key", "apply", "serialize", "team"] as const satisfies readonly (keyof Timing)[];
 
 /** A zeroed Timing. */
-export const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0, hydrate: 0, key: 0, apply: 0, serialize: 0 });
+export const newTiming = (): Timing => ({ cache: 0, d1: 0, vapi: 0, hydrate: 0, key: 0, apply: 0, serialize: 0, team: 0 });
 
 /** Adds `more` (a flight's phases, joined by a request) into `into`. */
 export function addTiming(into: Timing, more: Timing) {

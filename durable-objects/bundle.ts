@@ -88,7 +88,7 @@ export class ResourceBundle {
     this.writes = new WriteThrough({
       queue: s.queue, hot, rows, refresher, d1, events, upstream, env, uid,
       clientFor: (timing) => s.clientFor(resource, timing),
-      announce: (change) => team.acknowledged(resource, change),
+      announce: (change, timing) => team.acknowledged(resource, change, timing),
       gone: (ids) => s.gone(resource, ids),
     });
     this.frame = { ready: s.ready, limiter, budget: share, stats: this.counters, config };
@@ -131,7 +131,7 @@ export class ResourceBundle {
     const lookupBudget = Math.max(this.s.config().retryBudgetMs, this.s.config().vapiTimeoutMs);
     return this.s.idempotency.request(opts.idempotencyKey, ["POST", `/api/${this.resource.plural}`, body], (attempt) =>
       framed(this.frame, userId, "write", (timing) =>
-        this.writes.queued(() => this.s.team.write(this.resource.name, undefined, async () => {
+        this.writes.queued(() => this.s.team.write(this.resource.name, undefined, timing, async () => {
           const entry = await this.writes.write(timing, undefined, async (client, timed) => {
             const item = await createOnce(client, body, lookupBudget, timed, attempt).catch((err: unknown) =>
               this.unknownCreate(err, timing),
@@ -148,7 +148,7 @@ export class ResourceBundle {
   update(userId: string, id: string, patch: Record<string, unknown>, opts: WriteOptions): Promise<CoordinatorResult> {
     const target = `/api/${this.resource.plural}/${id}`;
     return this.s.idempotency.request(opts.idempotencyKey, ["PATCH", target, patch], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(() => this.s.team.write(this.resource.name, id, async (atLeast) => {
+      this.writes.queued(() => this.s.team.write(this.resource.name, id, timing, async (atLeast) => {
         // `atLeast`: the newest version a teammate wrote or saw; an older copy here is read again.
         // guard: patch-if-match-compares-without-fetching
         const base = needsBase(patch) || opts.ifMatch !== undefined ? await this.reads.base(id, timing, atLeast) : this.hot.get(id);
@@ -171,7 +171,7 @@ export class ResourceBundle {
   remove(userId: string, id: string, opts: WriteOptions): Promise<CoordinatorResult> {
     const target = `/api/${this.resource.plural}/${id}`;
     return this.s.idempotency.request(opts.idempotencyKey, ["DELETE", target], () => framed(this.frame, userId, "write", (timing) =>
-      this.writes.queued(() => this.s.team.write(this.resource.name, id, async (atLeast) => {
+      this.writes.queued(() => this.s.team.write(this.resource.name, id, timing, async (atLeast) => {
         if (opts.ifMatch !== undefined) {
           const base = await this.reads.base(id, timing, atLeast);
           // guard: delete-if-match-not-compared

@@ -72,7 +72,10 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     ctx: this.ctx, keys: this.keys, limiter: this.limiter, upstream: this.upstream, d1: this.d1, events: this.events,
     budget: this.budget, queue: this.queue, idempotency: this.idempotency, team: this.team,
     flights: new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms)),
-    config: () => this.config, env: () => this.env, uid: () => this.user.uid, ready: (userId) => this.user.ready(userId),
+    config: () => this.config, env: () => this.env, uid: () => this.user.uid,
+    // A read or write after a start likely needs the key: its D1 read goes beside the rehydration's.
+    // guard: key-read-after-the-rehydration
+    ready: (userId) => this.user.ready(userId, () => this.vapiKey.prefetch()),
     clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
     gone: (resource, ids) => distrustReferrers(this.parts, resource.name, ids, this.env.DB, this.user.uid),
   };

@@ -2,6 +2,7 @@ import type { Config } from "../core/config";
 import type { CacheAnswer } from "../core/contract";
 import { keyFingerprint } from "../core/crypto";
 import type { Resource } from "../core/resource";
+import type { Timing } from "../core/timing";
 import type { Change } from "./event-log";
 import type { CacheStats } from "./stats";
 import { type TeamApi, type TeamChange, within } from "./team-wire";
@@ -88,9 +89,12 @@ export class TeamLink {
    * Runs one write (inside the user's write queue) in its team turn on `id` (none for a create):
    * `work` gets the newest version the team knows of `id` (Infinity: the team saw it deleted), to
    * read its base again when its own copy is older. Past the deadline it runs without the turn,
-   * and its answer says so.
+   * and its answer says so. The time until `work` starts is `timing`'s `team` phase.
    */
-  async write<T extends CacheAnswer>(resource: string, id: string | undefined, work: (atLeast: number | undefined) => Promise<T>): Promise<T> {
+  async write<T extends CacheAnswer>(
+    resource: string, id: string | undefined, timing: Timing, work: (atLeast: number | undefined) => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
     const teamId = this.enabled() ? await this.ensure() : null;
     const running: Running = { teamId, ticket: null, reported: false, unavailable: false };
     this.running = running;
@@ -109,6 +113,7 @@ export class TeamLink {
           warn("team turn unavailable", err);
         }
       }
+      timing.team += performance.now() - started;
       const answer = await work(atLeast);
       if (running.unavailable) answer.team = "unavailable";
       return answer;
@@ -125,9 +130,9 @@ export class TeamLink {
   /**
    * The user's write Vapi acknowledged (already applied here): to the team, which records it, gives
    * the turn back and updates every teammate's copy before this resolves (their reads reflect it
-   * once the writer is answered), or until the deadline.
+   * once the writer is answered), or until the deadline. The wait is `timing`'s `team` phase.
    */
-  async acknowledged(resource: Resource, change: Acknowledged) {
+  async acknowledged(resource: Resource, change: Acknowledged, timing: Timing) {
     if (change.type === "deleted") this.forgetLater(change.id);
     const running = this.running;
     const teamId = running ? running.teamId : this.enabled() ? this.teamId : null;
@@ -138,12 +143,15 @@ export class TeamLink {
         ? { type: "deleted", resource: resource.name, id: change.id, origin: change.origin === "write" ? "team" : "vapi" }
         : { type: change.type, resource: resource.name, item: change.item, version: resource.version(change.item), origin: "team" };
     const ms = this.d.config().teamTimeoutMs;
+    const started = performance.now();
     try {
       const delivery = await within(2 * ms, this.connect(teamId).acknowledged(this.d.uid(), running?.ticket ?? null, [wire]));
       if (running && delivery.delivered < delivery.members) running.unavailable = true;
     } catch (err) {
       if (running) running.unavailable = true;
       warn("team report unavailable", err);
+    } finally {
+      timing.team += performance.now() - started;
     }
   }
 

@@ -55,6 +55,14 @@ export class VapiKey {
     return this.d.upstream.client(key, resource);
   }
 
+  /**
+   * Starts reading the current session's key without waiting for it (a coordinator's start: beside
+   * its rehydration, so a miss does not read D1 twice in a row); the first use takes it (KeySessions).
+   */
+  prefetch() {
+    this.d.keys.prefetch(this.d.keys.current, () => readVapiKey(this.d.env(), this.d.uid()));
+  }
+
   /** The team of the current key, asked of Vapi (a key stored before teams existed); null when unknown. */
   async team(resource: Resource): Promise<string | null> {
     try {

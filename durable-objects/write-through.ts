@@ -47,7 +47,7 @@ export interface WriteDeps {
   uid: () => string;
   clientFor: (timing: Timing) => Promise<ResourceClient>;
   /** Tells the user's team (team-link.ts) of a change Vapi acknowledged, once it is applied here. */
-  announce: (change: Acknowledged) => Promise<void>;
+  announce: (change: Acknowledged, timing: Timing) => Promise<void>;
   /** Items of other resources that name these deleted ids stop being trusted; their D1 statements (relations.ts). */
   gone: (ids: string[]) => D1PreparedStatement[];
 }
@@ -79,14 +79,14 @@ export class WriteThrough {
       if (id !== undefined && err instanceof ApiError && err.status === 404) {
         const gone: Acknowledged = { type: "deleted", id, origin: "vapi" };
         await this.apply(timing, gone);
-        await this.d.announce(gone);
+        await this.d.announce(gone, timing);
       }
       throw err;
     }
     const entry = await this.apply(timing, change);
     // Before the answer: once the writer is told, every teammate's copy reflects it (or the team is flagged unavailable).
     // guard: a-write-not-announced-to-the-team
-    await this.d.announce(change);
+    await this.d.announce(change, timing);
     return entry;
   }
 

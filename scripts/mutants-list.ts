@@ -96,6 +96,7 @@ export const mutants: Mutant[] = [
   { name: "list results skip the generation check", file: REFRESH, guard: "list-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      // A list begun before", replace: "      // A list begun before", tests: T("key-change") },
   { name: "per-id results skip the generation check", file: REFRESH, guard: "per-id-results-skip-the-generation-check", lines: 2, find: "      this.assertGeneration(fence);\n      const before = snapshot(hot, [id]);", replace: "      const before = snapshot(hot, [id]);", tests: T("key-change") },
   { name: "flight keys ignore the generation", file: READS, guard: "flight-keys-ignore-the-generation", find: "return `${this.d.keys.current.generation}:${this.d.hot.resource.name}:${name}`;", replace: "return `${this.d.hot.resource.name}:${name}`;", tests: T("key-change") },
+  { name: "key read after the rehydration", file: "durable-objects/coordinator.ts", guard: "key-read-after-the-rehydration", find: "this.user.ready(userId, () => this.vapiKey.prefetch())", replace: "this.user.ready(userId)", tests: T("eviction") },
   { name: "key read kept after a switch", file: "durable-objects/key-session.ts", guard: "key-read-kept-after-a-switch", find: "    if (!this.isCurrent(session)) throw new SessionChanged();\n", replace: "", tests: T("key-session") },
   // The events socket (issue 18): identity, origin, cap, open budget, and key changes forgetting the feed (`npm run mutants -- events:`).
   { name: "events: route forwards a client's X-Cache-User", file: EVENTS, guard: "events-route-forwards-a-client-s-x-cache-user", find: "headers.set(USER_HEADER, userId);", replace: "headers.set(USER_HEADER, c.req.header(USER_HEADER) ?? userId);", tests: T("socket-hygiene") },
@@ -137,7 +138,7 @@ export const mutants: Mutant[] = [
   { name: "relations: rows stay fresh in D1", file: "durable-objects/relations.ts", guard: "relations-rows-stay-fresh-in-d1", find: ", rows.expire(db, uid, distrusted)", replace: "", tests: T("relations") },
   { name: "client id unvalidated", file: ROUTES, guard: "client-id-unvalidated", find: ".regex(/^[A-Za-z0-9_-]{1,64}$/,", replace: ".regex(/^.*$/,", tests: T("own-writes") },
   // Teams (issue 20): `npm run mutants -- team:`.
-  { name: "team: a write not announced to the team", file: WRITES, guard: "a-write-not-announced-to-the-team", find: "    await this.d.announce(change);\n", replace: "", tests: T("teams") },
+  { name: "team: a write not announced to the team", file: WRITES, guard: "a-write-not-announced-to-the-team", find: "    await this.d.announce(change, timing);\n", replace: "", tests: T("teams") },
   { name: "team: a relayed change lowers a version", file: WRITES, guard: "a-relayed-change-lowers-a-version", find: 'if (change.origin !== "write" && held !== undefined', replace: "if (false && held !== undefined", tests: T("teams") },
   { name: "team: a base older than the team's version", file: READS, guard: "base-older-than-the-team-s-version", find: "base && base.version < atLeast && tries < 2", replace: "false", tests: T("teams-turns") },
   { name: "team: turns not waited for", file: "durable-objects/turns.ts", guard: "turns-not-waited-for", find: "    await previous;\n", replace: "", tests: T("teams-turns") },

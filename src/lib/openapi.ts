@@ -58,7 +58,7 @@ type Headers = Record<string, ReturnType<typeof header>>;
 export const cacheHeaders: Headers = {
   "Cache-Status": cacheStatus(true),
   "Server-Timing": header(
-    "Where the time went, in ms: the coordinator's `cache`, `d1`, `vapi`, `hydrate`, `key`, `apply`, `serialize`, then the Worker's `auth`, `rpc` and `total` (docs/api.md)",
+    "Where the time went, in ms: the coordinator's `cache`, `d1`, `vapi`, `hydrate`, `key`, `apply`, `serialize`, `team`, then the Worker's `auth`, `rpc` and `total` (docs/api.md)",
     true,
   ),
   "Cache-Control": header("`private, no-cache`: per user, and revalidated (If-None-Match) before any reuse", true),

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { breakD1For } from "./gates";
-import { d1Rows, d1Settled, fault, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants } from "./helpers";
+import { breakD1For, until } from "./gates";
+import { d1Rows, d1Settled, fault, listBody, newUser, OneBody, stubFor, upstreamCalls, vapiAssistants, withHook } from "./helpers";
 
 describe("the hot layer is not assumed durable", () => {
   it("after eviction the coordinator rehydrates from fresh D1 rows instead of calling Vapi", async () => {
@@ -16,6 +16,40 @@ describe("the hot layer is not assumed durable", () => {
     expect(after.cached).toBe(true);
     expect(after.assistants).toEqual([created.assistant, ...before.assistants]);
     expect(await upstreamCalls(user.key)).toBe(calls);
+  });
+
+  // Issue 23: a restarted coordinator read D1 twice in a row for a miss (its rows, then the key).
+  it("a restarted coordinator reads the Vapi key while its rehydration is still loading, not after it", async () => {
+    const user = await newUser({ assistants: 2 });
+    expect((await user.req("/api/assistants")).status).toBe(200);
+    await evictDurableObject(stubFor(user.sub));
+    // The rehydration's batch waits for the test; the key's read is only noticed. Flags, polled on
+    // both sides, so no promise crosses from the test's context into the coordinator's.
+    const seen = { loading: false, keyRead: false, release: false };
+    await withHook(user.sub, (hook) =>
+      void hook.interceptEnv((real) => {
+        const db = new Proxy(real.DB, {
+          get: (t, p) =>
+            p === "batch"
+              ? async (statements: D1PreparedStatement[]) => {
+                  seen.loading = true;
+                  await until(() => seen.release, "the test's release", 30_000);
+                  return t.batch(statements);
+                }
+              : p === "prepare"
+                ? (sql: string) => ((seen.keyRead ||= /FROM user_settings/.test(sql)), t.prepare(sql))
+                : Reflect.get(t, p).bind(t),
+        });
+        return new Proxy(real, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) });
+      }),
+    );
+
+    const revalidation = user.req("/api/assistants", { headers: { "Cache-Control": "no-cache" } });
+    await until(() => seen.loading && seen.keyRead, "the key's read while the rehydration is held");
+    seen.release = true;
+    const res = await revalidation;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Cache-Status")).toContain("fwd=request");
   });
 
   it("eviction in the middle of a burst of writes and a slow refresh loses nothing acknowledged", async () => {

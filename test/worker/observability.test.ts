@@ -100,7 +100,7 @@ describe("response headers and logs", () => {
 });
 
 /** Every phase of an assistants answer, the coordinator's first (core/timing.ts), then the Worker's (auth, rpc, total). */
-const TIMING = /^cache;dur=[\d.]+, d1;dur=[\d.]+, vapi;dur=[\d.]+, hydrate;dur=[\d.]+, key;dur=[\d.]+, apply;dur=[\d.]+, serialize;dur=[\d.]+, auth;dur=[\d.]+,rpc;dur=[\d.]+,total;dur=[\d.]+$/;
+const TIMING = /^cache;dur=[\d.]+, d1;dur=[\d.]+, vapi;dur=[\d.]+, hydrate;dur=[\d.]+, key;dur=[\d.]+, apply;dur=[\d.]+, serialize;dur=[\d.]+, team;dur=[\d.]+, auth;dur=[\d.]+,rpc;dur=[\d.]+,total;dur=[\d.]+$/;
 
 /** Server-Timing as name → ms. */
 const phases = (res: Response) =>

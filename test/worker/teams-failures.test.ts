@@ -19,6 +19,8 @@ async function team(): Promise<{ a: TestUser; b: TestUser; id: string }> {
 
 const one = async (res: Response) => OneBody.parse(await res.json()).assistant;
 const Stats = z.object({ team: z.object({ coordinated: z.number(), unavailable: z.number(), applied: z.number() }) });
+/** The `team` phase of an answer's Server-Timing, in ms. */
+const teamMs = (res: Response) => Number(/(?:^|, )team;dur=([\d.]+)/.exec(res.headers.get("Server-Timing") ?? "")?.[1]);
 const teamStats = async (u: TestUser) => Stats.parse(await (await u.req("/api/cache/stats")).json()).team;
 
 /** A team that never answers (`hang`) or cannot be reached (`fail`), for `sub`'s coordinator. */
@@ -71,6 +73,8 @@ describe("team failures", () => {
       const res = await a.req(`/api/assistants/${id}`, { method: "PATCH", json: { name: "alone" } });
       expect(res.status).toBe(200);
       expect(res.headers.get("Team-Coordination")).toBe("unavailable");
+      // The wait for the team is its own Server-Timing phase: the turn's deadline, then the announce's (2×).
+      if (how === "hang") expect(teamMs(res)).toBeGreaterThanOrEqual(100);
       const written = await one(res);
       expect((await vapiAssistants(a.key)).find((x) => x.id === id)!.name).toBe("alone");
       expect((await one(await a.req(`/api/assistants/${id}`))).name).toBe("alone");
