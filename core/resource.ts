@@ -22,6 +22,9 @@ export interface Resource<T extends VapiItem = VapiItem> {
   readonly name: string;
   /** Plural: the key of the list in answers and the route's path segment. */
   readonly plural: string;
+  /** The human words for one item and for several, in answers' messages and the document ("phone number"). */
+  readonly label: string;
+  readonly labelPlural: string;
   /** Vapi's collection path (`/assistant`); an item is `<path>/<id>`. */
   readonly path: string;
   /** D1 tables: the cached rows, and the marker of the last complete list sync. */
@@ -64,9 +67,12 @@ const ItemFields = z.object(VapiItemShape);
  */
 export function configResource<T extends VapiItem = VapiItem>(
   spec: Pick<Resource<T>, "name" | "plural" | "path" | "table" | "listSyncTable"> &
-    Partial<Pick<Resource<T>, "secrets" | "marksCreates" | "references">>,
+    Partial<Pick<Resource<T>, "label" | "labelPlural" | "secrets" | "marksCreates" | "references">>,
 ): Resource<T> {
   return {
+    // A one-word name reads as it is ("assistant"); a camelCase one needs its words spelled out.
+    label: spec.name,
+    labelPlural: spec.plural,
     secrets: [],
     marksCreates: true,
     references: [],

@@ -67,7 +67,7 @@ export const writtenAnswer = (resource: Resource, status: 200 | 201, entry: Entr
 
 /** 412 with the current version, so the tab can show both and let its user choose. */
 export function preconditionFailed(resource: Resource, current: Entry, timing: Timing): CacheAnswer {
-  const error = `{"code":"precondition_failed","message":"The ${resource.name} changed since the version named in If-Match."}`;
+  const error = `{"code":"precondition_failed","message":"The ${resource.label} changed since the version named in If-Match."}`;
   return {
     status: 412,
     body: `{"error":${error},"${resource.name}":${current.json}}`,
@@ -79,7 +79,7 @@ export function preconditionFailed(resource: Resource, current: Entry, timing: T
 
 /** 404 for an item the user does not have. */
 export const notFound = (resource: Resource, headers: Record<string, string> = {}) =>
-  new ApiError(404, resource.codes.notFound, `No ${resource.name} with that id exists for this user.`, headers);
+  new ApiError(404, resource.codes.notFound, `No ${resource.label} with that id exists for this user.`, headers);
 
 /** 503 for a request whose Vapi key was replaced while it ran. */
 export const keyChanged = () =>

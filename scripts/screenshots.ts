@@ -13,8 +13,9 @@ import { Stack } from "./stack.ts";
 
 const OUT = join(import.meta.dirname, "..", "docs");
 const SHOTS = [
-  { file: "page-desktop.png", viewport: { width: 1280, height: 820 } },
-  { file: "page-phone.png", viewport: { width: 390, height: 844 } },
+  { file: "page-desktop.png", viewport: { width: 1280, height: 820 }, fullPage: true },
+  // One screen: with four lists the whole page is several phone screens long.
+  { file: "page-phone.png", viewport: { width: 390, height: 844 }, fullPage: false },
 ];
 
 const dir = mkdtempSync(join(tmpdir(), "vapi-edge-cache-shots-"));
@@ -42,7 +43,7 @@ try {
   // Signed in again (the token stays in the tab's sessionStorage): the list now comes from the cache.
   await page.reload();
   await page.locator('#connection[data-state="live"]').waitFor();
-  await page.locator("#list li[data-id]").first().waitFor();
+  for (const list of ["list", "phoneNumber-list", "squad-list", "tool-list"]) await page.locator(`#${list} li[data-id]`).first().waitFor();
   // A few polls' worth of traffic: repeat reads (hits), one a forced revalidation (an upstream
   // call), between the panel's samples, so its charts have points.
   for (let i = 0; i < 6; i++) {
@@ -50,9 +51,9 @@ try {
     if (i === 3) await fetch(`${stack.url}/api/assistants`, { headers: { ...auth, "Cache-Control": "no-cache" } });
     await page.waitForTimeout(3100); // one stats poll per round
   }
-  for (const { file, viewport } of SHOTS) {
+  for (const { file, viewport, fullPage } of SHOTS) {
     await page.setViewportSize(viewport);
-    await page.screenshot({ path: join(OUT, file), fullPage: true });
+    await page.screenshot({ path: join(OUT, file), fullPage });
     console.log(`wrote docs/${file}`);
   }
   await launched.browser.close();

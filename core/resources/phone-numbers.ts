@@ -9,6 +9,8 @@ export const phoneNumbers = {
   ...configResource<PhoneNumber>({
     name: "phoneNumber",
     plural: "phoneNumbers",
+    label: "phone number",
+    labelPlural: "phone numbers",
     path: "/phone-number",
     table: "phone_numbers_cache",
     listSyncTable: "phone_numbers_list_sync",

@@ -1,42 +1,45 @@
-// The editor (name, first message, system prompt) and the conflict view. A save sends
-// `If-Match` with the version the editor was opened on; when another tab or teammate saved
-// first, nothing is written and the service answers 412 with the current version: the page
-// shows both and lets the user keep either, so every path ends in one version everyone sees.
-import { type Assistant, type CacheClient, ConflictError, NotFoundError } from "../../packages/client/src/index.ts";
+// The editor and the conflict view, for any resource (the fields its view names: an assistant's
+// name, first message and system prompt; the others' name). A save sends `If-Match` with the
+// version the editor was opened on; when another tab or teammate saved first, nothing is written
+// and the service answers 412 with the current version: the page shows both and lets the user
+// keep either, so every path ends in one version everyone sees.
+import { ConflictError, NotFoundError, type ResourceName, type VapiItem } from "../../packages/client/src/index.ts";
 import { byId, h, say } from "./dom.ts";
-import { type Fields, fieldsOf, patchFor } from "./fields.ts";
+import type { Fields } from "./fields.ts";
+import type { Ops, View } from "./views.ts";
 
 export interface Saved {
-  assistant: Assistant;
+  item: VapiItem;
   etag: string;
 }
 
 interface Open {
-  id: string | undefined; // undefined: a new assistant
-  base: Assistant | undefined;
+  view: View;
+  ops: Ops;
+  id: string | undefined; // undefined: a new item
+  base: VapiItem | undefined;
   etag: string | undefined;
   dirty: boolean;
 }
 
 let open: Open | undefined;
-let conflict: { mine: Fields; theirs: Assistant; etag: string } | undefined;
+let conflict: { mine: Fields; theirs: VapiItem; etag: string } | undefined;
 
+const FIELDS = { name: ["field-name", "Name"], firstMessage: ["field-first-message", "First message"], system: ["field-system", "System prompt"] } as const;
 const form = () => byId<HTMLFormElement>("editor");
-const input = (id: string) => byId<HTMLInputElement | HTMLTextAreaElement>(id);
+const input = (field: keyof Fields) => byId<HTMLInputElement | HTMLTextAreaElement>(FIELDS[field][0]);
 const note = (text: string) => void (byId("editor-note").textContent = text);
 
 function values(): Fields {
-  return { name: input("field-name").value.trim(), firstMessage: input("field-first-message").value, system: input("field-system").value };
+  return { name: input("name").value.trim(), firstMessage: input("firstMessage").value, system: input("system").value };
 }
 
 function show(f: Fields) {
-  input("field-name").value = f.name;
-  input("field-first-message").value = f.firstMessage;
-  input("field-system").value = f.system;
+  for (const field of ["name", "firstMessage", "system"] as const) input(field).value = f[field];
 }
 
-/** Wires the editor's buttons to the client; `onSaved` puts the result in the list. */
-export function setUpEditor(client: CacheClient, onSaved: (s: Saved) => void, onGone: (id: string) => void) {
+/** Wires the editor's buttons; `onSaved` puts the result in its list, `onGone` drops a deleted item. */
+export function setUpEditor(onSaved: (view: View, s: Saved) => void, onGone: (view: View, id: string) => void) {
   form().addEventListener("input", () => open && (open.dirty = true));
   byId("cancel").addEventListener("click", () => close());
   form().addEventListener("submit", (e) => {
@@ -47,25 +50,25 @@ export function setUpEditor(client: CacheClient, onSaved: (s: Saved) => void, on
     if (open && conflict) void save(open, conflict.mine, conflict.theirs, conflict.etag);
   });
   byId("keep-theirs").addEventListener("click", () => {
-    if (!conflict) return;
-    onSaved({ assistant: conflict.theirs, etag: conflict.etag });
+    if (!open || !conflict) return;
+    onSaved(open.view, { item: conflict.theirs, etag: conflict.etag });
     close();
   });
 
-  async function save(o: Open, to: Fields, base: Assistant | undefined, etag: string | undefined) {
+  async function save(o: Open, to: Fields, base: VapiItem | undefined, etag: string | undefined) {
     if (!to.name) return void note("A name is needed.");
     byId<HTMLButtonElement>("save").disabled = true;
     try {
-      const patch = patchFor(to, base);
-      const r = o.id === undefined ? await client.createAssistant(patch) : await client.updateAssistant(o.id, patch, { expected: etag });
-      onSaved({ assistant: r.assistant, etag: r.etag! });
-      close(r.assistant.id);
+      const patch = o.view.patch(to, base);
+      const r = o.id === undefined ? await o.ops.create(patch) : await o.ops.update(o.id, patch, { expected: etag });
+      onSaved(o.view, { item: r.item, etag: r.etag! });
+      close(r.item.id);
     } catch (err) {
-      if (err instanceof ConflictError) showConflict(to, err.current, err.currentEtag!);
+      if (err instanceof ConflictError) showConflict(o.view, to, err.current, err.currentEtag!);
       else if (err instanceof NotFoundError && o.id) {
-        onGone(o.id);
+        onGone(o.view, o.id);
         close();
-        say("That assistant was deleted elsewhere; nothing was saved.");
+        say(`That ${o.view.noun} was deleted elsewhere; nothing was saved.`);
       } else note(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       byId<HTMLButtonElement>("save").disabled = false;
@@ -73,55 +76,55 @@ export function setUpEditor(client: CacheClient, onSaved: (s: Saved) => void, on
   }
 }
 
-/** Opens the editor on an assistant (or a new one, with none) and moves focus into it. */
-export function openEditor(a?: { assistant: Assistant; etag: string }) {
-  open = { id: a?.assistant.id, base: a?.assistant, etag: a?.etag, dirty: false };
+/** Opens the editor on an item (or a new one, with none) and moves focus into it. */
+export function openEditor(view: View, ops: Ops, a?: Saved) {
+  open = { view, ops, id: a?.item.id, base: a?.item, etag: a?.etag, dirty: false };
   conflict = undefined;
   byId("conflict").hidden = true;
-  byId("editor-title").textContent = a ? `Edit ${a.assistant.name || "assistant"}` : "New assistant";
-  show(fieldsOf(a?.assistant));
+  byId("editor-title").textContent = a ? `Edit ${view.fieldsOf(a.item).name || view.noun}` : `New ${view.noun}`;
+  for (const field of ["firstMessage", "system"] as const) byId(`${FIELDS[field][0]}-row`).hidden = !view.fields.includes(field);
+  show(view.fieldsOf(a?.item));
   note("");
   byId("editor-panel").hidden = false;
-  input("field-name").focus();
+  input("name").focus();
 }
 
-/** Another tab, a teammate or Vapi changed an assistant: refresh an untouched editor, warn a touched one. */
-export function changedElsewhere(a: Assistant, etag: string) {
-  if (!open || open.id !== a.id || conflict) return;
+/** Another tab, a teammate or Vapi changed an item: refresh an untouched editor, warn a touched one. */
+export function changedElsewhere(resource: ResourceName, a: VapiItem, etag: string) {
+  if (!open || open.view.resource !== resource || open.id !== a.id || conflict) return;
   if (open.dirty) return note("Changed elsewhere since you opened it: saving will show both versions.");
   open.base = a;
   open.etag = etag;
-  show(fieldsOf(a));
+  show(open.view.fieldsOf(a));
   note("Updated with a change made elsewhere.");
 }
 
-export function deletedElsewhere(id: string) {
-  if (open?.id !== id) return;
+export function deletedElsewhere(resource: ResourceName, id: string) {
+  if (open?.view.resource !== resource || open.id !== id) return;
+  const { noun } = open.view;
   close();
-  say("The assistant you were editing was deleted elsewhere.");
+  say(`The ${noun} you were editing was deleted elsewhere.`);
 }
 
-function showConflict(mine: Fields, theirs: Assistant, etag: string) {
+function showConflict(view: View, mine: Fields, theirs: VapiItem, etag: string) {
   conflict = { mine, theirs, etag };
-  const rows = (f: Fields) => [
-    ...(["Name", "First message", "System prompt"] as const).flatMap((label, i) => [
-      h("dt", {}, label),
-      h("dd", {}, [f.name, f.firstMessage, f.system][i] || "—"),
-    ]),
-  ];
+  const rows = (f: Fields) => view.fields.flatMap((field) => [h("dt", {}, FIELDS[field][1]), h("dd", {}, f[field] || "—")]);
+  byId("conflict-title").textContent = `Someone else saved this ${view.noun} first`;
   byId("conflict-mine").replaceChildren(...rows(mine));
-  byId("conflict-theirs").replaceChildren(...rows(fieldsOf(theirs)));
+  byId("conflict-theirs").replaceChildren(...rows(view.fieldsOf(theirs)));
   byId("editor-panel").hidden = true;
   byId("conflict").hidden = false;
   byId("conflict-title").focus();
 }
 
-/** Closes the editor and conflict view; focus returns to the assistant's Edit button (or New). */
+/** Closes the editor and conflict view; focus returns to the item's Edit button (or New, or its list's Refresh). */
 function close(id = open?.id) {
+  const view = open?.view;
   open = undefined;
   conflict = undefined;
   byId("editor-panel").hidden = true;
   byId("conflict").hidden = true;
-  const back = id ? document.querySelector<HTMLElement>(`li[data-id="${CSS.escape(id)}"] .edit`) : null;
-  (back ?? byId("new")).focus();
+  if (!view) return;
+  const back = id ? document.querySelector<HTMLElement>(`#${view.listId} li[data-id="${CSS.escape(id)}"] .edit`) : null;
+  (back ?? byId(view.creates ? "new" : view.refreshId)).focus();
 }

@@ -1,11 +1,13 @@
-// The list of assistants: one <li> per assistant, kept (not rebuilt) across renders so a
-// focused button keeps its focus while live updates arrive.
-import type { Assistant } from "../../packages/client/src/index.ts";
+// One resource's list: one <li> per item, kept (not rebuilt) across renders so a focused button
+// keeps its focus while live updates arrive. The same code lists assistants, phone numbers, squads
+// and tools; what differs is the view (views.ts).
+import type { VapiItem } from "../../packages/client/src/index.ts";
 import { byId, h } from "./dom.ts";
 import { describe, type Served } from "./served.ts";
+import type { Names, View } from "./views.ts";
 
 export interface Item {
-  assistant: Assistant;
+  item: VapiItem;
   etag: string;
   served: Served;
 }
@@ -15,29 +17,29 @@ export interface ListActions {
   remove(id: string): void;
 }
 
-export function renderList(items: Map<string, Item>, actions: ListActions, flash?: string) {
-  const list = byId<HTMLUListElement>("list");
-  const sorted = [...items.values()].sort((a, b) => (a.assistant.name ?? "").localeCompare(b.assistant.name ?? ""));
+export function renderList(view: View, items: Map<string, Item>, names: Names, actions: ListActions, flash?: string) {
+  const list = byId<HTMLUListElement>(view.listId);
+  const sorted = [...items.values()].sort((a, b) => view.title(a.item).localeCompare(view.title(b.item)));
   const kept = new Map([...list.children].map((li) => [(li as HTMLElement).dataset.id!, li as HTMLLIElement]));
   for (const [id, li] of kept) if (!items.has(id)) li.remove();
-  sorted.forEach((item, i) => {
-    const li = kept.get(item.assistant.id) ?? newItem(item.assistant.id, actions);
-    fill(li, item);
+  sorted.forEach((entry, i) => {
+    const li = kept.get(entry.item.id) ?? newItem(entry.item.id, actions);
+    fill(view, li, entry, names);
     if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
-    if (flash === item.assistant.id) {
+    if (flash === entry.item.id) {
       li.classList.remove("flash");
       void li.offsetWidth; // restart the animation
       li.classList.add("flash");
     }
   });
-  if (items.size === 0) list.replaceChildren(h("li", { class: "item" }, "No assistants yet."));
+  if (items.size === 0) list.replaceChildren(h("li", { class: "item" }, `No ${view.nouns} yet.`));
 }
 
 /** Refreshes the "… s ago" of every item. */
-export function tickAges(items: Map<string, Item>) {
-  for (const li of byId("list").children) {
-    const item = items.get((li as HTMLElement).dataset.id ?? "");
-    if (item) li.querySelector(".served")!.replaceChildren(...servedLine(item.served));
+export function tickAges(view: View, items: Map<string, Item>) {
+  for (const li of byId(view.listId).children) {
+    const entry = items.get((li as HTMLElement).dataset.id ?? "");
+    if (entry) li.querySelector(".served")!.replaceChildren(...servedLine(entry.served));
   }
 }
 
@@ -54,13 +56,15 @@ function newItem(id: string, actions: ListActions): HTMLLIElement {
   );
 }
 
-function fill(li: HTMLLIElement, { assistant: a, served }: Item) {
-  const name = a.name || "(no name)";
+function fill(view: View, li: HTMLLIElement, { item, served }: Item, names: Names) {
+  const name = view.title(item);
   li.querySelector(".name")!.textContent = name;
-  li.querySelector(".first")!.textContent = typeof a.firstMessage === "string" ? `“${a.firstMessage}”` : "";
+  li.querySelector(".first")!.textContent = view.detail(item, names);
   li.querySelector(".served")!.replaceChildren(...servedLine(served));
   li.dataset.served = served.kind;
-  li.querySelector(".edit")!.setAttribute("aria-label", `Edit ${name}`);
+  const edit = li.querySelector<HTMLButtonElement>(".edit")!;
+  edit.hidden = !view.editable(item);
+  edit.setAttribute("aria-label", `Edit ${name}`);
   li.querySelector(".delete")!.setAttribute("aria-label", `Delete ${name}`);
 }
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIObjectConfigure } from "@hono/zod-openapi";
 import type { AppEnv } from "../types";
-import { VapiItemShape as AssistantShape } from "../../core/resource";
+import { type Resource, VapiItemShape as AssistantShape } from "../../core/resource";
 
 // `identifier` (an SPDX expression) is OpenAPI 3.1; the generator's config type is 3.0's.
 /** A Vapi assistant in the document: four server fields are always present; the rest is Vapi's. */
@@ -119,11 +119,11 @@ export const preconditionFailed = {
 };
 
 /** The 412 answer of another resource: its current item under its name (`{"error", "<name>"}`), as `<Name>PreconditionFailed`. */
-export function preconditionFailedOf(name: string, Name: string, schema: z.ZodType) {
+export function preconditionFailedOf({ name, label }: Pick<Resource, "name" | "label">, Name: string, schema: z.ZodType) {
   const body = ErrorSchema.extend({ [name]: schema }).openapi(`${Name}PreconditionFailed`, {
     description: "`precondition_failed`: the If-Match did not name the current version; nothing was sent to Vapi",
     example: {
-      error: { code: "precondition_failed", message: `The ${name} changed since the version named in If-Match.` },
+      error: { code: "precondition_failed", message: `The ${label} changed since the version named in If-Match.` },
       [name]: {
         // One id per resource: the conformance checker's schema compiler reads `id`s in examples as schema URIs.
         id: `5b7e1c2d-3f4a-4b5c-8d6e-${[...name].map((c) => c.charCodeAt(0).toString(16)).join("").padEnd(12, "0").slice(0, 12)}`,
@@ -134,7 +134,7 @@ export function preconditionFailedOf(name: string, Name: string, schema: z.ZodTy
     },
   });
   return {
-    description: `The ${name} changed since the version in If-Match (\`precondition_failed\`); the body holds the current one`,
+    description: `The ${label} changed since the version in If-Match (\`precondition_failed\`); the body holds the current one`,
     headers: preconditionFailed.headers,
     content: { "application/json": { schema: body } },
   };
@@ -178,11 +178,18 @@ export const WritePreconditions = z.object({
 /** Header names whose validation failures are `invalid_precondition` (the router's hook). */
 export const PRECONDITION_HEADERS = new Set(["if-match", "if-none-match"]);
 
+/** What a resource's routes say of their item: its words and its error codes. */
+type Named = Pick<Resource, "label" | "codes">;
+
+// The two failures that name the item: a resource's routes say which (`invalid_tool_id`, "No such tool").
+const invalid = (r?: Named) =>
+  `Invalid request (\`invalid_request\`, \`invalid_json\`, ${r ? `\`${r.codes.invalidId}\`, ` : ""}\`invalid_precondition\`, \`invalid_idempotency_key\`), a body beyond the parser limits (\`json_too_deep\`, \`json_too_many_keys\`, \`invalid_number\`, \`forbidden_key\`) or refused by Vapi (\`vapi_validation_error\`)`;
+const missing = (r?: Named) => (r ? `No such ${r.label} for this user (\`${r.codes.notFound}\`)` : "Not found (`not_found`)");
+const notFoundExample = (r: Named) => ({ error: { code: r.codes.notFound, message: `No ${r.label} with that id exists for this user.` } });
+
 const ERRORS: Record<number, string> = {
-  400: "Invalid request (`invalid_request`, `invalid_json`, `invalid_assistant_id`, `invalid_precondition`, `invalid_idempotency_key`), a body beyond the parser limits (`json_too_deep`, `json_too_many_keys`, `invalid_number`, `forbidden_key`) or refused by Vapi (`vapi_validation_error`)",
   401: "Missing or invalid bearer token (`unauthorized`)",
   403: "A browser page on an origin outside CORS_ORIGINS (`origin_not_allowed`)",
-  404: "No such assistant for this user (`assistant_not_found`)",
   409: "Vapi refused the change (`vapi_conflict`)",
   422: "The Idempotency-Key was already used for a different request (`idempotency_key_reused`); nothing was done",
   413: "Body over 256 KiB (`payload_too_large`)",
@@ -214,18 +221,22 @@ function errorHeaders(status: number, cached: boolean, replayable: boolean) {
 /**
  * OpenAPI response entries, in the one error envelope, for the statuses a route can answer
  * (500 is always added). `cached`: the route goes through the cache, whose failures carry Cache-Status;
- * `replayable`: a write taking an Idempotency-Key, whose failures may be another request's, replayed.
+ * `replayable`: a write taking an Idempotency-Key, whose failures may be another request's, replayed;
+ * `resource`: the item a resource's route names in its 400 and 404 (its codes, its words).
  */
-export const errors = (statuses: number[], opts: { cached?: boolean; replayable?: boolean } = {}) =>
+export const errors = (statuses: number[], opts: { cached?: boolean; replayable?: boolean; resource?: Named } = {}) =>
   Object.fromEntries(
     [...statuses, 500].map((s) => {
       const headers = errorHeaders(s, opts.cached ?? false, opts.replayable ?? false);
+      const description = s === 400 ? invalid(opts.resource) : s === 404 ? missing(opts.resource) : (ERRORS[s] ?? "Error");
+      // The Error component's example is an assistant's; a resource's 404 shows its own.
+      const example = s === 404 && opts.resource ? { example: notFoundExample(opts.resource) } : {};
       return [
         s,
         {
-          description: ERRORS[s] ?? "Error",
+          description,
           ...(Object.keys(headers).length ? { headers } : {}),
-          content: { "application/json": { schema: ErrorSchema } },
+          content: { "application/json": { schema: ErrorSchema, ...example } },
         },
       ];
     }),

@@ -72,9 +72,11 @@ const article = (s: string) => (/^[aeiou]/i.test(s) ? "an" : "a");
  * descriptor's `name` and `plural` (`listAssistants`, `AssistantInput`, …).
  */
 export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: Examples, conflict?: PreconditionFailed) {
-  const { name, plural } = resource;
-  const [Name, Plural, a] = [capital(name), capital(plural), article(name)];
-  const preconditionFailed = conflict ?? preconditionFailedOf(name, Name, schema);
+  const { name, plural, label, labelPlural } = resource;
+  // Names for code (operation ids, components) come from `name`; words for people from `label`.
+  const [Name, Plural, a] = [capital(name), capital(plural), article(label)];
+  const preconditionFailed = conflict ?? preconditionFailedOf(resource, Name, schema);
+  const failures = (statuses: number[], opts: { cached: boolean; replayable?: boolean }) => errors(statuses, { ...opts, resource });
   const tags = [plural];
 
   // Vapi ids are UUIDs; checking before they reach an upstream URL keeps a crafted id from walking
@@ -84,11 +86,11 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
   const IdParam = z.object({
     id: z
       .string()
-      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, `must be a Vapi ${name} id (a UUID)`)
+      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, `must be a Vapi ${label} id (a UUID)`)
       .toLowerCase()
       .openapi({
         param: { name: "id", in: "path" },
-        description: `A Vapi ${name} id (a UUID, either case)`,
+        description: `A Vapi ${label} id (a UUID, either case)`,
         example: "92aa0cdc-9742-47f4-8d2b-3d1b4a5c6e7f",
       }),
   });
@@ -107,12 +109,12 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
     method: "get",
     path: "/",
     tags,
-    summary: `List the user's ${plural} (cache-first, complete)`,
+    summary: `List the user's ${labelPlural} (cache-first, complete)`,
     request: { headers: ReadPreconditions },
     responses: {
       200: json(Freshness.extend({ [plural]: z.array(schema), etags: ListEtags }), "The complete list", validatedHeaders),
       304: notModified,
-      ...errors([400, 401, ...upstream], cached),
+      ...failures([400, 401, ...upstream], cached),
     },
   });
   const get = createRoute({
@@ -120,12 +122,12 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
     method: "get",
     path: "/{id}",
     tags,
-    summary: `Get one ${name} (cache-first)`,
+    summary: `Get one ${label} (cache-first)`,
     request: { params: IdParam, headers: ReadPreconditions },
     responses: {
-      200: json(Freshness.extend(one.shape), `The ${name}`, validatedHeaders),
+      200: json(Freshness.extend(one.shape), `The ${label}`, validatedHeaders),
       304: notModified,
-      ...errors([400, 401, 404, ...upstream], cached),
+      ...failures([400, 401, 404, ...upstream], cached),
     },
   });
   const create = createRoute({
@@ -133,11 +135,11 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
     method: "post",
     path: "/",
     tags,
-    summary: `Create ${a} ${name} in Vapi, then cache it (write-through)`,
+    summary: `Create ${a} ${label} in Vapi, then cache it (write-through)`,
     request: { headers: WriteHeaders, body: { required: true, content: { "application/json": { schema: Body } } } },
     responses: {
       201: json(one, "Created", writtenHeaders),
-      ...errors([400, 401, 409, 413, 415, 422, ...upstream], written),
+      ...failures([400, 401, 409, 413, 415, 422, ...upstream], written),
     },
   });
   const update = createRoute({
@@ -145,7 +147,7 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
     method: "patch",
     path: "/{id}",
     tags,
-    summary: `Update ${a} ${name} with a JSON merge patch (write-through, serialized per user)`,
+    summary: `Update ${a} ${label} with a JSON merge patch (write-through, serialized per user)`,
     request: {
       params: IdParam,
       headers: WritePreconditions.extend(WriteHeaders.shape),
@@ -154,7 +156,7 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
     responses: {
       200: json(one, "Updated", writtenHeaders),
       412: preconditionFailed,
-      ...errors([400, 401, 404, 409, 413, 415, 422, ...upstream], written),
+      ...failures([400, 401, 404, 409, 413, 415, 422, ...upstream], written),
     },
   });
   const remove = createRoute({
@@ -162,12 +164,12 @@ export function resourceRoutes(resource: Resource, schema: z.ZodType, examples: 
     method: "delete",
     path: "/{id}",
     tags,
-    summary: `Delete ${a} ${name} in Vapi, then from the cache`,
+    summary: `Delete ${a} ${label} in Vapi, then from the cache`,
     request: { params: IdParam, headers: WritePreconditions.extend(WriteHeaders.shape) },
     responses: {
       200: json(z.object({ success: z.literal(true) }), "Deleted", { ...cacheHeaders, ...replayedHeader, ...teamHeader }),
       412: preconditionFailed,
-      ...errors([400, 401, 404, 409, 422, ...upstream], written),
+      ...failures([400, 401, 404, 409, 422, ...upstream], written),
     },
   });
 

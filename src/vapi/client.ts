@@ -43,7 +43,7 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
       const op = fresh === 0 ? "createdAtLt" : "createdAtLe";
       bound = `&${op}=${encodeURIComponent(oldest.createdAt)}`;
     }
-    throw new ApiError(502, "vapi_error", `Vapi's ${this.resource.name} list did not end.`);
+    throw new ApiError(502, "vapi_error", `Vapi's ${this.resource.label} list did not end.`);
   }
 
   /** One page of the list; also the cheapest call that proves a key is valid. */
@@ -97,7 +97,7 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
   }
 
   private badAnswer(status?: number) {
-    return badAnswer(status, this.resource.name);
+    return badAnswer(status, this.resource.label);
   }
 
   private send(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -167,7 +167,7 @@ function upstreamError(resource: Resource, res: Response, text: string): Upstrea
         s,
       );
     case 404:
-      return new UpstreamError(404, resource.codes.notFound, `No ${resource.name} with that id exists in Vapi.`, s);
+      return new UpstreamError(404, resource.codes.notFound, `No ${resource.label} with that id exists in Vapi.`, s);
     case 409:
       return new UpstreamError(409, "vapi_conflict", message ?? "Vapi refused the change (conflict).", s);
     case 429: {

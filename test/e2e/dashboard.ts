@@ -65,9 +65,9 @@ export async function openTab(context: BrowserContext, baseUrl: string, user: E2
   return { page, problems };
 }
 
-/** The names the tab's list shows, by assistant id. */
-export async function listed(page: Page): Promise<Record<string, string>> {
-  return page.locator("#list li[data-id]").evaluateAll((lis) =>
+/** The names a list of the tab shows (the assistants', or another by its selector), by id. */
+export async function listed(page: Page, list = "#list"): Promise<Record<string, string>> {
+  return page.locator(`${list} li[data-id]`).evaluateAll((lis) =>
     Object.fromEntries(lis.map((li) => [(li as HTMLElement).dataset.id!, li.querySelector(".name")!.textContent!])),
   );
 }

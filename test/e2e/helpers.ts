@@ -27,9 +27,14 @@ export interface Target {
   jwtSecret: string;
 }
 
-export async function newUser(assistants = 3, target: Target = stack): Promise<E2eUser> {
+/** A user with its own org of `assistants` (and `more`: phone numbers, tools, squads naming them). */
+export async function newUser(
+  assistants = 3,
+  target: Target = stack,
+  more: { phoneNumbers?: number; tools?: number; squads?: number } = {},
+): Promise<E2eUser> {
   const admin = emulatorAdmin(target.emulatorUrl);
-  const { privateKey: key } = await admin.registerOrg({ assistants });
+  const { privateKey: key } = await admin.registerOrg({ assistants, ...more });
   const sub = `e2e-${crypto.randomUUID()}`;
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: "HS256" })

@@ -107,7 +107,7 @@ describe("npm start on a fresh clone", () => {
     const page = new URL(await waitForLine(running, /^http:\/\/\S+\/app#token=\S+$/m, 10_000));
     expect([page.origin, page.pathname, page.search]).toEqual([`http://127.0.0.1:${ports.port}`, "/app", ""]);
     expect(page.hash).toBe(`#token=${/Bearer ([\w.-]+)/.exec(curl)![1]}`);
-    expect(await (await fetch(page)).text()).toContain("<title>Assistants · vapi-edge-cache</title>");
+    expect(await (await fetch(page)).text()).toContain("<title>Dashboard · vapi-edge-cache</title>");
 
     ctrlC(running.child);
     // npm re-raises the SIGINT its script ended on, as a shell expects of a Ctrl-C'd job.

@@ -16,22 +16,24 @@ interface Case {
   create: (assistantId: string) => Record<string, unknown>;
   patch: (assistantId: string) => Record<string, unknown>;
   notFound: string;
+  /** How answers' messages speak of one item. */
+  label: string;
 }
 
 const cases: Case[] = [
   {
-    plural: "phoneNumbers", name: "phoneNumber", path: "/api/phone-numbers", admin: "phone-numbers", notFound: "phone_number_not_found",
+    plural: "phoneNumbers", name: "phoneNumber", path: "/api/phone-numbers", admin: "phone-numbers", notFound: "phone_number_not_found", label: "phone number",
     create: (assistantId) => ({ provider: "vapi", name: "Support line", assistantId }),
     patch: () => ({ name: "After hours" }),
   },
   {
-    plural: "tools", name: "tool", path: "/api/tools", admin: "tools", notFound: "tool_not_found",
+    plural: "tools", name: "tool", path: "/api/tools", admin: "tools", notFound: "tool_not_found", label: "tool",
     create: () => ({ type: "function", function: { name: "lookup_order", description: "first" } }),
     // A nested patch: merged into the current `function`, so `name` survives (Vapi's PATCH is shallow).
     patch: () => ({ function: { description: "second" } }),
   },
   {
-    plural: "squads", name: "squad", path: "/api/squads", admin: "squads", notFound: "squad_not_found",
+    plural: "squads", name: "squad", path: "/api/squads", admin: "squads", notFound: "squad_not_found", label: "squad",
     create: (assistantId) => ({ name: "Front desk", members: [{ assistantId }] }),
     patch: (assistantId) => ({ name: "Weekend desk", members: [{ assistantId }] }),
   },
@@ -44,7 +46,7 @@ describe.each(cases)("$path through the cache", (c) => {
     const body = (await res.json()) as Record<string, unknown>;
     return List.parse({ ...body, items: body[c.plural] });
   };
-  const Conflict = z.object({ error: z.object({ code: z.literal("precondition_failed") }) }).extend({ item: Item });
+  const Conflict = z.object({ error: z.object({ code: z.literal("precondition_failed"), message: z.string() }) }).extend({ item: Item });
   const item = async (res: Response) => One.parse(await res.json())[c.name]!;
 
   it("creates, lists, reads, merge-patches with If-Match and deletes, with the assistants' headers, Vapi asked once per miss", async () => {
@@ -74,13 +76,15 @@ describe.each(cases)("$path through the cache", (c) => {
     const refused = await user.req(`${c.path}/${id}`, { method: "PATCH", json: c.patch(assistant!.id), headers: { "If-Match": etag } });
     expect(refused.status).toBe(412);
     const conflict = (await refused.json()) as Record<string, unknown>;
-    expect(Conflict.parse({ ...conflict, item: conflict[c.name] }).item.updatedAt).toBe(after.updatedAt);
+    const parsed = Conflict.parse({ ...conflict, item: conflict[c.name] });
+    expect(parsed.item.updatedAt).toBe(after.updatedAt);
+    expect(parsed.error.message).toBe(`The ${c.label} changed since the version named in If-Match.`);
 
     const removed = await user.req(`${c.path}/${id}`, { method: "DELETE" });
     expect(removed.status).toBe(200);
     const gone = await user.req(`${c.path}/${id}`);
     expect(gone.status).toBe(404);
-    expect(ErrorBody.parse(await gone.json()).error.code).toBe(c.notFound);
+    expect(ErrorBody.parse(await gone.json()).error).toEqual({ code: c.notFound, message: `No ${c.label} with that id exists for this user.` });
     expect((await admin.items(user.key, c.admin)).map((i) => i.id)).not.toContain(id);
   });
 
@@ -108,7 +112,24 @@ describe.each(cases)("$path through the cache", (c) => {
     const calls = await upstreamCalls(user.key);
     const res = await user.req(`${c.path}/not-a-uuid`);
     expect(res.status).toBe(400);
-    expect(ErrorBody.parse(await res.json()).error.code).toBe(c.name === "phoneNumber" ? "invalid_phone_number_id" : `invalid_${c.name}_id`);
+    const { error } = ErrorBody.parse(await res.json());
+    expect(error.code).toBe(c.name === "phoneNumber" ? "invalid_phone_number_id" : `invalid_${c.name}_id`);
+    expect(error.message).toBe(`id: must be a Vapi ${c.label} id (a UUID)`);
     expect(await upstreamCalls(user.key)).toBe(calls);
   });
+});
+
+// Issue 24: the words come from the descriptor's `label`; assistants' answers stay as they were.
+it("keeps the assistants' 412, 404 and bad-id messages word for word", async () => {
+  const user = await newUser({ assistants: 1 });
+  const [assistant] = await admin.assistants(user.key);
+  const { headers } = await user.req(`/api/assistants/${assistant!.id}`);
+  const etag = headers.get("ETag")!;
+  expect((await user.req(`/api/assistants/${assistant!.id}`, { method: "PATCH", json: { name: "One" }, headers: { "If-Match": etag } })).status).toBe(200);
+  const refused = await user.req(`/api/assistants/${assistant!.id}`, { method: "PATCH", json: { name: "Two" }, headers: { "If-Match": etag } });
+  expect(ErrorBody.parse(await refused.json()).error.message).toBe("The assistant changed since the version named in If-Match.");
+  const missing = await user.req(`/api/assistants/${crypto.randomUUID()}`);
+  expect(ErrorBody.parse(await missing.json()).error.message).toBe("No assistant with that id exists for this user.");
+  const bad = await user.req("/api/assistants/nope");
+  expect(ErrorBody.parse(await bad.json()).error.message).toBe("id: must be a Vapi assistant id (a UUID)");
 });

@@ -39,6 +39,29 @@ describe("the OpenAPI document", () => {
     expect(new RegExp(pattern!, "u").test(id.toUpperCase())).toBe(true);
     expect(new RegExp(pattern!, "u").test("../assistant")).toBe(false);
   });
+
+  // Issue 24: every route's errors named assistants (`invalid_assistant_id`, "No such assistant").
+  it("describes each resource's 400, 404 and 412 in its own words and codes", async () => {
+    const Answers = z.object({
+      paths: z.record(z.string(), z.record(z.string(), z.object({
+        summary: z.string(),
+        responses: z.record(z.string(), z.object({ description: z.string(), content: z.record(z.string(), z.object({ example: z.unknown().optional() })).optional() })),
+      }))),
+    });
+    const { paths } = Answers.parse(await (await call("/openapi.json")).json());
+    const patch = paths["/api/phone-numbers/{id}"]!.patch!;
+    expect(patch.summary).toBe("Update a phone number with a JSON merge patch (write-through, serialized per user)");
+    expect(patch.responses["400"]!.description).toContain("`invalid_phone_number_id`");
+    expect(patch.responses["400"]!.description).not.toContain("assistant");
+    expect(patch.responses["404"]!.description).toBe("No such phone number for this user (`phone_number_not_found`)");
+    expect(patch.responses["404"]!.content!["application/json"]!.example).toEqual({
+      error: { code: "phone_number_not_found", message: "No phone number with that id exists for this user." },
+    });
+    expect(patch.responses["412"]!.description).toMatch(/^The phone number changed/);
+    expect(paths["/api/tools/{id}"]!.get!.responses["404"]!.description).toBe("No such tool for this user (`tool_not_found`)");
+    expect(paths["/api/assistants/{id}"]!.get!.responses["404"]!.description).toBe("No such assistant for this user (`assistant_not_found`)");
+    expect(paths["/api/settings/vapi-key"]!.put!.responses["400"]!.description).not.toContain("assistant");
+  });
 });
 
 describe("the response check every Worker test goes through", () => {
