@@ -4,7 +4,7 @@ import type { HotMemory } from "./entry-store";
 type CircuitSnapshot = ReturnType<CircuitBreaker["snapshot"]>;
 const SAMPLES = 1024;
 /** Said in every stats answer, so no one reads `hotLayer.bytes` as the whole footprint. */
-const UNCOUNTED = "parsed assistant objects (roughly 1.3-2x their JSON in V8)";
+const UNCOUNTED = "parsed item objects (roughly 1.3-2x their JSON in V8)";
 
 /** One resource's read and write counters (its read path and its RPC frame count them). */
 export class Counters {

@@ -66,7 +66,7 @@ const Stats = z
         evictions: z.number().openapi({ description: "Payloads dropped under the budget since `since`" }),
         uncounted: z.string().openapi({ description: "What `bytes` leaves out: the parsed objects" }),
       })
-      .openapi({ description: "Memory of the hot layer; the parsed assistant objects are extra" }),
+      .openapi({ description: "Memory of the hot layer; the parsed item objects are extra" }),
     upstreamLatencyMs: Percentiles,
     resources: z.record(z.string(), ResourceStats).openapi({
       description: "Per resource, by its name (`assistant`): the read and write counters and the hot layer's memory; the budget is one for all",
