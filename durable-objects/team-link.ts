@@ -30,6 +30,8 @@ interface Running {
   ticket: string | null;
   reported: boolean;
   unavailable: boolean;
+  /** The grant said the writer is the team's only member: its report goes in the background. */
+  alone: boolean;
 }
 
 /**
@@ -96,7 +98,7 @@ export class TeamLink {
   ): Promise<T> {
     const started = performance.now();
     const teamId = this.enabled() ? await this.ensure() : null;
-    const running: Running = { teamId, ticket: null, reported: false, unavailable: false };
+    const running: Running = { teamId, ticket: null, reported: false, unavailable: false, alone: false };
     this.running = running;
     let atLeast: number | undefined;
     try {
@@ -106,6 +108,7 @@ export class TeamLink {
           // The team gives up a little sooner than the writer, so a turn it grants is one the writer still takes.
           const grant = await this.call(teamId, (t) => t.turn(this.d.uid(), resource, id, Math.floor(ms * 0.8)));
           running.ticket = grant.ticket;
+          running.alone = grant.alone;
           running.unavailable ||= grant.ticket === null;
           atLeast = grant.deleted ? Number.POSITIVE_INFINITY : (grant.known ?? undefined);
         } catch (err) {
@@ -143,9 +146,16 @@ export class TeamLink {
         ? { type: "deleted", resource: resource.name, id: change.id, origin: change.origin === "write" ? "team" : "vapi" }
         : { type: change.type, resource: resource.name, item: change.item, version: resource.version(change.item), origin: "team" };
     const ms = this.d.config().teamTimeoutMs;
+    const report = () => within(2 * ms, this.connect(teamId).acknowledged(this.d.uid(), running?.ticket ?? null, [wire]));
+    if (running?.alone) {
+      // Alone: no teammate to update, and none can join before the turn is given back by this report
+      // (team.ts `join`), nor write the id before it records the version. See docs/architecture.md, "Teams".
+      this.d.ctx.waitUntil(report().catch((err: unknown) => warn("team report unavailable", err)));
+      return;
+    }
     const started = performance.now();
     try {
-      const delivery = await within(2 * ms, this.connect(teamId).acknowledged(this.d.uid(), running?.ticket ?? null, [wire]));
+      const delivery = await report();
       if (running && delivery.delivered < delivery.members) running.unavailable = true;
     } catch (err) {
       if (running) running.unavailable = true;

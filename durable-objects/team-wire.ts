@@ -14,12 +14,15 @@ export type TeamChange =
 /**
  * A write's turn on one id. `ticket`: hand it back with the change (or release it); null when the
  * turn came only after the writer's deadline. `known`: the newest version the team has written or
- * seen (null: none), `deleted` if the team saw it deleted.
+ * seen (null: none), `deleted` if the team saw it deleted. `alone`: the caller is the team's only
+ * member and nobody is joining, so no teammate can hold a copy of the id until this turn is given
+ * back (a join waits for the turns outstanding when it arrives): the writer may report in the background.
  */
 export interface Grant {
   ticket: string | null;
   known: number | null;
   deleted: boolean;
+  alone: boolean;
 }
 
 /** The team's side, as a member's coordinator calls it (team.ts implements it). */

@@ -18,14 +18,30 @@ export class TeamCoordinator extends DurableObject<Env> implements TeamApi {
   private readonly turns = new Turns();
   /** Per member: the last delivery sent, so each member gets the team's changes in order. */
   private readonly deliveries = new Map<string, Promise<unknown>>();
+  /** Users whose join waits for the turns before it: no grant says `alone` meanwhile, and fan-outs reach them. */
+  private readonly joining = new Set<string>();
   private schema = false;
 
-  /** Adds a member (idempotent). The first join names the team, for its fan-out. */
+  /**
+   * Adds a member (idempotent). The first join names the team, for its fan-out. A new member is
+   * added only once every turn outstanding when it arrived is given back: a writer granted `alone`
+   * answers before its report, so no one may join between its turn and the record of its write.
+   */
   async join(teamId: string, userId: string): Promise<void> {
     const bound = this.ctx.storage.kv.get<string>(TEAM_KEY);
     if (bound !== undefined && bound !== teamId) throw new Error("a team object serves exactly one team");
     if (bound === undefined) this.ctx.storage.kv.put(TEAM_KEY, teamId);
-    this.sql().exec("INSERT OR IGNORE INTO members (user_id) VALUES (?)", userId);
+    if (this.memberIds().includes(userId)) return;
+    this.joining.add(userId);
+    try {
+      // guard: a-join-does-not-wait-for-turns
+      await this.turns.settled();
+      this.sql().exec("INSERT OR IGNORE INTO members (user_id) VALUES (?)", userId);
+      // The reports that gave those turns back started their fan-out (to this joiner too) first: applied before the join answers.
+      await this.deliveries.get(userId);
+    } finally {
+      this.joining.delete(userId);
+    }
   }
 
   async leave(userId: string): Promise<void> {
@@ -34,6 +50,10 @@ export class TeamCoordinator extends DurableObject<Env> implements TeamApi {
 
   /** The members' user ids (for the stats of tests and the bench). */
   async members(): Promise<string[]> {
+    return this.memberIds();
+  }
+
+  private memberIds(): string[] {
     return this.sql().exec<{ user_id: string }>("SELECT user_id FROM members ORDER BY user_id").toArray().map((r) => r.user_id);
   }
 
@@ -42,7 +62,7 @@ export class TeamCoordinator extends DurableObject<Env> implements TeamApi {
    * arrival order), then says the newest version the team knows, so the writer checks If-Match and
    * merges onto it, not onto an older copy of its own.
    */
-  async turn(_userId: string, resource: string, id: string, waitMs: number): Promise<Grant> {
+  async turn(userId: string, resource: string, id: string, waitMs: number): Promise<Grant> {
     const c = this.config;
     // A holder's worst case: its base read from Vapi, its write, and its report.
     const leaseMs = flightDeadlineMs(c) + c.vapiTimeoutMs + c.teamTimeoutMs;
@@ -50,7 +70,9 @@ export class TeamCoordinator extends DurableObject<Env> implements TeamApi {
     const row = this.sql()
       .exec<{ version: number; deleted: number }>("SELECT version, deleted FROM versions WHERE resource = ? AND id = ?", resource, id)
       .toArray()[0];
-    return { ticket, known: row?.version ?? null, deleted: row?.deleted === 1 };
+    const members = this.memberIds();
+    const alone = ticket !== null && this.joining.size === 0 && members.length === 1 && members[0] === userId;
+    return { ticket, known: row?.version ?? null, deleted: row?.deleted === 1, alone };
   }
 
   async release(ticket: string): Promise<void> {
@@ -64,11 +86,13 @@ export class TeamCoordinator extends DurableObject<Env> implements TeamApi {
    */
   async acknowledged(userId: string, ticket: string | null, changes: TeamChange[]): Promise<Delivery> {
     const news = changes.filter((c) => this.record(c));
-    // Given back before the fan-out: the next writer's turn must not wait for teammates' D1 writes.
+    // Members and users joining: a join waiting for this turn is added once it is given back, with the change.
+    const others = [...new Set([...this.memberIds(), ...this.joining])].filter((m) => m !== userId);
+    // Each delivery is queued (in order per member) before the turn is given back, so a join it let
+    // through finds the delivery to wait for; the next writer's turn does not wait for teammates' D1 writes.
+    const sent = news.length === 0 ? others.map(async () => true) : others.map((m) => this.deliver(m, news));
     this.turns.release(ticket);
-    const others = (await this.members()).filter((m) => m !== userId);
-    if (news.length === 0) return { members: others.length, delivered: others.length };
-    const results = await Promise.all(others.map((m) => this.deliver(m, news)));
+    const results = await Promise.all(sent);
     return { members: others.length, delivered: results.filter(Boolean).length };
   }
 

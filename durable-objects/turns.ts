@@ -37,6 +37,11 @@ export class Turns {
     return ticket;
   }
 
+  /** Settles once every turn taken or waited for so far is given back (or its lease ran out). */
+  settled(): Promise<unknown> {
+    return Promise.all([...this.tails.values()]);
+  }
+
   /** Gives a turn back (unknown or already given back: nothing). */
   release(ticket: string | null) {
     if (ticket === null) return;

@@ -145,5 +145,6 @@ export const mutants: Mutant[] = [
   { name: "team: a change of another team applied", file: "durable-objects/team-link.ts", guard: "a-change-of-another-team-applied", find: "      if (this.teamId !== teamId) return;\n", replace: "", tests: T("teams-isolation") },
   { name: "team: a change resurrects a deleted id", file: "durable-objects/team-link.ts", guard: "team-change-resurrects-a-deleted-id", find: 'if (c.type !== "deleted" && this.gone.has(c.item.id)) return;', replace: "", tests: T("teams") },
   { name: "team: a refresh's report of a deleted id recorded", file: "durable-objects/team.ts", guard: "team-records-a-refresh-of-a-deleted-id", find: "    if (row?.deleted === 1) return false;\n", replace: "", tests: T("teams") },
+  { name: "team: a join does not wait for turns", file: "durable-objects/team.ts", guard: "a-join-does-not-wait-for-turns", find: "      await this.turns.settled();\n", replace: "", tests: T("teams-solo") },
   { name: "team: a key change keeps the team", file: "durable-objects/vapi-key.ts", guard: "a-key-change-keeps-the-team", find: "    this.d.team.leave();\n", replace: "", tests: T("teams-isolation") },
 ];

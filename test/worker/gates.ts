@@ -8,7 +8,7 @@ import { withHook } from "./helpers";
  * sides poll a flag on their own timers: a promise resolved from another request context
  * would carry that context's I/O into the coordinator's answer (workerd refuses that).
  */
-function gate() {
+export function gate() {
   const state = { reached: false, open: false };
   return {
     entered: () => until(() => state.reached, "the gate"),
