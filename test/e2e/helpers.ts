@@ -1,7 +1,7 @@
 // Users of the e2e stack (test/e2e/global-setup.ts): each test makes its own, with its own Vapi
 // org in the emulator, so Vapi calls are counted per user (the emulator counts per key).
 import { SignJWT } from "jose";
-import { inject } from "vitest";
+import { inject, vi } from "vitest";
 import { emulatorAdmin } from "../../emulator/client.ts";
 import { type CacheClientOptions, createCacheClient } from "../../packages/client/src/index.ts";
 
@@ -60,12 +60,13 @@ export async function newUser(
 }
 
 /** Resolves when `predicate` holds for something pushed to `list`; polls a caller-owned array. */
-export async function eventually<T>(list: T[], predicate: (item: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = list.find(predicate);
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(list)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(list: T[], predicate: (item: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  return vi.waitFor(
+    () => {
+      const found = list.find(predicate);
+      if (found === undefined) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(list)}`);
+      return found;
+    },
+    { timeout: timeoutMs, interval: 20 },
+  );
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { assistantSchema, call, emulatorAdmin, errorSchema } from "../../emulator/client.ts";
 import { startEmulator } from "../../emulator/server.ts";
 import { useEmulator } from "./emulator-fixture.ts";
@@ -58,12 +58,10 @@ describe("faults", () => {
     await emulator.admin.setFaults({ latencyMs: { min: 200, max: 200 }, routes: ["POST /assistant"] });
     await expect(api("POST", "/assistant", { key, body: { name: "Landed late" }, signal: AbortSignal.timeout(50) })).rejects.toThrow();
     // Polled (bounded): the write lands when its latency is over, with nobody listening.
-    let names: string[] = [];
-    for (let attempt = 0; attempt < 100 && !names.includes("Landed late"); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      names = (await emulator.admin.assistants(key)).map((a) => String(a.name));
-    }
-    expect(names).toContain("Landed late");
+    await vi.waitFor(
+      async () => expect((await emulator.admin.assistants(key)).map((a) => String(a.name))).toContain("Landed late"),
+      { timeout: 1_000, interval: 10 },
+    );
   });
 
   it("never answers a hung request until the client gives up", async () => {
@@ -74,14 +72,14 @@ describe("faults", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
     await emulator.admin.clearFaults();
     // Once the abort reaches the server the request is no longer in flight.
-    let maxInFlight: number | undefined;
-    for (let attempt = 0; attempt < 50 && maxInFlight !== 1; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      await emulator.admin.resetRequests();
-      await api("GET", "/assistant", { key });
-      maxInFlight = (await emulator.admin.requests()).maxInFlight.byKey[key];
-    }
-    expect(maxInFlight).toBe(1);
+    await vi.waitFor(
+      async () => {
+        await emulator.admin.resetRequests();
+        await api("GET", "/assistant", { key });
+        expect((await emulator.admin.requests()).maxInFlight.byKey[key]).toBe(1);
+      },
+      { timeout: 1_000, interval: 10 },
+    );
   });
 
   it("lets close() end hung requests at once", async () => {

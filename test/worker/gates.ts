@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import { withHook } from "./helpers";
 
 // Deterministic stand-ins for a slow round trip: the test decides when a held answer arrives.
@@ -119,18 +120,19 @@ export async function holdNextVapiAnswer(sub: string, method: "listAll" | "get" 
  * most `timeoutMs`; fails naming `what` it waited for. For states only visible from outside
  * (Vapi's counters, an SDK's state) or through the coordinator's test hook.
  */
-export async function until<T>(
+export function until<T>(
   probe: () => Promise<T | false | undefined> | T | false | undefined,
   what: string,
   timeoutMs = 5_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`until: ${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (value === undefined || value === false) throw new Error(`until: ${what} not reached within ${timeoutMs} ms`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
 }
 
 /** A real D1 failure scoped to one user: triggers that abort their cache writes. Returns the fix. */
