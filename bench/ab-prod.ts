@@ -7,8 +7,7 @@
 // paired overhead of misses and writes (latency − Server-Timing vapi) with the Server-Timing
 // phases and what they leave unaccounted. With --profile, a V8 profile of B's isolate last.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { devSecrets } from "../scripts/dev-env.ts";
@@ -16,7 +15,8 @@ import { auth, EmulatorAdmin, pool, provision } from "./lib/api.ts";
 import { miniflareRoleOf, WORKER } from "./lib/cpu.ts";
 import { cpuProfile } from "./lib/inspector.ts";
 import { load } from "./lib/load.ts";
-import { Processes, ROOT } from "./lib/procs.ts";
+import { ROOT } from "./lib/procs.ts";
+import { toolRun } from "./lib/tool-run.ts";
 import { printProfile } from "./lib/profile-report.ts";
 import { portPool, snapshotProduct, startEmulator, startFloorProd, startProductProd } from "./lib/servers.ts";
 import type { Column, ColumnKey, Ctx } from "./lib/types.ts";
@@ -32,19 +32,7 @@ const { values } = parseArgs({
     profile: { type: "string" },
   },
 });
-const [minMs, maxMs] = values.latency.split("-").map(Number);
-if (minMs === undefined || maxMs === undefined || !(maxMs >= minMs)) throw new Error("--latency is MIN-MAX in ms");
-const tmp = mkdtempSync(join(tmpdir(), "vapi-ab-"));
-const procs = new Processes();
-const watchdog = setTimeout(() => void stop(1), 600_000);
-process.once("SIGINT", () => void stop(130));
-
-async function stop(code: number) {
-  clearTimeout(watchdog);
-  await procs.stopAll();
-  rmSync(tmp, { recursive: true, force: true });
-  process.exit(code);
-}
+const { latency, tmp, procs, stop } = toolRun("vapi-ab-", values.latency);
 
 /** The product as committed at `ref` (git archive of its files), with .dev.vars and node_modules of this checkout. */
 function exportRef(ref: string, dir: string) {
@@ -60,7 +48,7 @@ const f = (n: number | undefined) => (n === undefined ? "—" : n.toFixed(2));
 try {
   devSecrets();
   const port = await portPool(6);
-  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), { min: minMs, max: maxMs }));
+  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), latency));
   exportRef(values.base, join(tmp, "a"));
   const b = snapshotProduct(join(tmp, "b"));
   const inspectorPort = port();

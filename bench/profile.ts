@@ -8,8 +8,6 @@
 // B, with CPU per read; and last a V8 CPU profile of one product's isolate (A unless --profile-of)
 // under hot-list load, during cold reads of fresh users, or during revalidations; with --prod, of
 // a production-like copy of that product (its deploy bundle on workerd, lib/miniflare-host.ts).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { devSecrets } from "../scripts/dev-env.ts";
@@ -17,8 +15,8 @@ import { auth, EmulatorAdmin, pool, provision, storeKey } from "./lib/api.ts";
 import { cpuByRole, diff } from "./lib/cpu.ts";
 import { cpuProfile } from "./lib/inspector.ts";
 import { load, type LoadRun } from "./lib/load.ts";
-import { Processes } from "./lib/procs.ts";
 import { applyVariants, coldReads, devBundle, printProfile, type Product } from "./lib/profile-report.ts";
+import { toolRun } from "./lib/tool-run.ts";
 import { portPool, snapshotProduct, startEmulator, startFloor, startProduct, startProductProd } from "./lib/servers.ts";
 import { summarize } from "./lib/stats.ts";
 
@@ -38,19 +36,7 @@ const [rounds, seconds, coldCount] = [Number(values.rounds), Number(values.secon
 if (!["hot", "cold", "revalidate"].includes(values.profile)) throw new Error("--profile is hot, cold or revalidate");
 // The emulator's delay. V8's sampler charges a wait for Vapi partly to the function that awaits
 // it (the isolate is not marked idle), so a profile of cold reads is truer with `--latency 0-0`.
-const [minMs, maxMs] = values.latency.split("-").map(Number);
-if (minMs === undefined || maxMs === undefined || !(minMs >= 0 && maxMs >= minMs)) throw new Error("--latency is MIN-MAX in ms");
-const tmp = mkdtempSync(join(tmpdir(), "vapi-profile-"));
-const procs = new Processes();
-const watchdog = setTimeout(() => void stop(1), 600_000);
-process.once("SIGINT", () => void stop(130));
-
-async function stop(code: number) {
-  clearTimeout(watchdog);
-  await procs.stopAll();
-  rmSync(tmp, { recursive: true, force: true });
-  process.exit(code);
-}
+const { latency, tmp, procs, stop } = toolRun("vapi-profile-", values.latency);
 
 interface Case {
   name: string;
@@ -65,7 +51,7 @@ interface Case {
 try {
   devSecrets();
   const port = await portPool(9);
-  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), { min: minMs, max: maxMs }));
+  const emulator = new EmulatorAdmin(await startEmulator(procs, port(), latency));
   const a = snapshotProduct(join(tmp, "a"));
   const aAt = { port: port(), inspectorPort: port() };
   const baseA = await startProduct(procs, "A", a.dir, join(tmp, "state-a"), emulator.url, aAt);
