@@ -2,20 +2,13 @@
 // per column, with a line per resource where the resources differ (issue 24). Runs before issue 24
 // read assistants only: their results have no per-resource figures, and show the totals alone.
 import { MIX_RESOURCES, type MixResource } from "../lib/mix.ts";
-import type { Summary } from "../lib/stats.ts";
+import { latency, num } from "./format.ts";
 import { COLUMN_KEYS, type ColumnKey, type ColumnResults } from "../lib/types.ts";
 import type { Line } from "./targets.ts";
 
 export type MixColumns = Record<ColumnKey, Pick<ColumnResults, "coalescing" | "manyUsers">>;
 type Of<T> = (c: MixColumns[ColumnKey]) => T;
 
-function num(v: number | null | undefined): string {
-  if (v === undefined || v === null || Number.isNaN(v)) return "";
-  if (Math.abs(v) >= 100) return v.toFixed(0);
-  if (Math.abs(v) >= 10) return v.toFixed(1);
-  return v.toFixed(2);
-}
-const latency = (s: Summary) => `${num(s.p50)} / ${num(s.p99)}${s.rps === null ? "" : ` · ${Math.round(s.rps)}/s`}`;
 const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
 
 function line(cols: MixColumns, scenario: string, figure: string, value: Of<string>, target?: { text: string; met: Of<boolean> }): Line {

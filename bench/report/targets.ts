@@ -4,6 +4,7 @@
 import type { CpuFigures } from "../lib/cpu-meter.ts";
 import { WORKER } from "../lib/cpu.ts";
 import type { Summary } from "../lib/stats.ts";
+import { latency, num } from "./format.ts";
 import { type BenchResults, COLUMN_KEYS, type ColumnKey, type ColumnResults } from "../lib/types.ts";
 import { mixLines } from "./mix-lines.ts";
 
@@ -39,13 +40,6 @@ const CPU_REVALIDATION_TO_HIT = 1.5;
 
 const x = (v: number) => `${v.toFixed(2)}×`;
 const ms = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(1)} ms`;
-function num(v: number | null | undefined): string {
-  if (v === undefined || v === null || Number.isNaN(v)) return "";
-  if (Math.abs(v) >= 100) return v.toFixed(0);
-  if (Math.abs(v) >= 10) return v.toFixed(1);
-  return v.toFixed(2);
-}
-const latency = (s: Summary) => `${num(s.p50)} / ${num(s.p99)}${s.rps === null ? "" : ` · ${Math.round(s.rps)}/s`}`;
 const LATENCY = "p50 / p99 ms · req/s";
 
 type Of<T> = (c: ColumnResults) => T;
