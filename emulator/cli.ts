@@ -2,14 +2,16 @@ import { parseArgs } from "node:util";
 import type { LatencyRange } from "./faults.ts";
 import { startEmulator } from "./server.ts";
 
-const HELP = `Local Vapi emulator: Vapi's assistant REST API plus an /__emulator admin surface.
+const HELP = `Local Vapi emulator: Vapi's REST API for assistants, phone numbers, tools and squads, plus an
+/__emulator admin surface.
 
 Usage: node emulator/cli.ts [--port N] [--latency MIN-MAX] [--demo] [--help]
 
   --port N           port on 127.0.0.1 (0 picks a free one)   env VAPI_EMULATOR_PORT, default 8788
   --latency MIN-MAX  delay every Vapi answer by MIN..MAX ms   env VAPI_EMULATOR_LATENCY, e.g. 200-500
                      (a single number means a fixed delay)
-  --demo             register the demo org (private key "dev-vapi-key") with six assistants
+  --demo             register the demo org (private key "dev-vapi-key"): six assistants,
+                     3 tools, 1 squad and 4 phone numbers
   --help             show this text
 
 Admin surface and details: docs/emulator.md`;
