@@ -6,6 +6,7 @@ import { USER_HEADER } from "../core/protocol";
 import type { Resource } from "../core/resource";
 import { resources } from "../core/resources";
 import { newTiming, type Timing } from "../core/timing";
+import { selectSettings } from "../src/db/settings";
 import type { ResourceClient } from "../src/vapi/client";
 import { unknownResource } from "./answers";
 import { ResourceBundle, type Shared } from "./bundle";
@@ -38,7 +39,7 @@ import { WriteQueue } from "./write-through";
  */
 export class UserCacheCoordinator extends DurableObject<Env> {
   config = readConfig(this.env);
-  private readonly user = new UserBinding(this.ctx, (userId) => this.trust.load(this.d1, this.env.DB, userId, this.parts));
+  private readonly user = new UserBinding(this.ctx, (userId) => this.start(userId));
   private readonly stats = new CacheStats();
   private readonly limiter = new RateLimiter<"writes" | "revalidations" | "socket opens">();
   private readonly circuit = new CircuitBreaker(() => this.config.circuitThreshold, () => this.config.circuitOpenMs);
@@ -73,9 +74,7 @@ export class UserCacheCoordinator extends DurableObject<Env> {
     budget: this.budget, queue: this.queue, idempotency: this.idempotency, team: this.team,
     flights: new SingleFlight<Timing>(() => flightDeadlineMs(this.config), (_, ms) => flightExpired(ms)),
     config: () => this.config, env: () => this.env, uid: () => this.user.uid,
-    // A read or write after a start likely needs the key: its D1 read goes beside the rehydration's.
-    // guard: key-read-after-the-rehydration
-    ready: (userId) => this.user.ready(userId, () => this.vapiKey.prefetch()),
+    ready: (userId) => this.user.ready(userId),
     clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
     gone: (resource, ids) => distrustReferrers(this.parts, resource.name, ids, this.env.DB, this.user.uid),
   };
@@ -213,6 +212,17 @@ export class UserCacheCoordinator extends DurableObject<Env> {
   // ---- plumbing ----------------------------------------------------------------------
 
   /** Runs `work` on the named resource's bundle; an unknown name is a failure, as a value. */
+  /**
+   * A start (the first use after a restart or eviction) reads D1 once: every resource's rows and
+   * list marker, and the Vapi key's row, which a read or write right after the start likely needs.
+   */
+  private async start(userId: string) {
+    // guard: key-read-after-the-rehydration
+    const loading = this.trust.load(this.d1, this.env.DB, userId, this.parts, selectSettings(this.env.DB, userId));
+    this.vapiKey.prefetch(loading);
+    await loading;
+  }
+
   private bundle(name: string, work: (b: ResourceBundle) => Promise<CoordinatorResult>): Promise<CoordinatorResult> {
     const bundle = this.bundles.get(name);
     if (bundle) return work(bundle);

@@ -1,4 +1,4 @@
-import type { CacheRows } from "../src/db/cache-rows";
+import { CacheRows } from "../src/db/cache-rows";
 import { alarmNoLaterThan } from "./alarm";
 import type { D1Writer } from "./d1-writer";
 import type { HotLayer } from "./hot-layer";
@@ -50,29 +50,34 @@ export class D1Trust {
 
   /**
    * Fills each hot layer from D1 after a restart or eviction, or, while D1 is untrusted, rewrites D1
-   * from memory instead (its rows may be older than what was acknowledged).
+   * from memory instead (its rows may be older than what was acknowledged). `also`: another read of
+   * the start (the Vapi key's row), sent in the same batch, so a start is one D1 round trip; its
+   * result, or undefined when it was not read (untrusted, or D1 failed): its reader then reads it itself.
    */
-  async load(d1: D1Writer, database: D1Database, userId: string, parts: readonly Cached[]) {
+  async load(
+    d1: D1Writer, database: D1Database, userId: string, parts: readonly Cached[], also?: D1PreparedStatement,
+  ): Promise<D1Result | undefined> {
     // guard: restart-trusts-a-failed-d1
     if (this.untrusted) {
       // A D1 write failed before the restart: its rows may be older than what was acknowledged.
       await this.repair(d1, database, userId, parts);
-      return;
+      return undefined;
     }
-    await Promise.all(parts.map((part) => this.hydrate(database, userId, part)));
-  }
-
-  private async hydrate(database: D1Database, userId: string, { hot, rows }: Cached) {
-    let loaded: Awaited<ReturnType<CacheRows["loadUser"]>>;
+    let results: D1Result<Record<string, unknown>>[];
     try {
-      loaded = await rows.loadUser(database, userId);
+      results = await database.batch([...(also ? [also] : []), ...parts.flatMap(({ rows }) => rows.loadStatements(database, userId))]);
     } catch (err) {
       // An empty hot layer is always correct (every read becomes a miss served from Vapi); D1's
       // rows stay valid and the next start reads them again.
       console.error(JSON.stringify({ level: "error", msg: "d1 read failed while hydrating", error: String(err) }));
-      return;
+      return undefined;
     }
-    hot.hydrate(loaded.rows, loaded.listSyncedAt);
+    const extra = also ? results.shift() : undefined;
+    parts.forEach(({ hot }, i) => {
+      const { rows, listSyncedAt } = CacheRows.loaded(results[2 * i], results[2 * i + 1]);
+      hot.hydrate(rows, listSyncedAt);
+    });
+    return extra;
   }
 
   /** Records a failed D1 write and schedules the repair. */

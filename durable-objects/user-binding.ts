@@ -32,25 +32,21 @@ export class UserBinding {
     if (bound !== undefined && bound !== userId) throw new Error("a coordinator serves exactly one user");
   }
 
-  /**
-   * Binds the object to `userId` and loads its cache, once per object lifetime. `beside`: work to
-   * start alongside the load when this call starts it (the user is bound by then), not awaited.
-   */
-  ready(userId: string, beside?: () => void): Promise<void> {
+  /** Binds the object to `userId` and loads its cache (the user is bound by then), once per object lifetime. */
+  ready(userId: string): Promise<void> {
     if (this.userId !== undefined && this.userId !== userId) {
       throw new Error("a coordinator serves exactly one user");
     }
-    this.started ??= this.hydrate(userId, beside).catch((err: unknown) => {
+    this.started ??= this.hydrate(userId).catch((err: unknown) => {
       this.started = undefined; // let the next request try again
       throw err;
     });
     return this.started;
   }
 
-  private async hydrate(userId: string, beside?: () => void) {
+  private async hydrate(userId: string) {
     this.userId = userId;
     if (this.stored !== userId) this.ctx.storage.kv.put(USER_KEY, userId);
-    beside?.();
     await this.load(userId);
   }
 }

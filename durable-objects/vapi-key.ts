@@ -1,6 +1,6 @@
 import type { Resource } from "../core/resource";
 import { newTiming, type Timing } from "../core/timing";
-import { deleteVapiKey, readVapiKey, saveVapiKey } from "../src/db/settings";
+import { deleteVapiKey, openVapiKey, readVapiKey, saveVapiKey, type SettingsRow } from "../src/db/settings";
 import type { ResourceClient } from "../src/vapi/client";
 import { keyChanged } from "./answers";
 import type { Cached } from "./d1-trust";
@@ -56,11 +56,16 @@ export class VapiKey {
   }
 
   /**
-   * Starts reading the current session's key without waiting for it (a coordinator's start: beside
-   * its rehydration, so a miss does not read D1 twice in a row); the first use takes it (KeySessions).
+   * Starts reading the current session's key without waiting for it (a coordinator's start); the
+   * first use takes it (KeySessions). `start`: the start's D1 batch, which read the key's settings
+   * row beside the rehydration's (d1-trust.ts); when it did not (undefined), the key is read after it.
    */
-  prefetch() {
-    this.d.keys.prefetch(this.d.keys.current, () => readVapiKey(this.d.env(), this.d.uid()));
+  prefetch(start: Promise<D1Result | undefined>) {
+    const { env, uid } = this.d;
+    this.d.keys.prefetch(this.d.keys.current, async () => {
+      const read = await start;
+      return read ? openVapiKey(env(), uid(), (read.results[0] as SettingsRow | undefined) ?? null) : readVapiKey(env(), uid());
+    });
   }
 
   /** The team of the current key, asked of Vapi (a key stored before teams existed); null when unknown. */

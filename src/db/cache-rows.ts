@@ -156,9 +156,12 @@ export class CacheRows {
     return results.map(toCachedRow);
   }
 
-  /** Everything the durable cache holds for the user, for rehydration after eviction. */
-  async loadUser(db: D1Database, userId: string) {
-    const [rows, marker] = await db.batch<Record<string, unknown>>([
+  /**
+   * What the durable cache holds for the user, for rehydration after eviction: two statements for
+   * the coordinator's start batch (d1-trust.ts), whose results `loaded` reads.
+   */
+  loadStatements(db: D1Database, userId: string): [D1PreparedStatement, D1PreparedStatement] {
+    return [
       db
         .prepare(
           // guard: rehydration-loads-without-user-id
@@ -166,7 +169,11 @@ export class CacheRows {
         )
         .bind(userId),
       db.prepare(`SELECT synced_at FROM ${this.sync} WHERE user_id = ?`).bind(userId),
-    ]);
+    ];
+  }
+
+  /** The rows and the list-sync marker, from the results of `loadStatements`. */
+  static loaded(rows: D1Result<Record<string, unknown>> | undefined, marker: D1Result<Record<string, unknown>> | undefined) {
     return {
       rows: (rows?.results ?? []).map(toCachedRow),
       listSyncedAt: marker?.results[0] ? Number(marker.results[0].synced_at) : null,

@@ -2,7 +2,7 @@ import { decrypt, encrypt, keyring } from "../../core/crypto";
 
 type Secrets = Pick<Env, "DB" | "ENCRYPTION_KEY" | "ENCRYPTION_KEYS">;
 
-interface SettingsRow {
+export interface SettingsRow {
   vapi_key_ciphertext: string;
   vapi_key_iv: string;
   vapi_key_kid: string | null;
@@ -10,13 +10,17 @@ interface SettingsRow {
   updated_at: number;
 }
 
-export function readSettings(db: D1Database, userId: string) {
+/** The user's settings row (one statement, so a coordinator's start can batch it with its other reads). */
+export function selectSettings(db: D1Database, userId: string) {
   return db
     .prepare(
       "SELECT vapi_key_ciphertext, vapi_key_iv, vapi_key_kid, vapi_key_last4, updated_at FROM user_settings WHERE user_id = ?",
     )
-    .bind(userId)
-    .first<SettingsRow>();
+    .bind(userId);
+}
+
+export function readSettings(db: D1Database, userId: string) {
+  return selectSettings(db, userId).first<SettingsRow>();
 }
 
 /**
@@ -25,7 +29,11 @@ export function readSettings(db: D1Database, userId: string) {
  * is re-encrypted under the current one on the way (lazy rotation).
  */
 export async function readVapiKey(env: Secrets, userId: string) {
-  const row = await readSettings(env.DB, userId);
+  return openVapiKey(env, userId, await readSettings(env.DB, userId));
+}
+
+/** `readVapiKey` for a settings row already read (null: none stored). */
+export async function openVapiKey(env: Secrets, userId: string, row: SettingsRow | null) {
   if (!row) return null;
   const ring = await keyring(env);
   const opened = await decrypt(ring, row.vapi_key_ciphertext, row.vapi_key_iv, row.vapi_key_kid, userId);
