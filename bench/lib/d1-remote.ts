@@ -5,7 +5,7 @@
 // `MF-URL` and `MF-Header-*` carry the original request), and the worker below replays it on the
 // raw D1 fetcher of that binding, as wrangler's remote-bindings ProxyServerWorker does in the
 // cloud (workers-sdk packages/remote-bindings/templates/remoteBindings/ProxyServerWorker.ts).
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare, type RemoteProxyConnectionString } from "miniflare";
 
 // `env.<binding>.fetcher` is the raw fetcher inside the d1-api wrapper (workerd's d1-api.ts,
 // `class D1Database { fetcher }`): the same service the Worker's binding reaches when D1 is local.
@@ -43,5 +43,7 @@ export async function startD1Remote(databases: Record<string, string>, persistPa
       logRequests: false,
     }),
   );
-  return { url: await mf.ready, dispose: () => mf.dispose() };
+  // The brand marks a URL as one for Miniflare's remote-proxy client, which this one is.
+  const url = (await mf.ready) as RemoteProxyConnectionString;
+  return { url, dispose: () => mf.dispose() };
 }

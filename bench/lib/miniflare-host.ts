@@ -50,12 +50,12 @@ const databases: Record<string, string> = Array.isArray(worker.d1Databases)
   ? Object.fromEntries(worker.d1Databases.map((name) => [name, name]))
   : Object.fromEntries(Object.entries(worker.d1Databases ?? {}).map(([name, db]) => [name, typeof db === "string" ? db : db.id]));
 const d1 = Object.keys(databases).length ? await startD1Remote(databases, resourcePersistencePath) : undefined;
-const d1Databases = Object.fromEntries(Object.entries(databases).map(([name, id]) => [name, { id, remoteProxyConnectionString: d1?.url }]));
+const d1Databases: V4WorkerOptionsShape["d1Databases"] = d1 && Object.fromEntries(Object.entries(databases).map(([name, id]) => [name, { id, remoteProxyConnectionString: d1.url }]));
 
 const mf = new Miniflare(
   convertV4MiniflareOptions({
     ...worker,
-    d1Databases,
+    ...(d1Databases ? { d1Databases } : {}),
     compatibilityDate: values["compatibility-date"] ?? worker.compatibilityDate,
     bindings: { ...worker.bindings, ...overrides },
     modules: true,
