@@ -80,6 +80,12 @@ try {
     const ratios = [p(r.hit) / p(r.floorDo), p(r.cold) / p(r.hit), p(r.revalidation) / p(r.hit)].map((x) => `${f(x)}×`.padEnd(10));
     console.log(`  ${c.key}   ${cell(r.hit)}${cell(r.floorDo)}${cell(r.cold)}${cell(r.revalidation)}  ${ratios.join("")}`);
   }
+  // What the same requests cost outside the Worker's process (D1's own workerd, the host's Node).
+  for (const c of columns) {
+    const r = cpu[c.key];
+    const others = (x: typeof r.hit) => Object.entries(x).filter(([role]) => role !== WORKER).map(([role, v]) => `${role} ${f(v.p50)}`).join(", ");
+    console.log(`  ${c.key} other processes p50: hit ${others(r.hit)}; cold ${others(r.cold)}; revalidation ${others(r.revalidation)}`);
+  }
   const ctxOf = (base: string): Ctx => ({ quick: true, base, floorBase: floor, emulator, hot, hotIds: [], load: { connections: 1, seconds: 1, warmupSeconds: 0 } });
   console.log("\nPaired overhead (latency − Server-Timing vapi), p50 ms, and Server-Timing p50 by phase:");
   const half = Math.floor(coldUsers.length / 2);

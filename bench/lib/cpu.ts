@@ -42,7 +42,7 @@ export function cpuByRole(root: number, classify: Classify = roleOf): Record<str
   return out;
 }
 
-/** The role of the workerd process that runs the Worker (and, locally, its Durable Objects and D1). */
+/** The role of the workerd process that runs the Worker (and, locally, its Durable Objects; under `wrangler dev`, D1 too). */
 export const WORKER = "workerd (Worker)";
 
 /** Names the role of a process from its command line. */
@@ -56,8 +56,17 @@ export const roleOf: Classify = (cmd) => {
   return "other";
 };
 
-/** Under bench/lib/miniflare-host.ts: one workerd, which runs the Worker, and the host's Node. */
-export const miniflareRoleOf: Classify = (cmd) => (cmd.includes("workerd") ? WORKER : "Miniflare host (Node)");
+/** The role of the workerd that holds the production-like Worker's D1 databases (lib/d1-remote.ts). */
+export const D1 = "D1 (local, own process)";
+
+/**
+ * Under bench/lib/miniflare-host.ts: the workerd that runs the Worker and its Durable Objects (on
+ * the port the bench gave it), the one that holds D1 (on a port the OS picked), the host's Node.
+ */
+export const miniflareRoleOf: Classify = (cmd) => {
+  if (!cmd.includes("workerd")) return "Miniflare host (Node)";
+  return /entry=127\.0\.0\.1:0\b/.test(cmd) ? D1 : WORKER;
+};
 
 export function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));

@@ -4,11 +4,14 @@
 // Miniflare's API, with none of `wrangler dev`'s tooling around it (no proxy workerd in front,
 // no inspector, no local explorer or trace collector, no log relay through wrangler's Node).
 // Runs in a process of its own, so the bench's load generator never shares its event loop, and
-// so the bench can stop it and its workerd child as one process group, as it does `wrangler dev`.
+// so the bench can stop it and its workerd children as one process group, as it does `wrangler dev`.
+// Its D1 databases run in a second workerd process (lib/d1-remote.ts), reached over loopback as
+// production's D1 is over the network; the Durable Objects stay beside the Worker, as there.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare, type V4WorkerOptionsShape } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { startD1Remote } from "./d1-remote.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,9 +43,19 @@ const overrides = Object.fromEntries(
   }),
 );
 
+// Where `wrangler d1 migrations apply --local --persist-to <dir>` put the database.
+const resourcePersistencePath = join(resolve(persist), "v3");
+// Started first: the Worker's D1 bindings need its address.
+const databases: Record<string, string> = Array.isArray(worker.d1Databases)
+  ? Object.fromEntries(worker.d1Databases.map((name) => [name, name]))
+  : Object.fromEntries(Object.entries(worker.d1Databases ?? {}).map(([name, db]) => [name, typeof db === "string" ? db : db.id]));
+const d1 = Object.keys(databases).length ? await startD1Remote(databases, resourcePersistencePath) : undefined;
+const d1Databases: V4WorkerOptionsShape["d1Databases"] = d1 && Object.fromEntries(Object.entries(databases).map(([name, id]) => [name, { id, remoteProxyConnectionString: d1.url }]));
+
 const mf = new Miniflare(
   convertV4MiniflareOptions({
     ...worker,
+    ...(d1Databases ? { d1Databases } : {}),
     compatibilityDate: values["compatibility-date"] ?? worker.compatibilityDate,
     bindings: { ...worker.bindings, ...overrides },
     modules: true,
@@ -52,8 +65,7 @@ const mf = new Miniflare(
     host: "127.0.0.1",
     port: Number(port),
     ...(values["inspector-port"] ? { inspectorPort: Number(values["inspector-port"]), inspectorHost: "127.0.0.1" } : {}),
-    // Where `wrangler d1 migrations apply --local --persist-to <dir>` put the database.
-    resourcePersistencePath: join(resolve(persist), "v3"),
+    resourcePersistencePath,
     logRequests: false,
     // The Worker's log lines go to Workers Logs in production; here they are read and dropped.
     handleStructuredLogs: () => {},
@@ -65,7 +77,7 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
-  void mf.dispose().finally(() => process.exit(0));
+  void Promise.all([mf.dispose(), d1?.dispose()]).finally(() => process.exit(0));
 };
 process.once("SIGTERM", stop);
 process.once("SIGINT", stop);
