@@ -95,8 +95,8 @@ try {
     const miss = await misses(ctx, coldUsers);
     const write = await writes(ctx, who === "A" ? coldUsers.slice(0, half) : coldUsers.slice(half));
     const st = (o: typeof miss) => Object.entries(o.serverTiming).map(([k, v]) => `${k} ${f(v)}`).join(", ");
-    console.log(`  ${who} miss  ${f(miss.pairedOverhead)} ms  (p50 ${f(miss.p50)}; ${st(miss)})`);
-    console.log(`  ${who} write ${f(write.pairedOverhead)} ms  (p50 ${f(write.p50)}; ${st(write)})`);
+    console.log(`  ${who} miss  ${f(miss.pairedOverhead)} ms, net of the client's exchange ${f(miss.netOverhead)} (a hit's ${f(miss.hop)})  (p50 ${f(miss.p50)}; ${st(miss)})`);
+    console.log(`  ${who} write ${f(write.pairedOverhead)} ms, net of the client's exchange ${f(write.netOverhead)} (a hit's ${f(write.hop)})  (p50 ${f(write.p50)}; ${st(write)})`);
     for (const [what, o] of [["miss", miss], ["write", write]] as const) {
       const a = o.accounting;
       if (!a) continue;

@@ -49,6 +49,13 @@ export interface OverheadResult extends Summary {
   noise: number;
   /** Median of (latency − Server-Timing vapi;dur) per request: the same overhead, paired. */
   pairedOverhead: number;
+  /**
+   * p50 of latency − `total` of a hit sent right after each request by the same client (absent in
+   * runs before it): the client's HTTP exchange with the Worker, under the same load.
+   */
+  hop?: number;
+  /** Median per pair of (latency − vapi) − that hit's latency − `total`: the paired overhead net of the exchange. */
+  netOverhead?: number;
   /** p50 of each Server-Timing part the product reports (ms; workerd's clock moves on I/O only). */
   serverTiming: { cache: number; d1: number; vapi: number };
   /**

@@ -122,6 +122,11 @@ function upstreamLines(r: BenchResults): Line[] {
         text: `≤ ${PAIRED_OVERHEAD_MS} ms`,
         met: (c) => of(c).pairedOverhead <= PAIRED_OVERHEAD_MS,
       }),
+      line(r, "", "net of the client's HTTP exchange (a hit's latency − total, same client, right after) · that exchange",
+        (c) => (of(c).netOverhead === undefined ? "—" : `${ms(of(c).netOverhead!)} · ${of(c).hop!.toFixed(1)} ms`), {
+          text: `≤ ${PAIRED_OVERHEAD_MS} ms`,
+          met: (c) => of(c).netOverhead !== undefined && of(c).netOverhead! <= PAIRED_OVERHEAD_MS,
+        }),
       line(r, "", "p50 − emulator p50 (± noise)", (c) => `${ms(of(c).overhead)} (±${of(c).noise.toFixed(1)})`),
       line(r, "", "Server-Timing p50: cache / d1 / vapi ms", (c) => `${of(c).serverTiming.cache} / ${of(c).serverTiming.d1} / ${of(c).serverTiming.vapi}`),
       line(r, "", "p50 ms: auth / rpc / hydrate / key / apply / serialize · total", (c) => phasesCell(of(c).accounting)),

@@ -5,6 +5,7 @@ import { auth, type BenchUser, pool } from "../lib/api.ts";
 import { type Sampled, timedFetch } from "../lib/load.ts";
 import { medianNoise, summarize } from "../lib/stats.ts";
 import type { Ctx, OverheadResult } from "../lib/types.ts";
+import { HIT } from "./cpu.ts";
 
 // Enough in flight to finish in seconds, few enough that requests do not queue for the CPU
 // (a 2-core machine runs the load generator, two workerd processes and wrangler's Node).
@@ -16,6 +17,7 @@ export function misses(ctx: Ctx, users: BenchUser[]): Promise<OverheadResult> {
   return paired(users, {
     direct: (u) => timedFetch(`${ctx.emulator.url}/assistant?limit=1000`, { headers: auth(u.key) }),
     product: (u) => timedFetch(`${ctx.base}/api/assistants`, { headers: auth(u.token) }),
+    hit: (u) => timedFetch(`${ctx.base}/api/assistants`, { headers: auth(u.token) }),
     expect: /fwd=miss/,
   });
 }
@@ -35,6 +37,7 @@ export async function writes(ctx: Ctx, users: BenchUser[]): Promise<OverheadResu
       timedFetch(`${ctx.emulator.url}/assistant/${idOf(u, 1)}`, { ...patch(`Direct ${u.sub}`), headers: { ...auth(u.key), ...json } }),
     product: (u) =>
       timedFetch(`${ctx.base}/api/assistants/${idOf(u, 0)}`, { ...patch(`Bench ${u.sub}`), headers: { ...auth(u.token), ...json } }),
+    hit: (u) => timedFetch(`${ctx.base}/api/assistants/${idOf(u, 0)}`, { headers: auth(u.token) }),
     expect: /fwd=method; stored/,
   });
 }
@@ -42,6 +45,12 @@ export async function writes(ctx: Ctx, users: BenchUser[]): Promise<OverheadResu
 interface Pair {
   direct: (u: BenchUser) => Promise<Sampled>;
   product: (u: BenchUser) => Promise<Sampled>;
+  /**
+   * A hit of what `product` just cached, sent right after it by the same client: its latency −
+   * `total` is the client's HTTP exchange with the Worker under the same load, which a direct call
+   * to Vapi pays too (its own exchange), and the Worker's Server-Timing cannot see.
+   */
+  hit: (u: BenchUser) => Promise<Sampled>;
   /** What the product's Cache-Status must say, so a hit is never counted as a miss. */
   expect: RegExp;
 }
@@ -51,7 +60,8 @@ async function paired(users: BenchUser[], pair: Pair): Promise<OverheadResult> {
   const results = await pool(users, CONCURRENCY, async (u) => {
     const direct = await pair.direct(u).catch(() => null);
     const product = await pair.product(u).catch(() => null);
-    return { direct, product };
+    const hit = product ? await pair.hit(u).catch(() => null) : null;
+    return { direct, product, hit: hit && HIT.test(hit.headers.get("Cache-Status") ?? "") && hit.timing.total !== undefined ? hit : null };
   });
   const seconds = (performance.now() - started) / 1000;
   const okDirect = results.flatMap((r) => (r.direct && r.direct.status < 300 ? [r.direct] : []));
@@ -65,6 +75,12 @@ async function paired(users: BenchUser[], pair: Pair): Promise<OverheadResult> {
   const product = summarize(okProduct.map((r) => r.ms), seconds);
   const direct = summarize(okDirect.map((r) => r.ms), seconds);
   const unexplained = okProduct.flatMap((r) => (r.timing.vapi === undefined ? [] : [r.ms - r.timing.vapi]));
+  // Per pair: latency − vapi − the hit's latency − total (its HTTP exchange with the Worker).
+  const hop = (h: Sampled) => h.ms - (h.timing.total ?? 0);
+  const net = results.flatMap(({ product, hit }) =>
+    product && hit && product.timing.vapi !== undefined && okProduct.includes(product) ? [product.ms - product.timing.vapi - hop(hit)] : [],
+  );
+  const hops = results.flatMap(({ hit }) => (hit ? [hop(hit)] : []));
   const timingP50 = (name: string) => summarize(okProduct.map((r) => r.timing[name] ?? 0), null).p50;
   return {
     ...product,
@@ -73,6 +89,8 @@ async function paired(users: BenchUser[], pair: Pair): Promise<OverheadResult> {
     overhead: product.p50 - direct.p50,
     noise: Math.hypot(medianNoise(okProduct.map((r) => r.ms)), medianNoise(okDirect.map((r) => r.ms))),
     pairedOverhead: summarize(unexplained, null).p50,
+    hop: hops.length ? summarize(hops, null).p50 : undefined,
+    netOverhead: net.length ? summarize(net, null).p50 : undefined,
     serverTiming: { cache: timingP50("cache"), d1: timingP50("d1"), vapi: timingP50("vapi") },
     accounting: accounting(okProduct),
   };
