@@ -70,7 +70,7 @@ try {
     { key: "B" as string as ColumnKey, base: baseB, floorBase: floor, productPid: pid("B"), floorPid: pid("floor (prod)"), classify: miniflareRoleOf },
   ] satisfies Column[];
   console.log(`A = ${values.base}, B = working tree (${b.commit}${b.dirty.length ? ` + ${b.dirty.length} changed files` : ""}); production-like`);
-  const cpu = await cpuPerRead(columns, cpuUsers);
+  const cpu = await cpuPerRead(columns, cpuUsers, emulator);
   console.log("\nWorker CPU ms per request, p50 (mean), one at a time:");
   console.log("      hit           floor DO      cold          revalidation    hit÷floor  cold÷hit  reval÷hit");
   for (const c of columns) {

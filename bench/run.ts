@@ -159,7 +159,7 @@ async function main(): Promise<{ results: BenchResults; team: TeamResults }> {
   ];
   const ctxOf = (c: Column): Ctx => ({ quick, base: c.base, floorBase: c.floorBase, emulator, hot, hotIds, load: LOAD });
   const hotResults = await hotPath(ctxOf(columns[0] as Column), columns, ROUNDS, log);
-  const cpu = await cpuPerRead(columns, cpuUsers);
+  const cpu = await cpuPerRead(columns, cpuUsers, emulator);
   for (const c of columns) {
     log(`CPU per request (${c.key}, Worker): hit ${cpu[c.key].hit[WORKER]?.p50.toFixed(2)} ms, floor DO ${cpu[c.key].floorDo[WORKER]?.p50.toFixed(2)} ms, cold ${cpu[c.key].cold[WORKER]?.p50.toFixed(2)} ms, revalidation ${cpu[c.key].revalidation[WORKER]?.p50.toFixed(2)} ms`);
   }
