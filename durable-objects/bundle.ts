@@ -26,7 +26,7 @@ import { Counters } from "./stats";
 import type { Upstream } from "./upstream";
 import { WriteThrough, type WriteQueue } from "./write-through";
 
-/** What the coordinator shares with every resource's bundle: the per-user parts. */
+/** What every resource's bundle shares: the per-user parts (built in user-parts.ts). */
 export interface Shared {
   ctx: DurableObjectState;
   flights: SingleFlight<Timing>;
@@ -54,7 +54,7 @@ export interface Shared {
 /**
  * Everything the cache keeps per resource, built from its descriptor: the hot layer, its D1 rows,
  * the list's validator, its counters, the refresher (fencing, write counter, list marker), the read
- * and write paths, and its RPC methods. The coordinator holds one per entry of core/resources/.
+ * and write paths, and its RPC methods. The user's parts (user-parts.ts) hold one per entry of core/resources/.
  */
 export class ResourceBundle {
   readonly hot: HotLayer;

@@ -75,7 +75,7 @@ export interface CoordinatorTestHook {
   interceptTeamChanges(wrap: (deliver: (changes: TeamChange[]) => Promise<void>) => (changes: TeamChange[]) => Promise<void>): void;
 }
 
-/** A field of the coordinator the hook may read and replace. */
+/** A late-bound field of the coordinator's parts (user-parts.ts) the hook may read and replace. */
 export interface Slot<T> {
   get(): T;
   set(value: T): void;
