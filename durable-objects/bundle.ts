@@ -24,7 +24,7 @@ import type { TeamLink } from "./team-link";
 import type { TeamChange } from "./team-wire";
 import { Counters } from "./stats";
 import type { Upstream } from "./upstream";
-import { WriteThrough, type WriteQueue } from "./write-through";
+import { type Acknowledged, WriteThrough, type WriteQueue } from "./write-through";
 
 /** What every resource's bundle shares: the per-user parts (built in user-parts.ts). */
 export interface Shared {
@@ -49,6 +49,8 @@ export interface Shared {
   clientFor: (resource: Resource, timing: Timing, session?: Session) => Promise<ResourceClient>;
   /** Ids of `resource` deleted or found gone: the D1 statements that stop trusting items naming them (relations.ts). */
   gone: (resource: Resource, ids: string[]) => D1PreparedStatement[];
+  /** Queues a batch nobody waits for, behind a durable mark that D1 may be older than memory (d1-trust.ts). */
+  behind: (statements: D1PreparedStatement[]) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export class ResourceBundle {
       clientFor: (timing) => s.clientFor(resource, timing),
       announce: (change, timing) => team.acknowledged(resource, change, timing),
       gone: (ids) => s.gone(resource, ids),
+      behind: s.behind,
     });
     this.frame = { ready: s.ready, limiter, budget: share, stats: this.counters, config };
   }
@@ -106,7 +109,9 @@ export class ResourceBundle {
 
   /** A teammate's change relayed by the team: applied under the same fencing as a refresh (write-through.ts). */
   relayed(c: TeamChange): Promise<unknown> {
-    return this.writes.apply(newTiming(), c.type === "deleted" ? { type: "deleted", id: c.id, origin: c.origin } : { type: c.type, item: c.item, origin: c.origin });
+    const change: Acknowledged = c.type === "deleted" ? { type: "deleted", id: c.id, origin: c.origin } : { type: c.type, item: c.item, origin: c.origin };
+    // guard: a-relayed-change-waits-for-d1
+    return this.writes.apply(newTiming(), change, true);
   }
 
   /** The user's D1 rows for `ids`: payloads the memory budget dropped. */

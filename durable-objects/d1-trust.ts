@@ -5,6 +5,8 @@ import type { HotLayer } from "./hot-layer";
 
 const UNTRUSTED_KEY = "d1-untrusted-since";
 const REPAIR_FAILURES_KEY = "d1-repair-failures";
+/** Set while batches queued by `behind` are in flight: D1 may be older than memory. */
+const BEHIND_KEY = "d1-behind-since";
 const REPAIR_DELAY_MS = 5_000;
 const REPAIR_MAX_DELAY_MS = 300_000;
 
@@ -19,6 +21,9 @@ export interface Cached {
  * object's storage, so it survives a restart or eviction; the alarm retries the repair.
  */
 export class D1Trust {
+  /** Batches queued by `behind` in this object's life that have not yet landed or failed. */
+  private readonly inFlight = new Set<Promise<void>>();
+
   constructor(private readonly ctx: DurableObjectState) {}
 
   /** A D1 write failed (and no repair has succeeded since). */
@@ -44,6 +49,8 @@ export class D1Trust {
       () => {
         this.ctx.storage.kv.delete(UNTRUSTED_KEY);
         this.ctx.storage.kv.delete(REPAIR_FAILURES_KEY);
+        // A batch queued after this repair still has to land (or fail) before D1 can be trusted again.
+        if (this.inFlight.size === 0) this.ctx.storage.kv.delete(BEHIND_KEY);
       },
     );
   }
@@ -63,6 +70,12 @@ export class D1Trust {
       await this.repair(d1, database, userId, parts);
       return undefined;
     }
+    // guard: restart-trusts-a-d1-left-behind
+    if (this.ctx.storage.kv.get(BEHIND_KEY) !== undefined) {
+      // The object stopped with a relayed change's batch in flight: its rows may be older than memory was.
+      await this.repair(d1, database, userId, parts);
+      return undefined;
+    }
     let results: D1Result<Record<string, unknown>>[];
     try {
       results = await database.batch([...(also ? [also] : []), ...parts.flatMap(({ rows }) => rows.loadStatements(database, userId))]);
@@ -78,6 +91,27 @@ export class D1Trust {
       hot.hydrate(rows, listSyncedAt);
     });
     return extra;
+  }
+
+  /**
+   * Queues a change whose D1 row nobody waits for (a teammate's, relayed by the team: the writer is
+   * answered once this user's memory has it), without awaiting it. A mark in the object's storage,
+   * put before the caller answers (the output gate holds the answer until it is stored), says D1
+   * may be older than memory until the batch has landed or its failure is recorded (`failed`); a
+   * start that finds the mark (the object stopped with the batch in flight) repairs D1 as after a
+   * failure, so it never rehydrates a row older than what memory held. See docs/architecture.md, "Teams".
+   */
+  behind(d1: D1Writer, statements: D1PreparedStatement[]): Promise<void> {
+    // guard: a-relayed-batch-left-unmarked
+    if (this.inFlight.size === 0) this.ctx.storage.kv.put(BEHIND_KEY, Date.now());
+    const settled = () => {
+      this.inFlight.delete(queued);
+      if (this.inFlight.size === 0) this.ctx.storage.kv.delete(BEHIND_KEY);
+    };
+    const queued: Promise<void> = d1.run(statements).then(settled, settled);
+    this.inFlight.add(queued);
+    this.ctx.waitUntil(queued);
+    return queued;
   }
 
   /** Records a failed D1 write and schedules the repair. */

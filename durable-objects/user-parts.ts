@@ -92,6 +92,7 @@ export class UserParts {
       ready: (userId) => this.user.ready(userId),
       clientFor: (resource, timing, session) => this.clientFor(resource, timing, session),
       gone: (resource, ids) => distrustReferrers(this.parts, resource.name, ids, this.env.DB, this.user.uid),
+      behind: (statements) => void this.trust.behind(this.d1, statements),
     };
     this.bundles = new Map(resources.map((r, i) => [r.name, new ResourceBundle(r, shared, i === 0)]));
     this.parts = [...this.bundles.values()];

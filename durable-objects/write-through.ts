@@ -50,6 +50,8 @@ export interface WriteDeps {
   announce: (change: Acknowledged, timing: Timing) => Promise<void>;
   /** Items of other resources that name these deleted ids stop being trusted; their D1 statements (relations.ts). */
   gone: (ids: string[]) => D1PreparedStatement[];
+  /** Queues a batch nobody waits for, behind a durable mark that D1 may be older than memory (d1-trust.ts). */
+  behind: (statements: D1PreparedStatement[]) => void;
 }
 
 /**
@@ -92,10 +94,13 @@ export class WriteThrough {
 
   /**
    * Applies an acknowledged change: the hot layer keeps the newer version if it already holds one,
-   * a delete leaves a tombstone for the refreshes in flight; D1 follows before this resolves; tabs
-   * hear of it (a delete of an id never held is news only to the writer's own tabs).
+   * a delete leaves a tombstone for the refreshes in flight; D1 follows before this resolves (or,
+   * `relayed`: a teammate's change, whose writer waits for this user's memory, not its D1 row,
+   * behind a durable mark: d1-trust.ts `behind`); tabs hear of it (a delete of an id never held is
+   * news only to the writer's own tabs).
    */
-  async apply(timing: Timing, change: Acknowledged): Promise<Entry | undefined> {
+  async apply(timing: Timing, change: Acknowledged, relayed = false): Promise<Entry | undefined> {
+    const persist = (statements: D1PreparedStatement[]) => (relayed ? this.d.behind(statements) : this.persist(timing, statements));
     const { hot, refresher, events } = this.d;
     const [database, uid] = [this.d.env().DB, this.d.uid()];
     if (change.type === "deleted") {
@@ -103,7 +108,7 @@ export class WriteThrough {
       hot.delete(change.id, refresher.nextWriteSeq());
       // guard: no-pruning-after-a-delete
       refresher.pruneTombstones();
-      await this.persist(timing, [this.d.rows.delete(database, uid, change.id), ...this.d.gone([change.id])]);
+      await persist([this.d.rows.delete(database, uid, change.id), ...this.d.gone([change.id])]);
       if (held || change.origin === "write") {
         events.publish([{ type: "deleted", resource: hot.resource.name, id: change.id, origin: change.origin, clientId: change.clientId }]);
       }
@@ -114,7 +119,7 @@ export class WriteThrough {
     // guard: a-relayed-change-lowers-a-version
     if (change.origin !== "write" && held !== undefined && held >= hot.resource.version(change.item)) return undefined;
     const entry = hot.write(change.item, refresher.nextWriteSeq(), Date.now());
-    await this.persist(timing, [this.d.rows.upsert(database, uid, toRow(change.item.id, entry))]);
+    await persist([this.d.rows.upsert(database, uid, toRow(change.item.id, entry))]);
     events.publish([changed(hot.resource.name, change.type, entry, change.origin, change.clientId)]);
     return entry;
   }

@@ -146,5 +146,8 @@ export const mutants: Mutant[] = [
   { name: "team: a change resurrects a deleted id", file: "durable-objects/team-link.ts", guard: "team-change-resurrects-a-deleted-id", find: 'if (c.type !== "deleted" && this.gone.has(c.item.id)) return;', replace: "", tests: T("teams") },
   { name: "team: a refresh's report of a deleted id recorded", file: "durable-objects/team.ts", guard: "team-records-a-refresh-of-a-deleted-id", find: "    if (row?.deleted === 1) return false;\n", replace: "", tests: T("teams") },
   { name: "team: a join does not wait for turns", file: "durable-objects/team.ts", guard: "a-join-does-not-wait-for-turns", find: "      await this.turns.settled();\n", replace: "", tests: T("teams-solo") },
+  { name: "team: a relayed change waits for D1", file: "durable-objects/bundle.ts", guard: "a-relayed-change-waits-for-d1", find: "return this.writes.apply(newTiming(), change, true);", replace: "return this.writes.apply(newTiming(), change);", tests: T("teams-failures") },
+  { name: "team: a relayed batch left unmarked", file: "durable-objects/d1-trust.ts", guard: "a-relayed-batch-left-unmarked", find: "    if (this.inFlight.size === 0) this.ctx.storage.kv.put(BEHIND_KEY, Date.now());\n", replace: "", tests: T("teams-failures") },
+  { name: "team: restart trusts a D1 left behind", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-d1-left-behind", find: "    if (this.ctx.storage.kv.get(BEHIND_KEY) !== undefined) {", replace: "    if (false) {", tests: T("teams-failures") },
   { name: "team: a key change keeps the team", file: "durable-objects/vapi-key.ts", guard: "a-key-change-keeps-the-team", find: "    this.d.team.leave();\n", replace: "", tests: T("teams-isolation") },
 ];

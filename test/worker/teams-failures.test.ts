@@ -1,9 +1,9 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { TeamApi } from "../../durable-objects/team-wire";
-import { until } from "./gates";
-import { admin, configure, d1Rows, newUser, OneBody, stubFor, type TestUser, upstreamCalls, vapiAssistants, withHook } from "./helpers";
+import { holdNextD1Batch, until } from "./gates";
+import { admin, configure, d1Rows, d1Settled, newUser, OneBody, stubFor, type TestUser, upstreamCalls, vapiAssistants, withHook } from "./helpers";
 import { openTab } from "./tabs";
 
 // Issue 20, items 3 and 5: an evicted teammate, a refresh's finding shared, and the team's
@@ -44,6 +44,32 @@ describe("team failures", () => {
     expect(read.headers.get("Cache-Status")).toMatch(/; hit/);
     expect(await one(read)).toEqual(written);
     expect(await upstreamCalls(a.key)).toBe(calls);
+  });
+
+  // Issue 23: the writer waited for every teammate's D1 row (49 statements on one D1 at 50 members).
+  it("answers the writer once a teammate's memory has the change; a teammate stopped before its D1 row lands never rehydrates the older one", async () => {
+    const { a, b, id } = await team();
+    expect((await b.req(`/api/assistants/${id}`)).status).toBe(200);
+    await d1Settled(b.sub);
+    const held = await holdNextD1Batch(b.sub);
+
+    const res = await a.req(`/api/assistants/${id}`, { method: "PATCH", json: { name: "B's row still on its way" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Team-Coordination")).toBeNull();
+    const written = await one(res);
+    await held.entered();
+    const read = await b.req(`/api/assistants/${id}`);
+    expect(read.headers.get("Cache-Status")).toMatch(/; hit/);
+    expect(await one(read)).toEqual(written);
+
+    // B's object stops with the row still held (as a crash or a deploy stops it): the batch never lands.
+    const stopped = await runInDurableObject(stubFor(b.sub), (_, state: DurableObjectState) => state.abort("stopped")).catch(
+      (err: unknown) => String(err),
+    );
+    expect(stopped).toMatch(/stopped/); // abort() throws where it is called, and resets the object
+
+    expect((await d1Rows(b.sub)).find((r) => r.id === id)!.assistant).not.toEqual(written);
+    expect(await one(await b.req(`/api/assistants/${id}`))).toEqual(written);
   });
 
   it("shares what one teammate's refresh finds edited in Vapi with the others' caches and tabs", async () => {
