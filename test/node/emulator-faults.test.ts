@@ -16,12 +16,11 @@ async function orgWithOne() {
 describe("faults", () => {
   it("delays answers by latencyMs", async () => {
     const { key } = await orgWithOne();
-    const fast = await api("GET", "/assistant", { key });
     await emulator.admin.setFaults({ latencyMs: { min: 60, max: 80 } });
     const slow = await api("GET", "/assistant", { key });
     expect(slow.status).toBe(200);
+    // A lower bound only: the answer cannot arrive before the emulator has held it that long.
     expect(slow.ms).toBeGreaterThanOrEqual(58);
-    expect(fast.ms).toBeLessThan(slow.ms);
   });
 
   it("answers errorRate 1 with errorStatus and a NestJS body", async () => {
@@ -67,9 +66,8 @@ describe("faults", () => {
   it("never answers a hung request until the client gives up", async () => {
     const { key } = await orgWithOne();
     await emulator.admin.setFaults({ hangRate: 1 });
-    const started = performance.now();
-    await expect(api("GET", "/assistant", { key, signal: AbortSignal.timeout(150) })).rejects.toThrow();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    // What ends it is the client's own deadline, not an answer.
+    await expect(api("GET", "/assistant", { key, signal: AbortSignal.timeout(150) })).rejects.toMatchObject({ name: "TimeoutError" });
     await emulator.admin.clearFaults();
     // Once the abort reaches the server the request is no longer in flight.
     await vi.waitFor(
@@ -89,10 +87,9 @@ describe("faults", () => {
     await otherAdmin.setFaults({ hangRate: 1 });
     const hung = call(other.url, "GET", "/assistant", { key });
     const outcome = hung.then(() => "answered", () => "failed");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = performance.now();
+    await vi.waitFor(async () => expect((await otherAdmin.requests()).maxInFlight.byKey[key]).toBe(1), { interval: 10 });
+    // A close() that waited for the hung request would never return: the test's timeout is the bound.
     await other.close();
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(await outcome).toBe("failed");
   });
 
@@ -146,17 +143,19 @@ describe("faults", () => {
 
 describe("start-up latency", () => {
   it("delays every Vapi answer but not the admin surface", async () => {
-    const slow = await startEmulator({ port: 0, latency: { min: 50, max: 60 } });
+    // Vapi's answers take a minute: the admin surface answers meanwhile, and Vapi's has not come.
+    const slow = await startEmulator({ port: 0, latency: { min: 60_000, max: 60_000 } });
     try {
       const slowAdmin = emulatorAdmin(slow.url);
       const { privateKey: key } = await slowAdmin.registerOrg();
+      let vapi = "pending";
+      void call(slow.url, "GET", "/assistant", { key }).then((r) => (vapi = `answered ${r.status}`), () => (vapi = "ended"));
+      await vi.waitFor(async () => expect((await slowAdmin.requests()).maxInFlight.byKey[key]).toBe(1), { interval: 10 });
       const admin = await call(slow.url, "GET", "/__emulator/requests");
-      const vapi = await call(slow.url, "GET", "/assistant", { key });
-      expect(vapi.status).toBe(200);
-      expect(vapi.ms).toBeGreaterThanOrEqual(48);
-      expect(admin.ms).toBeLessThan(vapi.ms);
+      expect(admin.status).toBe(200);
+      expect(vapi).toBe("pending");
     } finally {
-      await slow.close();
+      await slow.close(); // ends the held request
     }
   });
 });

@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { changed, externalChanges, snapshot } from "../../durable-objects/changes";
 import { EventLog } from "../../durable-objects/event-log";
 import { HotLayer } from "../../durable-objects/hot-layer";
@@ -25,7 +25,8 @@ function socket(accept = (ws: WebSocket) => ws.accept()) {
   });
   accept(server);
   client.accept();
-  const settled = () => new Promise((r) => setTimeout(r, 20)).then(() => got);
+  /** The messages once `count` have arrived (an exact list is then asserted: one too many fails it too). */
+  const settled = (count: number) => vi.waitFor(() => (expect(got.length).toBeGreaterThanOrEqual(count), [...got]), { interval: 5 });
   return { server, settled };
 }
 
@@ -40,12 +41,12 @@ describe("EventLog", () => {
       expect(log.seq).toBe(4);
       const resumed = socket();
       log.catchUp(resumed.server, 2);
-      const replay = await resumed.settled();
+      const replay = await resumed.settled(3);
       expect(replay.map((m) => (m as { seq: number }).seq)).toEqual([3, 4, 4]);
       expect(replay.at(-1)).toEqual({ type: "ready", seq: 4 });
       const tooOld = socket();
       log.catchUp(tooOld.server, 0);
-      expect(await tooOld.settled()).toEqual([
+      expect(await tooOld.settled(2)).toEqual([
         { type: "resync", seq: 4 },
         { type: "ready", seq: 4 },
       ]);
@@ -60,12 +61,12 @@ describe("EventLog", () => {
       // An open tab, accepted the way the coordinator accepts them (the log broadcasts to these).
       const open = socket((ws) => state.acceptWebSocket(ws));
       log.forget();
-      expect(await open.settled()).toEqual([{ type: "resync", seq: 3 }]);
+      expect(await open.settled(1)).toEqual([{ type: "resync", seq: 3 }]);
       log.publish([changed("assistant", "created", hot.write(assistant("new", "n"), 2, 0), "write")]);
       const replays = [0, 1, 2, 3, 4].map((after) => {
         const s = socket();
         log.catchUp(s.server, after);
-        return s.settled();
+        return s.settled(after === 4 ? 1 : 2);
       });
       const [from0, from1, from2, from3, from4] = await Promise.all(replays);
       // Whatever a tab saw before the change, even its last event, it reloads; nothing of "old" comes back.
