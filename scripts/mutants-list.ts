@@ -47,7 +47,7 @@ export const mutants: Mutant[] = [
   // Unchanged revalidations (issue 12): no row rewrite, and rehydration still sees them fresh.
   { name: "unchanged revalidation rewrites the entry", file: HOT, guard: "unchanged-revalidation-rewrites-the-entry", find: "    if (current && current.version === version) return this.touch(id, current, item, fetchedAt);\n", replace: "", tests: T("unchanged-revalidation") },
   // Issue 23: a quiet revalidation soon after the last marker writes nothing, but changes always go to D1 with a marker.
-  { name: "quiet revalidation skips changed rows", file: REFRESH, guard: "quiet-revalidation-d1-batch", lines: 2, find: "before !== null && upserted.length === 0 && dropped.length === 0", replace: "before !== null", tests: T("unchanged-revalidation") },
+  { name: "quiet revalidation skips changed rows", file: REFRESH, guard: "quiet-revalidation-d1-batch", lines: 2, find: "!cold && upserted.length === 0 && dropped.length === 0", replace: "!cold", tests: T("unchanged-revalidation") },
   { name: "unchanged revalidation never writes the marker", file: REFRESH, guard: "quiet-revalidation-d1-batch", lines: 2, find: "fence.at - this.markedAt < this.deps.config().ttlMs / 10", replace: "true", tests: T("unchanged-revalidation") },
   { name: "rehydration ignores the list-sync marker", file: HOT, guard: "rehydration-ignores-the-list-sync-marker", find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
   // Memory bound (issue 9): stubs keep the fence, and dropped payloads come back only from a trusted D1, for their version.
@@ -87,7 +87,7 @@ export const mutants: Mutant[] = [
   { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", guard: "shared-alarm-not-kept-at-the-earliest", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
   { name: "restart trusts a failed D1", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-failed-d1", lines: 2, find: "    if (this.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
-  { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || !before ? [rows", replace: "...(dropped.length ? [rows", tests: T("d1-faults") },
+  { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || cold ? [rows", replace: "...(dropped.length ? [rows", tests: T("d1-faults") },
   { name: "list sync deletes without user_id", file: DB, guard: "list-sync-deletes-without-user-id", find: "`DELETE FROM ${this.t} WHERE user_id = ? AND id NOT IN", replace: "`DELETE FROM ${this.t} WHERE ? IS NOT NULL AND id NOT IN", tests: T("cross-user") },
   { name: "rehydration loads without user_id", file: DB, guard: "rehydration-loads-without-user-id", find: "FROM ${this.t} WHERE user_id = ?`,", replace: "FROM ${this.t} WHERE ? IS NOT NULL`,", tests: T("cross-user") },
   { name: "cache drop deletes without user_id", file: DB, guard: "cache-drop-deletes-without-user-id", find: "db.prepare(`DELETE FROM ${this.t} WHERE user_id = ?`).bind(userId),", replace: "db.prepare(`DELETE FROM ${this.t} WHERE ? IS NOT NULL`).bind(userId),", tests: T("cross-user") },
