@@ -49,6 +49,9 @@ export const mutants: Mutant[] = [
   // Issue 23: a quiet revalidation soon after the last marker writes nothing, but changes always go to D1 with a marker.
   { name: "quiet revalidation skips changed rows", file: REFRESH, guard: "quiet-revalidation-d1-batch", lines: 2, find: "!cold && upserted.length === 0 && dropped.length === 0", replace: "!cold", tests: T("unchanged-revalidation") },
   { name: "unchanged revalidation never writes the marker", file: REFRESH, guard: "quiet-revalidation-d1-batch", lines: 2, find: "fence.at - this.markedAt < this.deps.config().ttlMs / 10", replace: "true", tests: T("unchanged-revalidation") },
+  // Issue 23: an unchanged list is confirmed without applying it only when Vapi's bytes and the hot layer are both unchanged.
+  { name: "unchanged list skips the generation check", file: REFRESH, guard: "unchanged-list-skips-the-generation-check", find: "answer.unchanged() && hot.generation === last.generation", replace: "answer.unchanged()", tests: T("unchanged-list") },
+  { name: "a changed list confirmed", file: "src/vapi/list-answer.ts", guard: "a-changed-list-confirmed", find: "!this.differs && this.reads.length === this.known.length", replace: "this.reads.length === this.known.length", tests: T("unchanged-list") },
   { name: "rehydration ignores the list-sync marker", file: HOT, guard: "rehydration-ignores-the-list-sync-marker", find: "cachedAt: Math.max(r.cachedAt, listSyncedAt ?? 0),", replace: "cachedAt: r.cachedAt,", tests: T("unchanged-revalidation") },
   // Memory bound (issue 9): stubs keep the fence, and dropped payloads come back only from a trusted D1, for their version.
   { name: "stub forgets its write counter", file: STORE, guard: "stub-forgets-its-write-counter", find: "{ cachedAt: e.cachedAt, version: e.version, writtenAtSeq: e.writtenAtSeq, etag: etagOf(e) }", replace: "{ cachedAt: e.cachedAt, version: e.version, writtenAtSeq: 0, etag: etagOf(e) }", tests: T("memory-budget") },
