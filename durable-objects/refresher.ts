@@ -95,10 +95,10 @@ export class Refresher {
       // could only move freshness.
       // guard: unchanged-list-skips-the-generation-check
       if (last && answer.unchanged() && hot.generation === last.generation) {
-        timed(t, "apply", () => {
+        await timed(t, "apply", () => {
           hot.confirmList(fence.at);
           this.deps.counters.listsUnchanged++;
-          this.persistList(t, fence, { cold: false, upserted: [], dropped: [] });
+          return this.persistList(t, fence, { cold: false, upserted: [], dropped: [] });
         });
         return;
       }
