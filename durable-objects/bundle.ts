@@ -77,7 +77,7 @@ export class ResourceBundle {
     const hot = (this.hot = new HotLayer(resource));
     const rows = (this.rows = new CacheRows(resource));
     const refresher = (this.refresher = new Refresher({
-      ctx, hot, rows, upstream, keys, d1, budget, config, env, uid,
+      ctx, hot, rows, upstream, keys, d1, budget, config, env, uid, counters: this.counters,
       // What a refresh finds changed in Vapi goes to the user's tabs and to the team.
       events: { publish: (changes) => (events.publish(changes), team.share(changes)) },
       clientFor: (timing, session) => s.clientFor(resource, timing, session),

@@ -41,6 +41,16 @@ export class HotLayer {
   /** When the last complete list sync started (unix ms), or null if the list is unknown. */
   listSyncedAt: number | null = null;
 
+  /**
+   * Bumped by every change of what the layer holds (an entry, its version or payload, its fence),
+   * not by a confirmation that only moves freshness: equal values mean nothing changed between
+   * (the refresher's unchanged-list check).
+   */
+  get generation(): number {
+    return this.gen;
+  }
+  private gen = 0;
+
   constructor(readonly resource: Resource) {
     this.store = new EntryStore(resource);
   }
@@ -85,10 +95,13 @@ export class HotLayer {
   }
   /** Payloads back from D1, and payloads dropped under the budget: neither changes a version. */
   restore(rows: CachedRow[]) {
+    this.gen++;
     this.store.restore(rows);
   }
   trim(maxBytes: number, pinned?: ReadonlyMap<string, unknown>): number {
-    return this.store.trim(maxBytes, pinned);
+    const dropped = this.store.trim(maxBytes, pinned);
+    if (dropped > 0) this.gen++;
+    return dropped;
   }
 
   /**
@@ -105,6 +118,7 @@ export class HotLayer {
    * newer still. Hence a row never looks fresher than what Vapi last confirmed about it.
    */
   hydrate(rows: CachedRow[], listSyncedAt: number | null) {
+    this.gen++;
     for (const r of rows) {
       this.store.set(r.id, {
         item: JSON.parse(r.json) as VapiItem,
@@ -124,6 +138,7 @@ export class HotLayer {
    */
   write(item: VapiItem, seq: number, now: number): Entry {
     const entry = this.entry(item, now, seq);
+    this.gen++;
     this.tombstones.delete(item.id);
     const current = this.store.slot(item.id);
     // guard: write-answer-may-lower-the-version
@@ -133,6 +148,7 @@ export class HotLayer {
 
   /** Records an acknowledged delete; the tombstone fences refreshes that started before it. */
   delete(id: string, seq: number) {
+    this.gen++;
     // guard: delete-leaves-no-tombstone
     this.store.remove(id);
     this.tombstones.set(id, seq);
@@ -156,6 +172,7 @@ export class HotLayer {
     // guard: unchanged-revalidation-rewrites-the-entry
     if (current && current.version === version) return this.touch(id, current, item, fetchedAt);
     const fresh = this.entry(item, fetchedAt, 0);
+    this.gen++;
     this.store.set(id, fresh);
     return { entry: fresh, changed: true };
   }
@@ -170,6 +187,7 @@ export class HotLayer {
     if (current && current.writtenAtSeq > startSeq) return false;
     if (tombstone !== undefined) this.tombstones.set(id, tombstone);
     if (!current) return false;
+    this.gen++;
     this.store.remove(id);
     return true;
   }
@@ -198,6 +216,19 @@ export class HotLayer {
   }
 
   /**
+   * What `applyList` does with a list that holds exactly the held entries at their held versions
+   * (the refresher's unchanged list): every entry confirmed, fresher; nothing else changes.
+   */
+  confirmList(fetchedAt: number) {
+    for (const id of this.store.ids()) {
+      const current = this.store.slot(id)!;
+      current.cachedAt = Math.max(current.cachedAt, fetchedAt);
+      if (isResident(current)) this.store.use(id);
+    }
+    this.listSyncedAt = fetchedAt;
+  }
+
+  /**
    * Stops trusting the held version (an item it names was deleted: relations.ts) without changing
    * it: it is past every freshness window, so its next read asks Vapi, and `seq` (a write counter
    * value, as for a write) keeps a refresh begun before now from vouching for it again.
@@ -206,6 +237,7 @@ export class HotLayer {
     const current = this.store.slot(id);
     if (!current) return false;
     current.cachedAt = 0;
+    this.gen++;
     // guard: relations-distrust-skips-the-fence
     current.writtenAtSeq = seq;
     return true;
@@ -218,6 +250,7 @@ export class HotLayer {
   }
 
   clear() {
+    this.gen++;
     this.store.clear();
     this.tombstones.clear();
     this.listSyncedAt = null;
@@ -231,6 +264,7 @@ export class HotLayer {
     const cachedAt = Math.max(current.cachedAt, fetchedAt);
     if (!isResident(current)) {
       const entry = this.entry(item, cachedAt, current.writtenAtSeq);
+      this.gen++;
       this.store.set(id, entry);
       return { entry, changed: false };
     }

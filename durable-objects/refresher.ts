@@ -2,15 +2,17 @@ import type { CacheRows } from "../src/db/cache-rows";
 import type { Config } from "../core/config";
 import { ApiError } from "../core/errors";
 import type { ResourceClient } from "../src/vapi/client";
+import type { ListPage } from "../src/vapi/list-answer";
 import type { VapiItem } from "../core/resource";
 import { newTiming, timed, type Timing } from "../core/timing";
 import { keyChanged } from "./answers";
 import { externalChanges, snapshot } from "./changes";
 import type { D1Writer } from "./d1-writer";
 import type { EventLog } from "./event-log";
-import { type HotLayer, toRow } from "./hot-layer";
+import { type Entry, type HotLayer, toRow } from "./hot-layer";
 import type { KeySessions, Session } from "./key-session";
 import type { MemoryBudget } from "./memory-budget";
+import type { Counters } from "./stats";
 import type { Upstream } from "./upstream";
 
 /**
@@ -31,6 +33,8 @@ export interface RefresherDeps {
   /** The user's feed (and, through the coordinator, the team): what a refresh found changed. */
   events: Pick<EventLog, "publish">;
   budget: MemoryBudget;
+  /** This resource's counters: list refreshes confirmed unchanged. */
+  counters: Pick<Counters, "listsUnchanged">;
   // Read on every use: the user is known only once the coordinator is ready, and tests swap config and env.
   config: () => Config;
   env: () => Env;
@@ -53,6 +57,8 @@ export class Refresher {
   private listForgottenAt = 0;
   /** The list-sync marker this object last queued for D1 (0: none it knows of, e.g. after a restart). */
   private markedAt = 0;
+  /** The pages of the last list the hot layer was left holding exactly, and its generation then. */
+  private lastList: { pages: ListPage[]; generation: number } | undefined;
 
   constructor(private readonly deps: RefresherDeps) {}
 
@@ -66,11 +72,16 @@ export class Refresher {
     return ++this.writeSeq;
   }
 
-  /** Fetches the complete list (every page) and applies it; the caller single-flights it (read-through.ts). */
+  /**
+   * Fetches the complete list (every page) and applies it; the caller single-flights it
+   * (read-through.ts). A list byte-identical to the last one applied, with nothing changed in the
+   * hot layer since, is only confirmed: not parsed, checked or applied again (issue 23).
+   */
   list(): Promise<Timing> {
-    const { hot, rows, upstream, events } = this.deps;
+    const { hot, upstream, events } = this.deps;
     return this.refresh(async (client, fence, t) => {
-      const items = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize));
+      const last = this.lastList?.generation === hot.generation ? this.lastList : undefined;
+      const answer = await upstream.timed(t, () => client.listAll(this.deps.config().listPageSize, last?.pages));
       // guard: list-results-skip-the-generation-check
       this.assertGeneration(fence);
       // A list begun before the one the hot layer holds (an abandoned flight's late answer) is
@@ -79,31 +90,54 @@ export class Refresher {
       if (hot.listSyncedAt !== null && fence.at < hot.listSyncedAt) return;
       // A list begun before a create's outcome became unknown may have missed it (forgetList).
       if (fence.at <= this.listForgottenAt) return;
+      // The same bytes as the list the layer was left holding exactly, and no change since (a
+      // write, drop, restore or trim during the flight bumps the generation): applying it again
+      // could only move freshness.
+      // guard: unchanged-list-skips-the-generation-check
+      if (last && answer.unchanged() && hot.generation === last.generation) {
+        await timed(t, "apply", () => {
+          hot.confirmList(fence.at);
+          this.deps.counters.listsUnchanged++;
+          return this.persistList(t, fence, { cold: false, upserted: [], dropped: [] });
+        });
+        return;
+      }
       // Only a list that was known before can say what changed; a cold one has no "before".
       const [before, persisted] = timed(t, "apply", () => {
+        const items = answer.items();
         const before = hot.listSyncedAt === null ? null : snapshot(hot);
-        const { upserted, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
-        // An unchanged revalidation soon after the last marker writes nothing (issue 23): D1's
-        // marker is then up to a tenth of the TTL older than memory's, which after a restart only
-        // makes the list look older (one Vapi read sooner), never fresher. Changed rows, drops and a
-        // cold list always go with a marker, in one batch.
-        // guard: quiet-revalidation-d1-batch
-        const quiet = before !== null && upserted.length === 0 && dropped.length === 0;
-        if (quiet && fence.at - this.markedAt < this.deps.config().ttlMs / 10) return [before, undefined] as const;
-        this.markedAt = fence.at;
-        const [database, uid] = [this.deps.env().DB, this.deps.uid()];
-        return [before, this.persistRefresh(t, [
-          ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
-          // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
-          // guard: cold-list-sync-keeps-rows-memory-never-knew
-          ...(dropped.length || !before ? [rows.deleteExcept(database, uid, hot.ids())] : []),
-          rows.markListSynced(database, uid, fence.at),
-          ...this.deps.gone(dropped),
-        ])] as const;
+        const { upserted, touched, dropped } = hot.applyList(items, fence.writeSeq, fence.at, ++this.writeSeq);
+        // Remembered only when the layer now holds exactly this list (no item or drop was fenced off).
+        const exact = upserted.length + touched === items.length && hot.size === items.length;
+        this.lastList = exact ? { pages: answer.pages, generation: hot.generation } : undefined;
+        return [before, this.persistList(t, fence, { cold: before === null, upserted, dropped })] as const;
       });
       await persisted;
       if (before) timed(t, "apply", () => events.publish(externalChanges(before, hot)));
     });
+  }
+
+  /**
+   * A list sync's D1 batch: its changed rows, drops and the marker. An unchanged revalidation
+   * soon after the last marker writes nothing (issue 23): D1's marker is then up to a tenth of the
+   * TTL older than memory's, which after a restart only makes the list look older (one Vapi read
+   * sooner), never fresher. Changed rows, drops and a cold list always go with a marker, in one batch.
+   */
+  private persistList(t: Timing, fence: Fence, { cold, upserted, dropped }: { cold: boolean; upserted: Entry[]; dropped: string[] }) {
+    const { hot, rows } = this.deps;
+    // guard: quiet-revalidation-d1-batch
+    const quiet = !cold && upserted.length === 0 && dropped.length === 0;
+    if (quiet && fence.at - this.markedAt < this.deps.config().ttlMs / 10) return undefined;
+    this.markedAt = fence.at;
+    const [database, uid] = [this.deps.env().DB, this.deps.uid()];
+    return this.persistRefresh(t, [
+      ...rows.upsertMany(database, uid, upserted.map((e) => toRow(e.item.id, e))),
+      // A cold list also clears rows memory never knew of (D1 unreadable when hydrating).
+      // guard: cold-list-sync-keeps-rows-memory-never-knew
+      ...(dropped.length || cold ? [rows.deleteExcept(database, uid, hot.ids())] : []),
+      rows.markListSynced(database, uid, fence.at),
+      ...this.deps.gone(dropped),
+    ]);
   }
 
   /** Fetches one item and applies it; a 404 removes it from the cache. */
@@ -192,6 +226,7 @@ export class Refresher {
   forgetList(): D1PreparedStatement {
     this.deps.hot.listSyncedAt = null;
     this.markedAt = 0;
+    this.lastList = undefined;
     this.listForgottenAt = Date.now();
     return this.deps.rows.deleteListSync(this.deps.env().DB, this.deps.uid());
   }

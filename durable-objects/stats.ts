@@ -14,6 +14,8 @@ export class Counters {
   coalesced = 0;
   errors = 0;
   writes = 0;
+  /** List refreshes that found Vapi's list byte-identical to the last one applied: confirmed without parsing it. */
+  listsUnchanged = 0;
 }
 
 /** One resource's part of a stats answer: its counters and what its hot layer holds. */
@@ -77,6 +79,7 @@ export class CacheStats {
       circuit,
       errors: counted("errors"),
       writes: counted("writes"),
+      listsUnchanged: counted("listsUnchanged"),
       team: { coordinated: this.teamCoordinated, unavailable: this.teamUnavailable, applied: this.teamApplied },
       hotLayer: { ...hot, budgetBytes, uncounted: UNCOUNTED },
       upstreamLatencyMs: { samples: sorted.length, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) },

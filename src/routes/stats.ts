@@ -10,6 +10,8 @@ const Percentiles = z.object({
   p99: z.number().nullable(),
 });
 
+const UNCHANGED = "List refreshes that found Vapi's list byte-identical to the last one applied, and confirmed it without parsing it";
+
 /** One resource's share of the counters and of the hot layer (the totals above sum them). */
 const ResourceStats = z
   .object({
@@ -19,6 +21,7 @@ const ResourceStats = z
     coalesced: z.number(),
     errors: z.number(),
     writes: z.number(),
+    listsUnchanged: z.number().openapi({ description: UNCHANGED }),
     hotLayer: z.object({
       entries: z.number(),
       resident: z.number(),
@@ -48,6 +51,7 @@ const Stats = z
     }),
     errors: z.number(),
     writes: z.number(),
+    listsUnchanged: z.number().openapi({ description: UNCHANGED }),
     team: z
       .object({
         coordinated: z.number().openapi({ description: "Writes that ran in their team's turn and reached every teammate's cache before their answer" }),

@@ -1,5 +1,6 @@
 import { ApiError } from "../../core/errors";
 import type { Resource, VapiItem } from "../../core/resource";
+import { ListAnswer, type ListPage, pageDigest } from "./list-answer";
 import { type RetryPolicy, withRetry } from "./retry";
 import { ListEnvelope, VapiErrorSchema } from "./types";
 import { UpstreamError } from "./upstream-error";
@@ -28,20 +29,33 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
     private readonly opts: ResourceClientOptions,
   ) {}
 
-  /** Every item of the org: pages of `limit` until a short page (Vapi has no cursor). */
-  async listAll(pageSize: number): Promise<T[]> {
-    const seen = new Map<string, T>();
+  /**
+   * Every item of the org: pages of `limit` until a short page (Vapi has no cursor). A page whose
+   * query and bytes are those of `known` (an earlier read's pages), with every page before it
+   * identical too, is not parsed: its next bound is the known one (list-answer.ts).
+   */
+  async listAll(pageSize: number, known?: readonly ListPage[]): Promise<ListAnswer<T>> {
+    const answer = new ListAnswer<T>((text) => this.list(parseText(text, () => this.badAnswer(200))), known);
     let bound = "";
     for (let page = 0; page < MAX_PAGES; page++) {
-      const items = this.list(await this.send("GET", `${this.resource.path}?limit=${pageSize}${bound}`));
-      let fresh = 0;
-      for (const a of items) if (!seen.has(a.id) && seen.set(a.id, a)) fresh++;
+      const query = `${this.resource.path}?limit=${pageSize}${bound}`;
+      const text = await this.sendText("GET", query);
+      const digest = await pageDigest(query, text);
+      const same = answer.knownAt(page, digest);
+      if (same) {
+        answer.keep(same, text);
+        if (same.next === null) return answer;
+        bound = same.next;
+        continue;
+      }
+      const { items, fresh, settle } = answer.add(digest, text);
       const oldest = items.at(-1);
-      if (items.length < pageSize || !oldest) return [...seen.values()];
+      if (items.length < pageSize || !oldest) return answer;
       // `createdAtLe` repeats the boundary millisecond so bulk-created items sharing it are
       // not skipped; only if a whole page shares one millisecond do we have to step past it.
       const op = fresh === 0 ? "createdAtLt" : "createdAtLe";
       bound = `&${op}=${encodeURIComponent(oldest.createdAt)}`;
+      settle(bound);
     }
     throw new ApiError(502, "vapi_error", `Vapi's ${this.resource.label} list did not end.`);
   }
@@ -100,12 +114,22 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
     return badAnswer(status, this.resource.label);
   }
 
-  private send(method: string, path: string, body?: unknown): Promise<unknown> {
+  private async send(method: string, path: string, body?: unknown): Promise<unknown> {
+    const { text, status } = await this.exchange(method, path, body);
+    return parseText(text, () => this.badAnswer(status));
+  }
+
+  /** A GET's successful answer as Vapi sent it, unparsed. */
+  private async sendText(method: "GET", path: string): Promise<string> {
+    return (await this.exchange(method, path)).text;
+  }
+
+  private exchange(method: string, path: string, body?: unknown): Promise<{ text: string; status: number }> {
     const once = () => this.attempt(method, path, body);
     return method === "GET" && this.opts.retry ? withRetry(once, this.opts.retry) : once();
   }
 
-  private async attempt(method: string, path: string, body?: unknown): Promise<unknown> {
+  private async attempt(method: string, path: string, body?: unknown): Promise<{ text: string; status: number }> {
     const started = Date.now();
     let res: Response;
     try {
@@ -128,11 +152,16 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
     const text = await res.text();
     this.opts.observe?.(Date.now() - started, res.ok);
     if (!res.ok) throw upstreamError(this.resource, res, text);
-    try {
-      return text ? JSON.parse(text) : null;
-    } catch {
-      throw this.badAnswer(res.status);
-    }
+    return { text, status: res.status };
+  }
+}
+
+/** A successful answer's JSON (null when empty), or `bad()` when it is not JSON. */
+function parseText(text: string, bad: () => Error): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    throw bad();
   }
 }
 
