@@ -61,11 +61,11 @@ export const D1 = "D1 (local, own process)";
 
 /**
  * Under bench/lib/miniflare-host.ts: the workerd that runs the Worker and its Durable Objects (on
- * the port the bench gave it), the one that holds D1 (on a port the OS picked), the host's Node.
+ * the port the bench gave it), the one that holds D1 (lib/d1-remote.ts, on 127.0.0.2), the host's Node.
  */
 export const miniflareRoleOf: Classify = (cmd) => {
   if (!cmd.includes("workerd")) return "Miniflare host (Node)";
-  return /entry=127\.0\.0\.1:0\b/.test(cmd) ? D1 : WORKER;
+  return /entry=127\.0\.0\.2:/.test(cmd) ? D1 : WORKER;
 };
 
 export function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {

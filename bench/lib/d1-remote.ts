@@ -7,6 +7,9 @@
 // cloud (workers-sdk packages/remote-bindings/templates/remoteBindings/ProxyServerWorker.ts).
 import { convertV4MiniflareOptions, Miniflare, type RemoteProxyConnectionString } from "miniflare";
 
+/** Loopback too (127.0.0.0/8), but none of the bench's other servers listen there. */
+const D1_HOST = "127.0.0.2";
+
 // `env.<binding>.fetcher` is the raw fetcher inside the d1-api wrapper (workerd's d1-api.ts,
 // `class D1Database { fetcher }`): the same service the Worker's binding reaches when D1 is local.
 const PROXY = `
@@ -35,9 +38,11 @@ export async function startD1Remote(databases: Record<string, string>, persistPa
       compatibilityDate: "2025-01-01",
       modules: [{ type: "ESModule", path: "proxy.js", contents: PROXY }],
       d1Databases: databases,
-      host: "127.0.0.1",
-      // Asked of the OS, so its workerd's command line says `entry=127.0.0.1:0`: how lib/cpu.ts
-      // tells it from the Worker's, which listens on the port the bench gave it.
+      // Its own loopback address, with a port the OS picks there: the bench hands out free ports of
+      // 127.0.0.1 and starts servers on them a moment later, and a port picked on 127.0.0.1 meanwhile
+      // could take one (a run failed so: "Address already in use"). The address also tells lib/cpu.ts
+      // its workerd from the Worker's (`entry=127.0.0.2:0` on its command line).
+      host: D1_HOST,
       port: 0,
       resourcePersistencePath: persistPath,
       logRequests: false,
