@@ -42,15 +42,18 @@ export async function holdNextD1Batch(sub: string) {
 }
 
 /**
- * Holds the user's next read of their Vapi key from D1 (`clientFor` after a restart): a D1
- * wrapper on the coordinator's env, so something other than Vapi hangs.
+ * Holds the user's next read of their Vapi key from D1 on its own (`clientFor` after a restart): a
+ * D1 wrapper on the coordinator's env, so something other than Vapi hangs. A restart reads the key
+ * in its start's one batch; that batch fails here (the start is then served from Vapi, as after any
+ * D1 read failure), so the key is read by itself, and that read is held.
  */
 export async function holdNextKeyRead(sub: string) {
   const g = gate();
   await withHook(sub, (hook) => {
     const restore = hook.interceptEnv((real) => {
-      const held = (stmt: D1PreparedStatement): D1PreparedStatement =>
-        new Proxy(stmt, {
+      const keyStatements = new WeakSet<D1PreparedStatement>();
+      const held = (stmt: D1PreparedStatement): D1PreparedStatement => {
+        const proxy: D1PreparedStatement = new Proxy(stmt, {
           get: (t, p) =>
             p === "bind"
               ? (...args: unknown[]) => held(t.bind(...args))
@@ -62,16 +65,45 @@ export async function holdNextKeyRead(sub: string) {
                   }
                 : Reflect.get(t, p).bind(t),
         });
+        keyStatements.add(proxy);
+        return proxy;
+      };
       const db = new Proxy(real.DB, {
         get: (t, p) =>
           p === "prepare"
             ? (sql: string) => (/FROM user_settings/.test(sql) ? held(t.prepare(sql)) : t.prepare(sql))
-            : Reflect.get(t, p).bind(t),
+            : p === "batch"
+              ? async (statements: D1PreparedStatement[]) => {
+                  if (statements.some((st) => keyStatements.has(st))) throw new Error("D1 unavailable for the start (test)");
+                  return t.batch(statements);
+                }
+              : Reflect.get(t, p).bind(t),
       });
       return new Proxy(real, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) });
     });
   });
   return { entered: g.entered, release: g.release };
+}
+
+/**
+ * Holds the user's next request to Vapi of `method` before it is sent (the next client the
+ * coordinator makes; later clients, another request's, are not held).
+ */
+export async function holdNextVapiRequest(sub: string, method: "get" | "listAll") {
+  const g = gate();
+  await withHook(sub, (hook) =>
+    hook.interceptNextClient((client) => {
+      const call = (method === "get" ? client.get : client.listAll).bind(client) as (...args: unknown[]) => Promise<never>;
+      const held = async (...args: unknown[]) => {
+        await g.wait();
+        return call(...args);
+      };
+      if (method === "get") client.get = held;
+      else client.listAll = held;
+      return client;
+    }),
+  );
+  return { sent: g.entered, release: g.release };
 }
 
 /**
