@@ -85,6 +85,21 @@ export class EntryStore {
   private listEtags = "{}";
   private jsonBytes = 0;
   private listBytes = 0;
+  private gen = 0;
+
+  /**
+   * Bumped by every change of what the store holds (an entry set, removed, its payload dropped or
+   * restored, everything cleared, or `changed()`), never by a use or a freshness update in place:
+   * equal values mean nothing changed between (the refresher's unchanged-list check).
+   */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /** A held slot's fencing was changed in place (hot-layer.ts `distrust`). */
+  changed() {
+    this.gen++;
+  }
 
   get size() {
     return this.entries.size;
@@ -201,6 +216,7 @@ export class EntryStore {
 
   /** Forgets every entry and the list string. */
   clear() {
+    this.gen++;
     this.entries.clear();
     this.lru.clear();
     this.dropList();
@@ -209,6 +225,7 @@ export class EntryStore {
 
   set(id: string, e: Entry) {
     const previous = this.entries.get(id);
+    this.gen++;
     this.jsonBytes += stringBytes(e.json) - (isResident(previous) ? stringBytes(previous.json) : 0);
     this.entries.set(id, e);
     this.use(id);
@@ -218,6 +235,7 @@ export class EntryStore {
   remove(id: string) {
     const s = this.entries.get(id);
     if (!s) return;
+    this.gen++;
     if (isResident(s)) this.jsonBytes -= stringBytes(s.json);
     this.entries.delete(id);
     this.lru.delete(id);
@@ -228,6 +246,7 @@ export class EntryStore {
   private evict(id: string) {
     const e = this.peek(id);
     if (!e) return;
+    this.gen++;
     // guard: stub-forgets-its-write-counter
     this.entries.set(id, { cachedAt: e.cachedAt, version: e.version, writtenAtSeq: e.writtenAtSeq, etag: etagOf(e) });
     this.jsonBytes -= stringBytes(e.json);

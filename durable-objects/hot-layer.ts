@@ -42,14 +42,13 @@ export class HotLayer {
   listSyncedAt: number | null = null;
 
   /**
-   * Bumped by every change of what the layer holds (an entry, its version or payload, its fence),
-   * not by a confirmation that only moves freshness: equal values mean nothing changed between
-   * (the refresher's unchanged-list check).
+   * Moves with every change of what the layer holds (an entry, its version or payload, its fence),
+   * not with a confirmation that only moves freshness: equal values mean nothing changed between
+   * (the refresher's unchanged-list check). The store counts them (entry-store.ts).
    */
   get generation(): number {
-    return this.gen;
+    return this.store.generation;
   }
-  private gen = 0;
 
   constructor(readonly resource: Resource) {
     this.store = new EntryStore(resource);
@@ -95,13 +94,10 @@ export class HotLayer {
   }
   /** Payloads back from D1, and payloads dropped under the budget: neither changes a version. */
   restore(rows: CachedRow[]) {
-    this.gen++;
     this.store.restore(rows);
   }
   trim(maxBytes: number, pinned?: ReadonlyMap<string, unknown>): number {
-    const dropped = this.store.trim(maxBytes, pinned);
-    if (dropped > 0) this.gen++;
-    return dropped;
+    return this.store.trim(maxBytes, pinned);
   }
 
   /**
@@ -118,7 +114,6 @@ export class HotLayer {
    * newer still. Hence a row never looks fresher than what Vapi last confirmed about it.
    */
   hydrate(rows: CachedRow[], listSyncedAt: number | null) {
-    this.gen++;
     for (const r of rows) {
       this.store.set(r.id, {
         item: JSON.parse(r.json) as VapiItem,
@@ -138,7 +133,6 @@ export class HotLayer {
    */
   write(item: VapiItem, seq: number, now: number): Entry {
     const entry = this.entry(item, now, seq);
-    this.gen++;
     this.tombstones.delete(item.id);
     const current = this.store.slot(item.id);
     // guard: write-answer-may-lower-the-version
@@ -148,7 +142,6 @@ export class HotLayer {
 
   /** Records an acknowledged delete; the tombstone fences refreshes that started before it. */
   delete(id: string, seq: number) {
-    this.gen++;
     // guard: delete-leaves-no-tombstone
     this.store.remove(id);
     this.tombstones.set(id, seq);
@@ -172,7 +165,6 @@ export class HotLayer {
     // guard: unchanged-revalidation-rewrites-the-entry
     if (current && current.version === version) return this.touch(id, current, item, fetchedAt);
     const fresh = this.entry(item, fetchedAt, 0);
-    this.gen++;
     this.store.set(id, fresh);
     return { entry: fresh, changed: true };
   }
@@ -187,7 +179,6 @@ export class HotLayer {
     if (current && current.writtenAtSeq > startSeq) return false;
     if (tombstone !== undefined) this.tombstones.set(id, tombstone);
     if (!current) return false;
-    this.gen++;
     this.store.remove(id);
     return true;
   }
@@ -237,7 +228,7 @@ export class HotLayer {
     const current = this.store.slot(id);
     if (!current) return false;
     current.cachedAt = 0;
-    this.gen++;
+    this.store.changed();
     // guard: relations-distrust-skips-the-fence
     current.writtenAtSeq = seq;
     return true;
@@ -250,7 +241,6 @@ export class HotLayer {
   }
 
   clear() {
-    this.gen++;
     this.store.clear();
     this.tombstones.clear();
     this.listSyncedAt = null;
@@ -264,8 +254,7 @@ export class HotLayer {
     const cachedAt = Math.max(current.cachedAt, fetchedAt);
     if (!isResident(current)) {
       const entry = this.entry(item, cachedAt, current.writtenAtSeq);
-      this.gen++;
-      this.store.set(id, entry);
+        this.store.set(id, entry);
       return { entry, changed: false };
     }
     current.cachedAt = cachedAt;
