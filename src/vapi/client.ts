@@ -39,7 +39,7 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
     let bound = "";
     for (let page = 0; page < MAX_PAGES; page++) {
       const query = `${this.resource.path}?limit=${pageSize}${bound}`;
-      const text = await this.sendText("GET", query);
+      const { text } = await this.exchange("GET", query);
       const digest = await pageDigest(query, text);
       const same = answer.knownAt(page, digest);
       if (same) {
@@ -119,11 +119,7 @@ export class ResourceClient<T extends VapiItem = VapiItem> {
     return parseText(text, () => this.badAnswer(status));
   }
 
-  /** A GET's successful answer as Vapi sent it, unparsed. */
-  private async sendText(method: "GET", path: string): Promise<string> {
-    return (await this.exchange(method, path)).text;
-  }
-
+  /** A successful answer as Vapi sent it, unparsed (reads retried under the retry policy). */
   private exchange(method: string, path: string, body?: unknown): Promise<{ text: string; status: number }> {
     const once = () => this.attempt(method, path, body);
     return method === "GET" && this.opts.retry ? withRetry(once, this.opts.retry) : once();
