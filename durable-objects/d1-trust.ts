@@ -64,15 +64,13 @@ export class D1Trust {
   async load(
     d1: D1Writer, database: D1Database, userId: string, parts: readonly Cached[], also?: D1PreparedStatement,
   ): Promise<D1Result | undefined> {
+    // A D1 write failed before the restart: its rows may be older than what was acknowledged.
     // guard: restart-trusts-a-failed-d1
-    if (this.untrusted) {
-      // A D1 write failed before the restart: its rows may be older than what was acknowledged.
-      await this.repair(d1, database, userId, parts);
-      return undefined;
-    }
+    const failed = this.untrusted;
+    // The object stopped with a relayed change's batch in flight: its rows may be older than memory was.
     // guard: restart-trusts-a-d1-left-behind
-    if (this.ctx.storage.kv.get(BEHIND_KEY) !== undefined) {
-      // The object stopped with a relayed change's batch in flight: its rows may be older than memory was.
+    const behind = this.ctx.storage.kv.get(BEHIND_KEY) !== undefined;
+    if (failed || behind) {
       await this.repair(d1, database, userId, parts);
       return undefined;
     }

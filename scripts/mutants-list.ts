@@ -88,7 +88,7 @@ export const mutants: Mutant[] = [
   // The one alarm (issue 19): a D1 failure's repair never pushes an earlier refresh-ahead later.
   { name: "D1 repair pushes an earlier alarm later", file: "durable-objects/d1-trust.ts", guard: "d1-repair-pushes-an-earlier-alarm-later", find: "await alarmNoLaterThan(this.ctx.storage, Date.now() + delay);", replace: "await this.ctx.storage.setAlarm(Date.now() + delay);", tests: T("refresh-ahead") },
   { name: "shared alarm not kept at the earliest", file: "durable-objects/alarm.ts", guard: "shared-alarm-not-kept-at-the-earliest", find: "if (current === null || current > at)", replace: "if (current !== at)", tests: T("refresh-ahead") },
-  { name: "restart trusts a failed D1", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-failed-d1", lines: 2, find: "    if (this.untrusted) {\n      // A D1 write failed before the restart", replace: "    if (false) {\n      // A D1 write failed before the restart", tests: T("eviction") },
+  { name: "restart trusts a failed D1", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-failed-d1", find: "const failed = this.untrusted;", replace: "const failed = false;", tests: T("eviction") },
   // Invariant 8: isolation in shared D1.
   { name: "cold list sync keeps rows memory never knew", file: REFRESH, guard: "cold-list-sync-keeps-rows-memory-never-knew", find: "...(dropped.length || cold ? [rows", replace: "...(dropped.length ? [rows", tests: T("d1-faults") },
   { name: "list sync deletes without user_id", file: DB, guard: "list-sync-deletes-without-user-id", find: "`DELETE FROM ${this.t} WHERE user_id = ? AND id NOT IN", replace: "`DELETE FROM ${this.t} WHERE ? IS NOT NULL AND id NOT IN", tests: T("cross-user") },
@@ -151,6 +151,6 @@ export const mutants: Mutant[] = [
   { name: "team: a join does not wait for turns", file: "durable-objects/team.ts", guard: "a-join-does-not-wait-for-turns", find: "      await this.turns.settled();\n", replace: "", tests: T("teams-solo") },
   { name: "team: a relayed change waits for D1", file: "durable-objects/bundle.ts", guard: "a-relayed-change-waits-for-d1", find: "return this.writes.apply(newTiming(), change, true);", replace: "return this.writes.apply(newTiming(), change);", tests: T("teams-failures") },
   { name: "team: a relayed batch left unmarked", file: "durable-objects/d1-trust.ts", guard: "a-relayed-batch-left-unmarked", find: "    if (this.inFlight.size === 0) this.ctx.storage.kv.put(BEHIND_KEY, Date.now());\n", replace: "", tests: T("teams-failures") },
-  { name: "team: restart trusts a D1 left behind", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-d1-left-behind", find: "    if (this.ctx.storage.kv.get(BEHIND_KEY) !== undefined) {", replace: "    if (false) {", tests: T("teams-failures") },
+  { name: "team: restart trusts a D1 left behind", file: "durable-objects/d1-trust.ts", guard: "restart-trusts-a-d1-left-behind", find: "const behind = this.ctx.storage.kv.get(BEHIND_KEY) !== undefined;", replace: "const behind = false;", tests: T("teams-failures") },
   { name: "team: a key change keeps the team", file: "durable-objects/vapi-key.ts", guard: "a-key-change-keeps-the-team", find: "    this.d.team.leave();\n", replace: "", tests: T("teams-isolation") },
 ];
